@@ -1,0 +1,92 @@
+"""The app factory: every service (and the gateway) is `create_app(spec)`, so the wiring lives here once.
+
+Lifespan: database engine, token verifier, event runtime (NATS connection, outbox relay, consumers).
+Middleware: request id + body cap + metrics + access log. Routes: the service's routers plus
+`/livez`, `/readyz`, `/metrics`. Errors: problem+json."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import httpx
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
+from prometheus_client import CollectorRegistry
+
+from platformkit.config import ServiceSettings, load_settings
+from platformkit.db import Database
+from platformkit.health import health_router
+from platformkit.logs import configure_logging
+from platformkit.middleware import HttpMetrics, RequestContextMiddleware
+from platformkit.problems import install_problem_handlers
+from platformkit.service import ServiceSpec
+
+DEFAULT_MAX_BODY_BYTES = 1024 * 1024
+
+
+def _operation_id(route: APIRoute) -> str:
+    # Clean names for generated clients: "<tag>-<function name>".
+    return f"{route.tags[0]}-{route.name}" if route.tags else route.name
+
+
+def create_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> FastAPI:
+    settings = settings or load_settings(spec.settings)
+    configure_logging(spec.name, settings.log_level)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        from platformkit.auth import TokenVerifier
+        from platformkit.events import EventRuntime
+
+        http = httpx.AsyncClient(timeout=httpx.Timeout(5.0))
+        app.state.http = http
+        app.state.token_verifier = TokenVerifier(
+            settings.oidc_issuer,
+            settings.oidc_audience,
+            jwks_url=settings.jwks_url,
+            algorithms=settings.token_algorithms,
+            leeway=settings.token_leeway_seconds,
+            http=http,
+        )
+        db = Database(settings.database_url, pool_size=settings.database_pool_size) if spec.metadata else None
+        app.state.db = db
+        events = None
+        if db is not None and (spec.produces or spec.consumers):
+            events = EventRuntime(
+                service=spec.name,
+                nats_url=settings.nats_url,
+                db=db,
+                consumers=spec.consumers,
+                produces=spec.produces,
+                poll_seconds=settings.outbox_poll_seconds,
+            )
+            await events.start()
+        app.state.events = events
+        try:
+            yield
+        finally:
+            if events is not None:
+                await events.stop()
+            if db is not None:
+                await db.dispose()
+            await http.aclose()
+
+    app = FastAPI(
+        title=f"Dorfmarktplatz {spec.name}",
+        description=spec.description,
+        lifespan=lifespan,
+        generate_unique_id_function=_operation_id,
+    )
+    app.state.settings = settings
+    app.state.spec = spec
+    registry = CollectorRegistry()
+    app.state.metrics_registry = registry
+    install_problem_handlers(app)
+    for router in spec.routers:
+        app.include_router(router)
+    app.include_router(health_router)
+    app.add_middleware(
+        RequestContextMiddleware, metrics=HttpMetrics(registry), max_body_bytes=DEFAULT_MAX_BODY_BYTES
+    )
+    return app

@@ -1,0 +1,159 @@
+"""Idempotency keys for creates that cost money or seats (draft-ietf-httpapi-idempotency-key-header).
+
+A route that takes `IdempotencyDep`:
+    replay = await idempotency.claim()          # a stored answer for a retry, or None
+    if replay: return replay
+    ... the work, in `session` ...
+    await idempotency.complete(session, 201, body)   # stored in the same transaction as the work
+    await session.commit()
+
+Same key + same request: the stored response, replayed. Same key + a different request: 422.
+Same key while the first is still running: 409. Keys are scoped per caller and expire after a TTL.
+A request that fails releases its claim, so the client may retry with the same key."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from sqlalchemy import and_, delete, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from platformkit.db import Database, utcnow
+from platformkit.problems import ProblemError
+from platformkit.tables import idempotency_key
+
+HEADER = "Idempotency-Key"
+KEY_TTL = timedelta(hours=24)
+# A claim older than this whose request never finished (a crashed replica) may be taken over.
+STALE_CLAIM = timedelta(seconds=60)
+_VALID_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
+
+
+def request_fingerprint(method: str, path: str, body: bytes) -> str:
+    return hashlib.sha256(b"\n".join([method.encode(), path.encode(), body])).hexdigest()
+
+
+class Idempotency:
+    def __init__(self, db: Database, *, scope: str, key: str, request_hash: str) -> None:
+        self.db = db
+        self.scope = scope
+        self.key = key
+        self.request_hash = request_hash
+        self.claimed = False
+
+    def _row(self) -> Any:
+        return and_(idempotency_key.c.scope == self.scope, idempotency_key.c.key == self.key)
+
+    async def claim(self) -> JSONResponse | None:
+        """Take the key for this request (committed at once, so a concurrent twin sees it), or return
+        the stored response of the earlier identical request."""
+        now = utcnow()
+        async with self.db.transaction() as session:
+            existing = (await session.execute(select(idempotency_key).where(self._row()))).one_or_none()
+            if existing is None:
+                try:
+                    async with session.begin_nested():
+                        await session.execute(
+                            insert(idempotency_key).values(
+                                scope=self.scope, key=self.key, request_hash=self.request_hash,
+                                state="in_progress", created_at=now, expires_at=now + KEY_TTL,
+                            )
+                        )
+                    self.claimed = True
+                    return None
+                except IntegrityError:
+                    existing = (await session.execute(select(idempotency_key).where(self._row()))).one()
+            if existing.expires_at <= now or (
+                existing.state == "in_progress" and existing.created_at <= now - STALE_CLAIM
+            ):
+                taken = await session.execute(
+                    update(idempotency_key)
+                    .where(self._row(), or_(idempotency_key.c.expires_at <= now,
+                                            and_(idempotency_key.c.state == "in_progress",
+                                                 idempotency_key.c.created_at <= now - STALE_CLAIM)))
+                    .values(request_hash=self.request_hash, state="in_progress", created_at=now,
+                            expires_at=now + KEY_TTL, response_status=None, response_body=None)
+                )
+                if taken.rowcount == 1:  # type: ignore[attr-defined]
+                    self.claimed = True
+                    return None
+                raise self._in_progress()
+        if existing.request_hash != self.request_hash:
+            raise ProblemError(
+                422, "IDEMPOTENCY_KEY_REUSED",
+                "This Idempotency-Key was already used for a different request.", field=f"header.{HEADER}",
+            )
+        if existing.state != "done":
+            raise self._in_progress()
+        return JSONResponse(
+            json.loads(existing.response_body), status_code=existing.response_status,
+            headers={"Idempotent-Replayed": "true"},
+        )
+
+    def _in_progress(self) -> ProblemError:
+        return ProblemError(
+            409, "IDEMPOTENCY_KEY_IN_PROGRESS",
+            "A request with this Idempotency-Key is still being processed; retry shortly.",
+            field=f"header.{HEADER}", headers={"Retry-After": "1"},
+        )
+
+    async def complete(self, session: AsyncSession, status: int, body: BaseModel | Any) -> None:
+        """Store the response in the caller's transaction, so it commits together with the work."""
+        encoded = json.dumps(jsonable_encoder(body), separators=(",", ":"))
+        await session.execute(
+            update(idempotency_key).where(self._row())
+            .values(state="done", response_status=status, response_body=encoded)
+        )
+
+    async def release(self) -> None:
+        async with self.db.transaction() as session:
+            await session.execute(
+                delete(idempotency_key).where(self._row(), idempotency_key.c.state == "in_progress")
+            )
+
+
+def _scope_of(request: Request, service: str) -> str:
+    principal = getattr(request.state, "principal", None)
+    caller = principal.sub if principal is not None else "anonymous"
+    return f"{service}:{caller}"
+
+
+async def _idempotency(request: Request) -> AsyncIterator[Idempotency]:
+    key = request.headers.get(HEADER)
+    if key is None:
+        raise ProblemError(
+            400, "IDEMPOTENCY_KEY_REQUIRED", f"This request needs an {HEADER} header (a unique value per "
+            "intended operation, reused on retries).", field=f"header.{HEADER}",
+        )
+    if not _VALID_KEY.match(key):
+        raise ProblemError(
+            400, "IDEMPOTENCY_KEY_INVALID", "The Idempotency-Key must be 1 to 255 visible ASCII characters.",
+            field=f"header.{HEADER}",
+        )
+    body = await request.body()
+    slot = Idempotency(
+        request.app.state.db,
+        scope=_scope_of(request, request.app.state.spec.name),
+        key=key,
+        request_hash=request_fingerprint(request.method, request.url.path, body),
+    )
+    try:
+        yield slot
+    finally:
+        # Deletes the claim only while it is still in progress: a request that failed, or whose
+        # transaction never committed the stored response.
+        if slot.claimed:
+            await slot.release()
+
+
+IdempotencyDep = Annotated[Idempotency, Depends(_idempotency)]

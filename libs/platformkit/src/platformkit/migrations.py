@@ -1,0 +1,93 @@
+"""Alembic, wired once for every service. A service's `migrations/env.py` is two lines:
+
+    from platformkit.migrations import run_migrations
+    run_migrations()
+
+`upgrade(spec, url)` applies them (the launcher and tests), `pending_changes(spec, url)` lists what
+autogenerate would still write (a test asserts it is empty), `make_revision` writes a new one."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.config import Config
+from alembic.migration import MigrationContext
+from sqlalchemy import MetaData, create_engine, pool
+
+from platformkit.db import configure_sqlite, is_sqlite, sync_url
+from platformkit.service import ServiceSpec
+
+
+def _include_object(obj: Any, _name: str | None, type_: str, _reflected: bool, _compare_to: Any) -> bool:
+    # Search structures (FTS5 tables, tsvector indexes) are written by hand in migrations and are
+    # not part of the models: keep them out of autogenerate's diff.
+    info = getattr(obj, "info", {}) or {}
+    return not info.get("skip_autogenerate", False) and not (
+        type_ == "table" and str(_name).endswith(("_fts", "_fts_data", "_fts_idx", "_fts_docsize",
+                                                   "_fts_config", "_fts_content"))
+    )
+
+
+def alembic_config(spec: ServiceSpec, database_url: str) -> Config:
+    if spec.migrations is None or spec.metadata is None:
+        raise ValueError(f"service {spec.name} has no database migrations")
+    config = Config()
+    package, _, folder = spec.migrations.rpartition(".")
+    config.set_main_option("script_location", f"{package}:{folder}")
+    config.set_main_option("sqlalchemy.url", sync_url(database_url).render_as_string(hide_password=False))
+    config.attributes["metadata"] = spec.metadata
+    return config
+
+
+def _sync_engine(url: str) -> Any:
+    engine = create_engine(url, poolclass=pool.NullPool)
+    if is_sqlite(url):
+        configure_sqlite(engine)
+    return engine
+
+
+def run_migrations() -> None:
+    """The body of every service's env.py (online mode only: we always migrate a live database)."""
+    from alembic import context
+
+    config = context.config
+    metadata: MetaData = config.attributes["metadata"]
+    url = config.get_main_option("sqlalchemy.url")
+    assert url is not None
+    engine = _sync_engine(url)
+    with engine.connect() as connection:
+        context.configure(
+            connection=connection,
+            target_metadata=metadata,
+            render_as_batch=is_sqlite(url),  # SQLite alters tables by copying them
+            compare_type=True,
+            include_object=_include_object,
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+    engine.dispose()
+
+
+def upgrade(spec: ServiceSpec, database_url: str, revision: str = "head") -> None:
+    command.upgrade(alembic_config(spec, database_url), revision)
+
+
+def make_revision(spec: ServiceSpec, database_url: str, message: str) -> None:
+    command.revision(alembic_config(spec, database_url), message=message, autogenerate=True)
+
+
+def pending_changes(spec: ServiceSpec, database_url: str) -> list[Any]:
+    """What autogenerate finds between the migrated database and the models; empty when in step."""
+    assert spec.metadata is not None
+    engine = _sync_engine(sync_url(database_url).render_as_string(hide_password=False))
+    try:
+        with engine.connect() as connection:
+            context = MigrationContext.configure(
+                connection,
+                opts={"compare_type": True, "include_object": _include_object, "target_metadata": spec.metadata},
+            )
+            return list(compare_metadata(context, spec.metadata))
+    finally:
+        engine.dispose()

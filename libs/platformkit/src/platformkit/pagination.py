@@ -1,0 +1,105 @@
+"""Opaque cursor pagination (keyset): stable under inserts, cheap at any depth.
+
+A cursor is the sort key of the last row seen, base64url-encoded JSON. It is opaque to clients, and a
+tampered or foreign cursor is a 400 with the field named, never a 500."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Annotated, Any, Generic, TypeVar
+
+from fastapi import Depends, Query
+from pydantic import BaseModel
+from sqlalchemy import Select, and_, or_
+from sqlalchemy.sql.elements import ColumnElement
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from platformkit.problems import ProblemError
+
+T = TypeVar("T")
+MAX_PAGE_SIZE = 100
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    next_cursor: str | None = None
+
+
+class PageParams(BaseModel):
+    limit: int
+    cursor: str | None
+
+
+def page_params(
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE, description="Items per page")] = 20,
+    cursor: Annotated[str | None, Query(max_length=512, description="From the previous page")] = None,
+) -> PageParams:
+    return PageParams(limit=limit, cursor=cursor)
+
+
+PageDep = Annotated[PageParams, Depends(page_params)]
+
+
+def _encode_value(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return {"t": value.isoformat()}
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value
+    return str(value)  # UUIDs and other scalar ids
+
+
+def _decode_value(value: Any) -> Any:
+    if isinstance(value, dict) and set(value) == {"t"}:
+        return datetime.fromisoformat(value["t"])
+    return value
+
+
+def encode_cursor(values: Sequence[Any]) -> str:
+    raw = json.dumps([_encode_value(v) for v in values], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def decode_cursor(cursor: str, width: int) -> list[Any]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        values = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        if not isinstance(values, list) or len(values) != width:
+            raise ValueError("wrong shape")
+        return [_decode_value(v) for v in values]
+    except (ValueError, binascii.Error, TypeError) as error:
+        raise ProblemError(
+            400, "INVALID_CURSOR", "The cursor is not one this list handed out.", field="query.cursor"
+        ) from error
+
+
+def after(columns: Sequence[ColumnElement[Any]], values: Sequence[Any]) -> ColumnElement[bool]:
+    """Rows strictly after `values` in ascending (c1, c2, ...) order, without row-value syntax (SQLite)."""
+    clauses = []
+    for index, column in enumerate(columns):
+        equal_prefix = [columns[i] == values[i] for i in range(index)]
+        clauses.append(and_(*equal_prefix, column > values[index]))
+    return or_(*clauses)
+
+
+async def paginate(
+    session: AsyncSession,
+    statement: Select[Any],
+    *,
+    order_by: Sequence[ColumnElement[Any]],
+    params: PageParams,
+) -> tuple[list[Any], str | None]:
+    """One page of `statement` ordered by `order_by` (ascending; the last column must be unique).
+    Returns the rows and the cursor of the next page (None on the last page)."""
+    if params.cursor is not None:
+        statement = statement.where(after(order_by, decode_cursor(params.cursor, len(order_by))))
+    statement = statement.order_by(*order_by).limit(params.limit + 1)
+    rows = list((await session.execute(statement)).scalars().all())
+    if len(rows) <= params.limit:
+        return rows, None
+    rows = rows[: params.limit]
+    last = rows[-1]
+    return rows, encode_cursor([getattr(last, column.key) for column in order_by])  # type: ignore[attr-defined]

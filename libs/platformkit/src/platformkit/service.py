@@ -1,0 +1,42 @@
+"""What a service is, declared once: `ServiceSpec` is read by the app factory, the migration runner,
+the launcher and the tests, so that every service is wired the same way."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from fastapi import APIRouter
+from sqlalchemy import MetaData
+
+from platformkit.config import ServiceSettings
+from platformkit.db import Database
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    name: str
+    settings: type[ServiceSettings]
+    routers: Sequence[APIRouter] = ()
+    # The service's event consumers (platformkit.events.Consumer); empty for a pure producer.
+    consumers: Sequence[Any] = ()
+    # The service's tables (its model base's metadata); None for a service without a database.
+    metadata: MetaData | None = None
+    # Dotted path of the package holding alembic's env.py and versions/, e.g. "accounts.migrations".
+    migrations: str | None = None
+    # Whether the service publishes events, and so declares its own stream.
+    produces: bool = True
+    # Demo data for `dorf seed --demo`: given the service's database and settings; running it twice
+    # must change nothing.
+    seed_demo: Callable[[Database, ServiceSettings], Awaitable[None]] | None = None
+    description: str = ""
+    tags: Sequence[str] = field(default_factory=tuple)
+
+    def create_app(self, settings: ServiceSettings | None = None) -> FastAPI:
+        from platformkit.app import create_app
+
+        return create_app(self, settings)

@@ -1,0 +1,75 @@
+from typing import Annotated
+
+from fastapi import APIRouter, Response
+from pydantic import BaseModel, ConfigDict, Field
+from sqlmodel import select
+
+from platformkit.auth import PrincipalDep
+from platformkit.config import ServiceSettings
+from platformkit.deps import SessionDep
+from platformkit.idempotency import IdempotencyDep
+from platformkit.pagination import Page, PageDep, paginate
+from platformkit.problems import ProblemError
+from platformkit.service import ServiceSpec
+from sampleservice.models import Note, SampleModel
+
+router = APIRouter(prefix="/notes", tags=["notes"])
+
+
+class NoteCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    text: Annotated[str, Field(min_length=1, max_length=500)]
+
+
+class NotePublic(BaseModel):
+    id: int
+    text: str
+
+
+@router.post("", status_code=201, response_model=NotePublic)
+async def create_note(
+    body: NoteCreate, principal: PrincipalDep, session: SessionDep, idempotency: IdempotencyDep
+) -> Response | NotePublic:
+    replay = await idempotency.claim()
+    if replay is not None:
+        return replay
+    note = Note(owner=principal.sub, text=body.text)
+    session.add(note)
+    await session.flush()
+    assert note.id is not None
+    public = NotePublic(id=note.id, text=note.text)
+    await idempotency.complete(session, 201, public)
+    await session.commit()
+    return public
+
+
+@router.get("", response_model=Page[NotePublic])
+async def list_notes(principal: PrincipalDep, session: SessionDep, page: PageDep) -> Page[NotePublic]:
+    rows, next_cursor = await paginate(
+        session, select(Note).where(Note.owner == principal.sub), order_by=[Note.id], params=page  # type: ignore[list-item]
+    )
+    return Page(items=[NotePublic(id=n.id, text=n.text) for n in rows], next_cursor=next_cursor)
+
+
+@router.get("/{note_id}", response_model=NotePublic)
+async def get_note(note_id: int, principal: PrincipalDep, session: SessionDep) -> NotePublic:
+    note = await session.get(Note, note_id)
+    # Another owner's note answers exactly like a missing one.
+    if note is None or note.owner != principal.sub:
+        raise ProblemError(404, "NOTE_NOT_FOUND", "No such note.")
+    assert note.id is not None
+    return NotePublic(id=note.id, text=note.text)
+
+
+class SampleSettings(ServiceSettings):
+    service_name: str = "sample"
+
+
+service = ServiceSpec(
+    name="sample",
+    settings=SampleSettings,
+    routers=[router],
+    metadata=SampleModel.metadata,
+    migrations="sampleservice.migrations",
+    produces=False,
+)
