@@ -58,3 +58,6 @@ def nats_server(tmp_path: Path) -> Iterator[NatsServer]:
         yield server
     finally:
         server.stop()
+
+
+from platformkit.testing.tokens import attacker_issuer, oidc_issuer, token_factory  # noqa: F401, E402
