@@ -1,0 +1,28 @@
+"""One service as a process: `python -m launcher.serve accounts.main:service --port 8001`.
+
+A `ServiceSpec` is not an ASGI app but a description of one, so uvicorn cannot import it directly:
+this builds `spec.create_app()` (settings from the environment the launcher prepared) and serves it
+on 127.0.0.1. uvicorn stops gracefully on SIGTERM, which is also the launcher's parent-death signal."""
+
+from __future__ import annotations
+
+import argparse
+
+import uvicorn
+
+from launcher.discovery import load_spec
+from launcher.ports import HOST
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m launcher.serve", description=__doc__)
+    parser.add_argument("target", help="module:attribute of the service's ServiceSpec")
+    parser.add_argument("--port", type=int, required=True)
+    options = parser.parse_args(argv)
+    app = load_spec(options.target).create_app()
+    # log_config=None: keep the JSON logging that create_app configured instead of uvicorn's own.
+    uvicorn.run(app, host=HOST, port=options.port, log_config=None, timeout_graceful_shutdown=5)
+
+
+if __name__ == "__main__":
+    main()
