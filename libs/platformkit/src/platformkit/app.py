@@ -37,7 +37,6 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> Fa
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         from platformkit.auth import TokenVerifier
-        from platformkit.events import EventRuntime
 
         http = httpx.AsyncClient(timeout=httpx.Timeout(5.0))
         app.state.http = http
@@ -53,6 +52,8 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> Fa
         app.state.db = db
         events = None
         if db is not None and (spec.produces or spec.consumers):
+            from platformkit.events import EventRuntime
+
             events = EventRuntime(
                 service=spec.name,
                 nats_url=settings.nats_url,

@@ -59,11 +59,13 @@ class Idempotency:
         the stored response of the earlier identical request."""
         now = utcnow()
         async with self.db.transaction() as session:
-            existing = (await session.execute(select(idempotency_key).where(self._row()))).one_or_none()
+            # Core statements on the platform table run on the session's connection, in its transaction.
+            connection = await session.connection()
+            existing = (await connection.execute(select(idempotency_key).where(self._row()))).one_or_none()
             if existing is None:
                 try:
-                    async with session.begin_nested():
-                        await session.execute(
+                    async with connection.begin_nested():
+                        await connection.execute(
                             insert(idempotency_key).values(
                                 scope=self.scope, key=self.key, request_hash=self.request_hash,
                                 state="in_progress", created_at=now, expires_at=now + KEY_TTL,
@@ -72,11 +74,11 @@ class Idempotency:
                     self.claimed = True
                     return None
                 except IntegrityError:
-                    existing = (await session.execute(select(idempotency_key).where(self._row()))).one()
+                    existing = (await connection.execute(select(idempotency_key).where(self._row()))).one()
             if existing.expires_at <= now or (
                 existing.state == "in_progress" and existing.created_at <= now - STALE_CLAIM
             ):
-                taken = await session.execute(
+                taken = await connection.execute(
                     update(idempotency_key)
                     .where(self._row(), or_(idempotency_key.c.expires_at <= now,
                                             and_(idempotency_key.c.state == "in_progress",
@@ -84,7 +86,7 @@ class Idempotency:
                     .values(request_hash=self.request_hash, state="in_progress", created_at=now,
                             expires_at=now + KEY_TTL, response_status=None, response_body=None)
                 )
-                if taken.rowcount == 1:  # type: ignore[attr-defined]
+                if taken.rowcount == 1:
                     self.claimed = True
                     return None
                 raise self._in_progress()
@@ -110,14 +112,14 @@ class Idempotency:
     async def complete(self, session: AsyncSession, status: int, body: BaseModel | Any) -> None:
         """Store the response in the caller's transaction, so it commits together with the work."""
         encoded = json.dumps(jsonable_encoder(body), separators=(",", ":"))
-        await session.execute(
+        await (await session.connection()).execute(
             update(idempotency_key).where(self._row())
             .values(state="done", response_status=status, response_body=encoded)
         )
 
     async def release(self) -> None:
         async with self.db.transaction() as session:
-            await session.execute(
+            await (await session.connection()).execute(
                 delete(idempotency_key).where(self._row(), idempotency_key.c.state == "in_progress")
             )
 

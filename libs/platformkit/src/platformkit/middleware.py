@@ -54,10 +54,6 @@ async def send_problem(send: Send, status: int, code: str, detail: str, headers:
     await send({"type": "http.response.body", "body": body})
 
 
-class BodyTooLarge(Exception):
-    pass
-
-
 class RequestContextMiddleware:
     """Sets and echoes X-Request-ID, refuses bodies over `max_body_bytes` with 413, counts and times
     each request by its route template, and writes one access-log line."""
@@ -88,20 +84,27 @@ class RequestContextMiddleware:
             return
 
         received = 0
+        refused = False  # the body grew past the cap: 413 sent, whatever the app does next is dropped
 
         async def limited_receive() -> Message:
-            nonlocal received
+            nonlocal received, refused, status
             message = await receive()
-            if message["type"] == "http.request":
+            if message["type"] == "http.request" and not refused:
                 received += len(message.get("body", b""))
                 if received > self.max_body_bytes:
-                    raise BodyTooLarge
+                    refused = True
+                    status = 413
+                    if not response_started:
+                        await send_problem(send, 413, "PAYLOAD_TOO_LARGE", self._too_large(), [rid_header])
+                    return {"type": "http.disconnect"}
             return message
 
         response_started = False
 
         async def send_with_id(message: Message) -> None:
             nonlocal status, response_started
+            if refused:
+                return
             if message["type"] == "http.response.start":
                 response_started = True
                 status = message["status"]
@@ -110,10 +113,9 @@ class RequestContextMiddleware:
 
         try:
             await self.app(scope, limited_receive, send_with_id)
-        except BodyTooLarge:
-            status = 413
-            if not response_started:
-                await send_problem(send, 413, "PAYLOAD_TOO_LARGE", self._too_large(), [rid_header])
+        except Exception:
+            if not refused:
+                raise
         finally:
             self._record(scope, method, status, started)
             request_id.reset(token)

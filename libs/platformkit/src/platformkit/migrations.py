@@ -36,7 +36,8 @@ def alembic_config(spec: ServiceSpec, database_url: str) -> Config:
     config = Config()
     package, _, folder = spec.migrations.rpartition(".")
     config.set_main_option("script_location", f"{package}:{folder}")
-    config.set_main_option("sqlalchemy.url", sync_url(database_url).render_as_string(hide_password=False))
+    # Through attributes, not the ini option: configparser would mangle '%' in URLs (and log passwords).
+    config.attributes["url"] = sync_url(database_url).render_as_string(hide_password=False)
     config.attributes["metadata"] = spec.metadata
     return config
 
@@ -54,8 +55,7 @@ def run_migrations() -> None:
 
     config = context.config
     metadata: MetaData = config.attributes["metadata"]
-    url = config.get_main_option("sqlalchemy.url")
-    assert url is not None
+    url: str = config.attributes["url"]
     engine = _sync_engine(url)
     with engine.connect() as connection:
         context.configure(

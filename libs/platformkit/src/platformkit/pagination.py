@@ -14,9 +14,10 @@ from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Depends, Query
 from pydantic import BaseModel
-from sqlalchemy import Select, and_, or_
+from sqlalchemy import and_, or_
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import SelectOfScalar
 
 from platformkit.problems import ProblemError
 
@@ -76,7 +77,7 @@ def decode_cursor(cursor: str, width: int) -> list[Any]:
         ) from error
 
 
-def after(columns: Sequence[ColumnElement[Any]], values: Sequence[Any]) -> ColumnElement[bool]:
+def after(columns: Sequence[Any], values: Sequence[Any]) -> ColumnElement[bool]:
     """Rows strictly after `values` in ascending (c1, c2, ...) order, without row-value syntax (SQLite)."""
     clauses = []
     for index, column in enumerate(columns):
@@ -87,19 +88,19 @@ def after(columns: Sequence[ColumnElement[Any]], values: Sequence[Any]) -> Colum
 
 async def paginate(
     session: AsyncSession,
-    statement: Select[Any],
+    statement: SelectOfScalar[T],
     *,
-    order_by: Sequence[ColumnElement[Any]],
+    order_by: Sequence[Any],
     params: PageParams,
-) -> tuple[list[Any], str | None]:
+) -> tuple[list[T], str | None]:
     """One page of `statement` ordered by `order_by` (ascending; the last column must be unique).
     Returns the rows and the cursor of the next page (None on the last page)."""
     if params.cursor is not None:
         statement = statement.where(after(order_by, decode_cursor(params.cursor, len(order_by))))
     statement = statement.order_by(*order_by).limit(params.limit + 1)
-    rows = list((await session.execute(statement)).scalars().all())
+    rows = list((await session.exec(statement)).all())
     if len(rows) <= params.limit:
         return rows, None
     rows = rows[: params.limit]
     last = rows[-1]
-    return rows, encode_cursor([getattr(last, column.key) for column in order_by])  # type: ignore[attr-defined]
+    return rows, encode_cursor([getattr(last, column.key) for column in order_by])

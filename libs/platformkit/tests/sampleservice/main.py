@@ -1,9 +1,6 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Response
-from pydantic import BaseModel, ConfigDict, Field
-from sqlmodel import select
-
 from platformkit.auth import PrincipalDep
 from platformkit.config import ServiceSettings
 from platformkit.deps import SessionDep
@@ -11,6 +8,9 @@ from platformkit.idempotency import IdempotencyDep
 from platformkit.pagination import Page, PageDep, paginate
 from platformkit.problems import ProblemError
 from platformkit.service import ServiceSpec
+from pydantic import BaseModel, ConfigDict, Field
+from sqlmodel import select
+
 from sampleservice.models import Note, SampleModel
 
 router = APIRouter(prefix="/notes", tags=["notes"])
@@ -46,7 +46,7 @@ async def create_note(
 @router.get("", response_model=Page[NotePublic])
 async def list_notes(principal: PrincipalDep, session: SessionDep, page: PageDep) -> Page[NotePublic]:
     rows, next_cursor = await paginate(
-        session, select(Note).where(Note.owner == principal.sub), order_by=[Note.id], params=page  # type: ignore[list-item]
+        session, select(Note).where(Note.owner == principal.sub), order_by=[Note.id], params=page
     )
     return Page(items=[NotePublic(id=n.id, text=n.text) for n in rows], next_cursor=next_cursor)
 

@@ -1,0 +1,30 @@
+"""Migrations are a separate step: `upgrade head` on an empty database works, and autogenerate
+against the models then finds nothing to do."""
+
+from __future__ import annotations
+
+from platformkit.migrations import pending_changes, upgrade
+from sampleservice.main import service
+
+
+def test_upgrade_on_empty_database_then_no_diff(database_url: str) -> None:
+    upgrade(service, database_url)
+    assert pending_changes(service, database_url) == []
+
+
+def test_a_model_change_without_migration_is_detected(database_url: str) -> None:
+    upgrade(service, database_url)
+    from platformkit.service import ServiceSpec
+    from sampleservice.models import SampleModel
+    from sqlalchemy import Column, String, Table
+
+    from platformkit.db import new_metadata
+
+    metadata = new_metadata()
+    for table in SampleModel.metadata.tables.values():
+        table.to_metadata(metadata)
+    Table("unmigrated", metadata, Column("id", String(10), primary_key=True))
+    changed = ServiceSpec(name="sample", settings=service.settings, metadata=metadata,
+                          migrations=service.migrations)
+    diff = pending_changes(changed, database_url)
+    assert [entry[0] for entry in diff] == ["add_table"]
