@@ -1,6 +1,9 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Response
+from pydantic import BaseModel, ConfigDict, Field
+from sqlmodel import select
+
 from platformkit.auth import PrincipalDep
 from platformkit.config import ServiceSettings
 from platformkit.deps import SessionDep
@@ -8,9 +11,6 @@ from platformkit.idempotency import IdempotencyDep
 from platformkit.pagination import Page, PageDep, paginate
 from platformkit.problems import ProblemError
 from platformkit.service import ServiceSpec
-from pydantic import BaseModel, ConfigDict, Field
-from sqlmodel import select
-
 from sampleservice.models import Note, SampleModel
 
 router = APIRouter(prefix="/notes", tags=["notes"])
