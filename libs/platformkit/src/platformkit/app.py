@@ -6,6 +6,7 @@ Middleware: request id + body cap + metrics + access log. Routes: the service's 
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -64,9 +65,13 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> Fa
             )
             await events.start()
         app.state.events = events
+        background = [asyncio.create_task(loop(app), name=loop.__name__) for loop in spec.background]
         try:
             yield
         finally:
+            for task in background:
+                task.cancel()
+            await asyncio.gather(*background, return_exceptions=True)
             if events is not None:
                 await events.stop()
             if db is not None:

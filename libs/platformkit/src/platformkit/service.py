@@ -3,7 +3,7 @@ the launcher and the tests, so that every service is wired the same way."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +30,9 @@ class ServiceSpec:
     migrations: str | None = None
     # Whether the service publishes events, and so declares its own stream.
     produces: bool = True
+    # Long-running loops of the service (e.g. a mail sender), each given the app; started after the
+    # database and events, cancelled at shutdown. Must be safe with several replicas running.
+    background: Sequence[Callable[[FastAPI], Coroutine[Any, Any, None]]] = ()
     # Demo data for `dorf seed --demo`: given the service's database and settings; running it twice
     # must change nothing.
     seed_demo: Callable[[Database, ServiceSettings], Awaitable[None]] | None = None
