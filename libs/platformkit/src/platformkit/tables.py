@@ -44,6 +44,8 @@ outbox = Table(
         postgresql_where=text("published_at IS NULL"),
         sqlite_where=text("published_at IS NULL"),
     ),
+    # The relay prunes published rows after their retention period.
+    Index("ix_outbox_published_at", "published_at"),
 )
 
 inbox = Table(
@@ -52,6 +54,8 @@ inbox = Table(
     Column("consumer", String(100), primary_key=True),
     Column("event_id", String(36), primary_key=True),
     Column("processed_at", UtcDateTime, nullable=False),
+    # Pruned after a retention that must outlast the producers' stream max_age.
+    Index("ix_inbox_processed_at", "processed_at"),
 )
 
 dead_letter = Table(
@@ -72,6 +76,8 @@ dead_letter = Table(
     Column("resolved_by", String(255), nullable=True),
     Column("resolved_at", UtcDateTime, nullable=True),
     Index("ix_dead_letter_open", "consumer", "resolution"),
+    # One dead letter per stream message and consumer, however many replicas saw it fail.
+    Index("uq_dead_letter_consumer_stream_sequence", "consumer", "stream_sequence", unique=True),
 )
 
 idempotency_key = Table(

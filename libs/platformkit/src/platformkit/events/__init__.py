@@ -1,0 +1,70 @@
+"""Events: CloudEvents over NATS JetStream, published through a transactional outbox and consumed
+idempotently through an inbox. See docs/events.md.
+
+Producer::
+
+    async with db.transaction() as session:
+        session.add(order)
+        await publish(session, OrderPlacedV1(order_id=order.id, ...))
+
+Consumer::
+
+    async def on_order_placed(event: OrderPlacedV1, session: AsyncSession) -> None: ...
+    consumers = [Consumer(name="order-placed", event=OrderPlacedV1, handler=on_order_placed)]
+
+App: `EventRuntime(service=..., nats_url=..., db=..., consumers=..., produces=...)`, `start()`/`stop()`.
+"""
+
+from platformkit.events.bus import Bus
+from platformkit.events.consumer import FAULTS, Consumer, ConsumerWorker, current_envelope
+from platformkit.events.contracts import Event, EventDefinitionError, event_class, event_types, stream_name
+from platformkit.events.deadletters import (
+    DeadLetter,
+    DeadLetterNotOpen,
+    ReplayFailed,
+    UnknownConsumer,
+    discard_dead_letter,
+    get_dead_letter,
+    list_dead_letters,
+    replay_dead_letter,
+)
+from platformkit.events.envelope import Envelope, UndecodableEvent, decode, encode, new_event_id, traceparent
+from platformkit.events.options import EventOptions
+from platformkit.events.outbox import OutboxRelay, publish
+from platformkit.events.runtime import EventRuntime
+from platformkit.events.stats import ConsumerLag, EventStats, OutboxLag, outbox_lag
+
+__all__ = [
+    "FAULTS",
+    "Bus",
+    "Consumer",
+    "ConsumerLag",
+    "ConsumerWorker",
+    "DeadLetter",
+    "DeadLetterNotOpen",
+    "Envelope",
+    "Event",
+    "EventDefinitionError",
+    "EventOptions",
+    "EventRuntime",
+    "EventStats",
+    "OutboxLag",
+    "OutboxRelay",
+    "ReplayFailed",
+    "UndecodableEvent",
+    "UnknownConsumer",
+    "current_envelope",
+    "decode",
+    "discard_dead_letter",
+    "encode",
+    "event_class",
+    "event_types",
+    "get_dead_letter",
+    "list_dead_letters",
+    "new_event_id",
+    "outbox_lag",
+    "publish",
+    "replay_dead_letter",
+    "stream_name",
+    "traceparent",
+]

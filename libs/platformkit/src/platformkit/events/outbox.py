@@ -1,0 +1,315 @@
+"""The transactional outbox: `publish(session, event)` adds a row in the caller's transaction, and the
+`OutboxRelay` publishes committed rows to JetStream.
+
+The relay claims a batch with a short lease (`UPDATE ... WHERE position IN (SELECT ... FOR UPDATE SKIP
+LOCKED) RETURNING ...`; on SQLite the write lock of BEGIN IMMEDIATE does the same), publishes it with
+`Nats-Msg-Id` = event id, and marks rows published only after their PubAck. Several replicas on one
+database therefore publish each row once; a crash between publish and mark makes the row come back
+after its lease, and JetStream's duplicate window drops the second copy."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from nats.js import api
+from sqlalchemy import delete, insert, or_, select, update
+from sqlalchemy import event as sa_event
+from sqlalchemy.engine import Engine
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.orm import Session
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from platformkit.context import request_id
+from platformkit.db import Database, utcnow
+from platformkit.events.bus import Bus
+from platformkit.events.contracts import Event, stream_name
+from platformkit.events.envelope import (
+    CONTENT_TYPE,
+    H_DATACONTENTTYPE,
+    H_ID,
+    H_MSG_ID,
+    H_REQUEST_ID,
+    H_SOURCE,
+    H_SPECVERSION,
+    H_SUBJECT,
+    H_TIME,
+    H_TRACEPARENT,
+    H_TYPE,
+    SPECVERSION,
+    format_time,
+    new_event_id,
+    source_for,
+    traceparent,
+)
+from platformkit.events.options import EventOptions
+from platformkit.tables import outbox
+
+log = logging.getLogger("platformkit.events")
+
+_ADDED = "platformkit.outbox.added"
+_wakers: dict[Engine, list[Callable[[], None]]] = {}
+
+
+async def publish(session: AsyncSession, event: Event) -> str:
+    """Add `event` to the outbox in the session's current transaction; returns the event id.
+
+    Nothing is sent until the transaction commits; if it rolls back, the event never happened. The
+    request id and trace context of the current request travel with the event."""
+    event_id = new_event_id()
+    now = utcnow()
+    headers = {H_ID: event_id, H_TYPE: event.type, H_TIME: format_time(now)}
+    subject = event.ce_subject()
+    if subject is not None:
+        headers[H_SUBJECT] = subject
+    rid = request_id.get()
+    if rid is not None:
+        headers[H_REQUEST_ID] = rid
+    trace = traceparent.get()
+    if trace is not None:
+        headers[H_TRACEPARENT] = trace
+    connection = await session.connection()
+    await connection.execute(
+        insert(outbox).values(
+            event_id=event_id,
+            subject=event.type,
+            headers=headers,
+            data=event.model_dump_json(),
+            created_at=now,
+        )
+    )
+    session.info[_ADDED] = True
+    return event_id
+
+
+@sa_event.listens_for(Session, "after_commit")
+def _wake_relays_after_commit(session: Session) -> None:
+    if session.info.pop(_ADDED, False) and isinstance(session.bind, Engine):
+        for waker in _wakers.get(session.bind, ()):
+            waker()
+
+
+@sa_event.listens_for(Session, "after_rollback")
+def _forget_after_rollback(session: Session) -> None:
+    session.info.pop(_ADDED, None)
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxRow:
+    position: int
+    event_id: str
+    subject: str
+    headers: dict[str, str]
+    data: str
+
+
+@dataclass(slots=True)
+class RelayStats:
+    published: int = 0  # rows marked published by this relay
+    duplicates: int = 0  # PubAcks that said "already stored" (a retry absorbed by the duplicate window)
+    failed_attempts: int = 0  # publishes that got no PubAck in time, or an error
+    last_error: str | None = None
+    last_published_at: datetime | None = field(default=None)
+
+
+class PublishFailed(Exception):
+    """Some rows of a batch got no PubAck; they are released and retried."""
+
+
+class OutboxRelay:
+    """Publishes the outbox of one database. An asyncio task: `start()` / `stop()`.
+
+    Woken right after a commit in this process that added outbox rows; otherwise it polls every
+    `poll_seconds` (rows written by other processes). While NATS is down it waits; when a publish fails
+    it backs off exponentially and retries forever."""
+
+    def __init__(
+        self,
+        db: Database,
+        bus: Bus,
+        *,
+        service: str,
+        poll_seconds: float = 0.5,
+        options: EventOptions | None = None,
+    ) -> None:
+        self.db = db
+        self.bus = bus
+        self.service = service
+        self.stream = stream_name(service)
+        self.source = source_for(service)
+        self.poll_seconds = poll_seconds
+        self.options = options or EventOptions()
+        self.stats = RelayStats()
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def start(self) -> None:
+        if self._task is None:
+            _wakers.setdefault(self.db.engine.sync_engine, []).append(self.wake)
+            self._task = asyncio.create_task(self._run(), name=f"outbox-relay-{self.service}")
+
+    async def stop(self) -> None:
+        wakers = _wakers.get(self.db.engine.sync_engine, [])
+        if self.wake in wakers:
+            wakers.remove(self.wake)
+            if not wakers:
+                _wakers.pop(self.db.engine.sync_engine, None)
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def _run(self) -> None:
+        backoff = 0.1
+        while True:
+            await self.bus.wait_connected()
+            self._wake.clear()
+            try:
+                count = await self.run_once()
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:  # DB or NATS trouble: log, back off, never give up
+                self.stats.last_error = f"{type(error).__name__}: {error}"
+                log.warning("outbox relay: %s; retrying in %.1fs", self.stats.last_error, backoff)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, self.options.relay_max_backoff_seconds)
+                continue
+            backoff = 0.1
+            if count >= self.options.relay_batch_size:
+                continue  # more may be waiting
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=self.poll_seconds)
+
+    async def run_once(self) -> int:
+        """Claim, publish and mark one batch; returns how many rows were claimed."""
+        rows = await self.claim(self.options.relay_batch_size)
+        if not rows:
+            return 0
+        outcomes = await self.publish_rows(rows)
+        done = [
+            row.position
+            for row, outcome in zip(rows, outcomes, strict=True)
+            if isinstance(outcome, api.PubAck)
+        ]
+        failed = [
+            (row, outcome)
+            for row, outcome in zip(rows, outcomes, strict=True)
+            if not isinstance(outcome, api.PubAck)
+        ]
+        await self.mark_published(done)
+        if failed:
+            error = failed[0][1]
+            reason = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+            await self.release([row.position for row, _ in failed], reason)
+            self.stats.failed_attempts += len(failed)
+            raise PublishFailed(f"{len(failed)} of {len(rows)} events got no PubAck ({reason})")
+        return len(rows)
+
+    async def claim(self, limit: int) -> list[OutboxRow]:
+        """Lease up to `limit` unpublished rows that no other relay holds."""
+        now = utcnow()
+        lease_end = now + timedelta(seconds=self.options.relay_lease_seconds)
+        candidates = (
+            select(outbox.c.position)
+            .where(outbox.c.published_at.is_(None))
+            .where(or_(outbox.c.claimed_until.is_(None), outbox.c.claimed_until < now))
+            .order_by(outbox.c.position)
+            .limit(limit)
+        )
+        if not self.db.is_sqlite:
+            candidates = candidates.with_for_update(skip_locked=True)
+        statement = (
+            update(outbox)
+            .where(outbox.c.position.in_(candidates.scalar_subquery()))
+            .values(claimed_until=lease_end, attempts=outbox.c.attempts + 1)
+            .returning(
+                outbox.c.position, outbox.c.event_id, outbox.c.subject, outbox.c.headers, outbox.c.data
+            )
+        )
+        async with self.db.engine.begin() as connection:
+            result = await connection.execute(statement)
+            rows = [OutboxRow(r.position, r.event_id, r.subject, dict(r.headers), r.data) for r in result]
+        rows.sort(key=lambda row: row.position)  # RETURNING promises no order
+        return rows
+
+    def headers_for(self, row: OutboxRow) -> dict[str, str]:
+        headers = dict(row.headers)
+        headers[H_SPECVERSION] = SPECVERSION
+        headers[H_SOURCE] = self.source
+        headers[H_DATACONTENTTYPE] = CONTENT_TYPE
+        headers[H_MSG_ID] = row.event_id
+        return headers
+
+    async def publish_rows(self, rows: Sequence[OutboxRow]) -> list[api.PubAck | BaseException]:
+        """Publish in order, pipelined (`publish_async`), and wait for each PubAck with a timeout."""
+        js = self.bus.js
+        futures: list[asyncio.Future[api.PubAck]] = []
+        outcomes: list[api.PubAck | BaseException] = []
+        try:
+            for row in rows:
+                futures.append(
+                    await js.publish_async(
+                        row.subject, row.data.encode(), headers=self.headers_for(row), stream=self.stream
+                    )
+                )
+        except Exception as send_error:  # the connection went away while sending: the rest count as failed
+            unsent: BaseException = send_error
+        else:
+            unsent = TimeoutError("no PubAck within the publish timeout")
+        if futures:
+            await asyncio.wait(futures, timeout=self.options.publish_timeout_seconds)
+        for index in range(len(rows)):
+            if index >= len(futures):
+                outcomes.append(unsent)
+                continue
+            future = futures[index]
+            if not future.done():
+                future.cancel()  # releases nats-py's pending slot; the row is retried later
+                outcomes.append(TimeoutError("no PubAck within the publish timeout"))
+            elif future.cancelled():
+                outcomes.append(TimeoutError("publish cancelled"))
+            elif (failure := future.exception()) is not None:
+                outcomes.append(failure)
+            else:
+                ack = future.result()
+                if ack.duplicate:
+                    self.stats.duplicates += 1
+                outcomes.append(ack)
+        return outcomes
+
+    async def mark_published(self, positions: Sequence[int]) -> None:
+        if not positions:
+            return
+        now = utcnow()
+        async with self.db.engine.begin() as connection:
+            await connection.execute(
+                update(outbox)
+                .where(outbox.c.position.in_(positions))
+                .values(published_at=now, claimed_until=None, last_error=None)
+            )
+        self.stats.published += len(positions)
+        self.stats.last_published_at = now
+
+    async def release(self, positions: Sequence[int], reason: str) -> None:
+        async with self.db.engine.begin() as connection:
+            await connection.execute(
+                update(outbox)
+                .where(outbox.c.position.in_(positions))
+                .where(outbox.c.published_at.is_(None))
+                .values(claimed_until=None, last_error=reason[:2000])
+            )
+
+
+async def prune_outbox(connection: AsyncConnection, older_than: timedelta) -> int:
+    """Delete rows published longer ago than `older_than`; returns how many."""
+    cutoff = utcnow() - older_than
+    result = await connection.execute(delete(outbox).where(outbox.c.published_at < cutoff))
+    return int(result.rowcount)
