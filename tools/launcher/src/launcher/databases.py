@@ -11,12 +11,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from alembic.migration import MigrationContext
-from platformkit.db import is_sqlite, sync_url
-from platformkit.migrations import upgrade
 from sqlalchemy import create_engine, pool
 from sqlalchemy.engine import make_url
 
 from launcher.discovery import Service
+from platformkit.db import is_sqlite, sync_url
+from platformkit.migrations import upgrade
 
 
 def database_url(service: Service, var: Path) -> str:

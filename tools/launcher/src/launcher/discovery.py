@@ -59,24 +59,28 @@ def _start_rank(service: Service) -> tuple[int, str]:
 
 
 def discover(only: Sequence[str] = ()) -> list[Service]:
-    """Every service, in start order; with `only`, just those (an unknown name is an error)."""
+    """Every service, in start order; with `only`, just those (an unknown name is an error).
+
+    An installed service that `only` leaves out is not even imported, so one that is broken or half
+    written does not stop the others from starting."""
     found: dict[str, Service] = {}
-    # (the name it is installed under, or None for DORF_SERVICES; its module:attribute)
-    targets: list[tuple[str | None, str]] = [
-        (point.name, point.value) for point in entry_points(group=ENTRY_POINT_GROUP)
-    ]
-    extra = os.environ.get("DORF_SERVICES", "").split(",")
-    targets += [(None, item.strip()) for item in extra if item.strip()]
-    for declared_name, target in targets:
-        spec = load_spec(target)
-        if declared_name is not None and declared_name != spec.name:
-            raise SystemExit(f"dorf: entry point {declared_name!r} points at a service named "
+    for target in os.environ.get("DORF_SERVICES", "").split(","):
+        if target.strip():
+            spec = load_spec(target.strip())
+            found[spec.name] = Service(spec.name, target.strip(), spec)
+    installed = entry_points(group=ENTRY_POINT_GROUP)
+    for point in installed:
+        if point.name in found or (only and point.name not in only):
+            continue  # replaced by DORF_SERVICES, or not asked for
+        spec = load_spec(point.value)
+        if spec.name != point.name:
+            raise SystemExit(f"dorf: entry point {point.name!r} points at a service named "
                              f"{spec.name!r}; make them agree")
-        found[spec.name] = Service(spec.name, target, spec)
+        found[spec.name] = Service(spec.name, point.value, spec)
     if only:
         unknown = sorted(set(only) - set(found))
         if unknown:
-            known = ", ".join(sorted(found)) or "none"
+            known = ", ".join(sorted(set(found) | set(installed.names))) or "none"
             raise SystemExit(f"dorf: no service named {', '.join(unknown)} (known: {known})")
         found = {name: service for name, service in found.items() if name in only}
     return sorted(found.values(), key=_start_rank)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import socket
 from collections.abc import Iterable
 
-from platformkit.natsserver import free_port, port_is_open
+from platformkit.natsserver import free_port
 
 HOST = "127.0.0.1"
 
@@ -17,9 +17,8 @@ class PortTaken(SystemExit):
 
 
 def port_is_free(port: int) -> bool:
-    """Nobody listens on it and we could bind it (catches a listener on 0.0.0.0 or a bound socket too)."""
-    if port_is_open(port, HOST):
-        return False
+    """Whether we could bind it. A listener on it (on 127.0.0.1, 0.0.0.0 or dual-stack ::) makes the bind
+    fail, so this finds one without ever connecting to it: a stranger's server is not even greeted."""
     with socket.socket() as probe:
         # The same option uvicorn binds with, so a port in TIME_WAIT counts as free, as it is for uvicorn.
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

@@ -8,10 +8,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 
+from launcher.discovery import load_spec
 from platformkit.config import load_settings
 from platformkit.db import Database
-
-from launcher.discovery import load_spec
 
 
 async def seed(target: str) -> None:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx
-from platformkit.natsserver import port_is_open
 
 from launcher import runfile
 from launcher.ports import HOST
+from platformkit.natsserver import port_is_open
 
 
 def _health(url: str, port: int, http: httpx.Client) -> tuple[bool, str]:

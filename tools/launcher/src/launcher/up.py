@@ -14,7 +14,6 @@ from pathlib import Path
 from types import FrameType
 
 import httpx
-from platformkit.natsserver import port_is_open
 
 from launcher import runfile
 from launcher.databases import database_url, migrate
@@ -23,6 +22,7 @@ from launcher.discovery import ENTRY_POINT_GROUP, GATEWAY, ISSUER, Service
 from launcher.environment import NO_ISSUER, child_environment, http_url, issuer_url
 from launcher.ports import HOST, PortPlanner
 from launcher.processes import Child, stop
+from platformkit.natsserver import port_is_open
 
 DEFAULT_NATS_PORT = 4222
 DEFAULT_GATEWAY_PORT = 8000
