@@ -1,0 +1,113 @@
+"""The launcher's parts on their own: ports, discovery, the `dorf test` steps, the command line."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+
+from launcher import checks
+from launcher.cli import _parser
+from launcher.discovery import Service, discover, load_spec
+from launcher.environment import child_environment
+from launcher.ports import PortPlanner, PortTaken, port_is_free
+
+
+def test_a_listened_port_is_not_free_and_is_replaced_unless_explicit(
+    listening_socket: socket.socket, capsys: pytest.CaptureFixture[str]
+) -> None:
+    taken = listening_socket.getsockname()[1]
+    assert not port_is_free(taken)
+    planner = PortPlanner()
+    chosen = planner.claim(taken, what="NATS", explicit=False)
+    assert chosen != taken and port_is_free(chosen)
+    assert f"port {taken} for NATS is already in use" in capsys.readouterr().out
+    with pytest.raises(PortTaken, match=f"port {taken}"):
+        PortPlanner().claim(taken, what="NATS", explicit=True)
+
+
+def test_consecutive_ports_skip_taken_and_already_claimed_ones(listening_socket: socket.socket) -> None:
+    taken = listening_socket.getsockname()[1]
+    planner = PortPlanner()
+    ports = planner.claim_consecutive(taken, ["a", "b"])
+    assert taken not in ports.values()
+    assert len(set(ports.values())) == 2
+    again = planner.claim_consecutive(taken, ["c"])
+    assert again["c"] not in ports.values()
+
+
+def test_dorf_services_adds_specs_and_only_selects(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DORF_SERVICES", " launcher_demo_spec:service , ")
+    services = discover(["sample"])
+    assert [service.name for service in services] == ["sample"]
+    assert services[0].target == "launcher_demo_spec:service"
+    assert services[0].spec.seed_demo is not None
+    with pytest.raises(SystemExit, match="no service named other"):
+        discover(["other"])
+
+
+def test_a_target_that_is_not_a_spec_is_refused() -> None:
+    with pytest.raises(SystemExit, match="not a ServiceSpec"):
+        load_spec("launcher_demo_spec:DEMO_OWNER")
+    with pytest.raises(SystemExit, match="module:attribute"):
+        load_spec("launcher_demo_spec")
+
+
+def test_child_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.delenv("SAMPLE_DATABASE_URL", raising=False)
+    sample = load_spec("launcher_demo_spec:service")
+    env = child_environment(
+        Service("sample", "launcher_demo_spec:service", sample), var=tmp_path, nats_url="nats://127.0.0.1:5",
+        ports={"accounts": 8001, "sample": 8002, "gateway": 8000}, issuer="http://127.0.0.1:8001",
+    )
+    assert env["SERVICE_NAME"] == "sample"
+    assert env["DATABASE_URL"] == f"sqlite:///{tmp_path}/sample.db"
+    assert env["NATS_URL"] == "nats://127.0.0.1:5"
+    assert env["OIDC_ISSUER"] == "http://127.0.0.1:8001"
+    assert env["OIDC_AUDIENCE"] == "sample"
+    assert env["ENVIRONMENT"] == "development"
+    assert env["UPSTREAM_ACCOUNTS_URL"] == "http://127.0.0.1:8001"
+    assert "UPSTREAM_SAMPLE_URL" not in env
+
+
+def test_every_argument_after_test_goes_to_pytest() -> None:
+    options = _parser().parse_args(["test", "-k", "launcher", "-x", "tools/launcher/tests"])
+    assert options.pytest_args == ["-k", "launcher", "-x", "tools/launcher/tests"]
+
+
+def _fake_steps(monkeypatch: pytest.MonkeyPatch, codes: dict[str, int]) -> list[Sequence[str]]:
+    commands: list[Sequence[str]] = []
+
+    def run(name: str, command: Sequence[str], root: Path, env: dict[str, str] | None = None) -> int:
+        commands.append(command)
+        return codes.get(name, 0)
+
+    monkeypatch.setattr(checks, "_run", run)
+    return commands
+
+
+def test_dorf_test_runs_ruff_mypy_pytest_and_passes_arguments(monkeypatch: pytest.MonkeyPatch) -> None:
+    root = Path(__file__).resolve().parents[3]
+    commands = _fake_steps(monkeypatch, {})
+    assert checks.run_checks(root, ["-k", "x"]) == 0
+    ruff, mypy, pytest_command = commands
+    assert list(ruff[-2:]) == ["check", "."]
+    assert "tools/launcher/src" in mypy and "libs/platformkit/src" in mypy
+    assert list(pytest_command[-2:]) == ["-k", "x"] and "-n" in pytest_command
+
+
+def test_dorf_test_fails_when_any_step_fails(monkeypatch: pytest.MonkeyPatch) -> None:
+    root = Path(__file__).resolve().parents[3]
+    _fake_steps(monkeypatch, {"ruff": 1})
+    assert checks.run_checks(root, []) == 1
+
+
+def test_no_tests_collected_fails_only_when_there_are_no_tests_at_all(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    root = Path(__file__).resolve().parents[3]
+    _fake_steps(monkeypatch, {"pytest": checks.PYTEST_NO_TESTS_COLLECTED})
+    assert checks.run_checks(root, ["-k", "nothing matches this"]) == 0
+    assert checks.run_checks(tmp_path, []) == 1
