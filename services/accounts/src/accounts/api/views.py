@@ -1,0 +1,95 @@
+"""Turning rows into API answers (one place, so no route leaks a field by accident)."""
+
+from __future__ import annotations
+
+from accounts.models import ApiKey, AuditEntry, MailMessage, OAuthClient, Person, RoleGrant
+from accounts.schemas import (
+    ApiKeyPublic,
+    AuditEntryPublic,
+    MailPublic,
+    OAuthClientPublic,
+    PersonPublic,
+    RolePublic,
+)
+
+
+def role_public(grant: RoleGrant) -> RolePublic:
+    return RolePublic(
+        id=grant.id,
+        role=grant.role,
+        merchant_id=grant.merchant_id,
+        organisation_id=grant.organisation_id,
+        scopes=grant.scopes.split(),
+        granted_by=grant.granted_by,
+        granted_at=grant.granted_at,
+        revoked_at=grant.revoked_at,
+    )
+
+
+def person_public(person: Person, grants: list[RoleGrant]) -> PersonPublic:
+    return PersonPublic(
+        id=person.id,
+        sub=str(person.id),
+        email=person.email,
+        email_verified=person.email_verified_at is not None,
+        name=person.name,
+        phone=person.phone,
+        home_place=person.home_place,
+        phone_only=person.email is None,
+        created_at=person.created_at,
+        version=person.version,
+        roles=[role_public(g) for g in grants],
+    )
+
+
+def etag(person: Person) -> str:
+    return f'"{person.version}"'
+
+
+def audit_public(entry: AuditEntry) -> AuditEntryPublic:
+    return AuditEntryPublic(
+        id=entry.id,
+        at=entry.at,
+        actor_id=entry.actor_id,
+        person_id=entry.person_id,
+        action=entry.action,
+        details=entry.details,
+    )
+
+
+def mail_public(message: MailMessage) -> MailPublic:
+    return MailPublic(
+        id=message.id,
+        to_address=message.to_address,
+        subject=message.subject,
+        body=message.body,
+        status=message.status,
+        attempts=message.attempts,
+        created_at=message.created_at,
+        sent_at=message.sent_at,
+        last_error=message.last_error,
+    )
+
+
+def api_key_public(key: ApiKey) -> ApiKeyPublic:
+    return ApiKeyPublic(
+        id=key.id,
+        merchant_id=key.merchant_id,
+        name=key.name,
+        prefix=key.prefix,
+        scopes=key.scopes.split(),
+        created_at=key.created_at,
+        last_used_at=key.last_used_at,
+        revoked_at=key.revoked_at,
+    )
+
+
+def client_public(client: OAuthClient) -> OAuthClientPublic:
+    return OAuthClientPublic(
+        client_id=client.client_id,
+        name=client.name,
+        merchant_id=client.merchant_id,
+        scopes=client.scopes.split(),
+        created_at=client.created_at,
+        revoked_at=client.revoked_at,
+    )

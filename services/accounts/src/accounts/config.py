@@ -1,0 +1,104 @@
+"""Settings of the accounts service (environment variables, 12-factor). See README.md, "Settings"."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import SecretStr, field_validator
+from pydantic_settings import NoDecode
+
+from platformkit.config import ServiceSettings
+
+# Only for ENVIRONMENT=development/test, so that `dorf up` works without configuration. Production
+# must set GATEWAY_CLIENT_SECRET; without it there is no gateway client at all.
+DEVELOPMENT_GATEWAY_CLIENT_SECRET = "dorf-dev-gateway-secret"  # noqa: S105 - documented, dev only
+
+PLATFORM_SERVICES = ("accounts", "gateway", "marketplace", "mobility", "volunteers", "alerts")
+
+
+def _split_list(value: Any) -> Any:
+    """Lists in the environment may be comma-separated (`a,b`) or JSON (`["a","b"]`)."""
+    if isinstance(value, str):
+        text = value.strip()
+        if text.startswith("["):
+            import json
+
+            return tuple(json.loads(text))
+        return tuple(item.strip() for item in text.split(",") if item.strip())
+    return value
+
+
+class AccountsSettings(ServiceSettings):
+    service_name: str = "accounts"
+    # accounts checks its own tokens like every service: people's tokens name it in `aud`.
+    oidc_audience: str = "accounts"
+
+    # --- tokens ---------------------------------------------------------------------------------
+    access_token_ttl_seconds: int = 300
+    id_token_ttl_seconds: int = 300
+    refresh_token_ttl_seconds: int = 30 * 24 * 3600
+    authorization_code_ttl_seconds: int = 120
+    # Who may accept a person's access token (`aud`); must include this service's own name.
+    person_token_audiences: Annotated[tuple[str, ...], NoDecode] = PLATFORM_SERVICES
+    # The `aud` of merchant integration tokens (client credentials).
+    merchant_token_audience: str = "marketplace"  # noqa: S105 - not a secret
+    # A rotated-in signing key is published at once but signs only after this delay, so that every
+    # verifier's cached JWKS (platformkit refetches at most once a minute) can learn it first.
+    signing_key_activation_delay_seconds: int = 0
+    signing_key_size: int = 2048
+
+    # --- the gateway: a confidential first-party client (authorization code + PKCE) -------------
+    gateway_client_id: str = "gateway"
+    gateway_client_secret: SecretStr | None = None
+    gateway_redirect_uris: Annotated[tuple[str, ...], NoDecode] = ()
+
+    # --- mail -----------------------------------------------------------------------------------
+    # smtp://user:pass@host:25, smtp+starttls://host:587 or smtps://host:465. Unset: mails are kept
+    # as "held" and operators read them through GET /admin/mails (embedded default).
+    smtp_url: SecretStr | None = None
+    mail_from: str = "Dorfmarktplatz <noreply@dorfmarktplatz.example>"
+    mail_poll_seconds: float = 2.0
+    mail_max_attempts: int = 8
+    # Where links in mails point (verification, password reset): this service's public address.
+    # Defaults to OIDC_ISSUER.
+    public_url: str | None = None
+
+    # --- brute force ----------------------------------------------------------------------------
+    login_failures_before_lockout: int = 5
+    login_lockout_base_seconds: int = 2
+    login_lockout_max_seconds: int = 900
+    address_failure_budget: int = 100
+    address_budget_window_seconds: int = 900
+    password_reset_mails_per_hour: int = 3
+    # How many proxies in front of us append to X-Forwarded-For (the gateway: 1). 0: use the peer.
+    forwarded_for_trusted_hops: int = 0
+
+    # --- the first operator (production bootstrap) ------------------------------------------------
+    bootstrap_operator_email: str | None = None
+    bootstrap_operator_password: SecretStr | None = None
+
+    @field_validator("person_token_audiences", "gateway_redirect_uris", mode="before")
+    @classmethod
+    def _lists(cls, value: Any) -> Any:
+        return _split_list(value)
+
+    @property
+    def issuer(self) -> str:
+        """The `iss` of every token, exactly as configured (verifiers compare it byte for byte)."""
+        return self.oidc_issuer
+
+    @property
+    def issuer_base(self) -> str:
+        """The issuer without a trailing slash, to build endpoint URLs from."""
+        return self.oidc_issuer.rstrip("/")
+
+    @property
+    def link_base(self) -> str:
+        return (self.public_url or self.oidc_issuer).rstrip("/")
+
+    def gateway_secret(self) -> str | None:
+        if self.gateway_client_secret is not None:
+            return self.gateway_client_secret.get_secret_value()
+        if self.environment in ("development", "test"):
+            return DEVELOPMENT_GATEWAY_CLIENT_SECRET
+        return None

@@ -1,0 +1,59 @@
+"""Signing keys in the database: generated on first use, rotated by operators (see
+accounts.domain.signing for which key signs and which are published)."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+
+import anyio
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from accounts.config import AccountsSettings
+from accounts.domain.signing import ALGORITHM, StoredKey, generate_private_jwk
+from accounts.models import SigningKey
+from platformkit.db import utcnow
+
+
+async def stored_keys(*, session: AsyncSession) -> list[StoredKey]:
+    rows = (await session.exec(select(SigningKey))).all()
+    return [StoredKey(row.kid, row.signs_from, row.private_jwk) for row in rows]
+
+
+async def all_keys(*, session: AsyncSession) -> list[SigningKey]:
+    return list((await session.exec(select(SigningKey).order_by(col(SigningKey.signs_from)))).all())
+
+
+def new_kid(now: datetime) -> str:
+    return f"{now:%Y%m%d}-{secrets.token_hex(4)}"
+
+
+async def add_key(
+    *, session: AsyncSession, settings: AccountsSettings, signs_from: datetime, created_by: str | None
+) -> SigningKey:
+    now = utcnow()
+    kid = new_kid(now)
+    # RSA generation takes a moment: off the event loop.
+    private_jwk = await anyio.to_thread.run_sync(generate_private_jwk, kid, settings.signing_key_size)
+    key = SigningKey(
+        kid=kid, alg=ALGORITHM, private_jwk=private_jwk, signs_from=signs_from, created_by=created_by
+    )
+    session.add(key)
+    await session.flush()
+    return key
+
+
+async def ensure_signing_key(*, session: AsyncSession, settings: AccountsSettings) -> None:
+    """The first start: a key that signs at once. (Two replicas starting together may both add one;
+    both are published and the newer signs, which is harmless.)"""
+    if (await session.exec(select(SigningKey.kid).limit(1))).first() is None:
+        await add_key(
+            session=session, settings=settings, signs_from=utcnow() - timedelta(seconds=1), created_by=None
+        )
+
+
+async def rotate(*, session: AsyncSession, settings: AccountsSettings, actor_id: str | None) -> SigningKey:
+    """Add a new key: published now, signing after `signing_key_activation_delay_seconds`."""
+    signs_from = utcnow() + timedelta(seconds=settings.signing_key_activation_delay_seconds)
+    return await add_key(session=session, settings=settings, signs_from=signs_from, created_by=actor_id)

@@ -1,0 +1,219 @@
+"""The tables of accounts (its own SQLModel registry, see platformkit.db.model_base).
+
+Secrets are never stored as such: passwords as argon2id hashes, one-time tokens, authorization codes,
+refresh tokens, API keys and client secrets as SHA-256 of a high-entropy random value."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import JSON, Column, Index, Text
+from sqlmodel import Field
+
+from platformkit.db import UtcDateTime, model_base, utcnow
+
+if TYPE_CHECKING:  # to the type checker a plain SQLModel base; at run time one with its own metadata
+    from sqlmodel import SQLModel as AccountsModel  # noqa: F401 - re-exported for main.py
+else:
+    AccountsModel = model_base("AccountsModel")
+
+__all__ = [
+    "AccountsModel",
+    "ApiKey",
+    "AuditEntry",
+    "AuthorizationCode",
+    "LoginThrottle",
+    "MailMessage",
+    "OAuthClient",
+    "OneTimeToken",
+    "Person",
+    "RefreshToken",
+    "RoleGrant",
+    "SigningKey",
+]
+
+
+def _uuid() -> uuid.UUID:
+    return uuid.uuid4()
+
+
+class Person(AccountsModel, table=True):
+    """Someone the platform knows: a resident, a merchant's staff member, district staff.
+
+    A phone-only person (created by staff) has no e-mail and no password and cannot log in. An erased
+    person keeps the row (so that counts stay right) with every personal field emptied."""
+
+    id: uuid.UUID = Field(default_factory=_uuid, primary_key=True)
+    email: str | None = Field(default=None, max_length=254, unique=True)
+    email_verified_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    password_hash: str | None = Field(default=None, max_length=255)
+    name: str = Field(max_length=200)
+    phone: str | None = Field(default=None, max_length=40)
+    home_place: str | None = Field(default=None, max_length=120)
+    # active | erased
+    status: str = Field(default="active", max_length=16)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
+    # The staff member who created a phone-only person; None for self sign-up.
+    created_by: str | None = Field(default=None, max_length=64)
+    erased_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    version: int = Field(default=1)
+
+
+class RoleGrant(AccountsModel, table=True):
+    """A role a person holds. `merchant` is bound to a merchant id, `org_coordinator` to an organisation
+    id, `operator` carries staff scopes. `resident` is implied for everyone and not stored."""
+
+    __tablename__ = "role_grant"
+    id: uuid.UUID = Field(default_factory=_uuid, primary_key=True)
+    person_id: uuid.UUID = Field(foreign_key="person.id", index=True)
+    role: str = Field(max_length=32)
+    merchant_id: str | None = Field(default=None, max_length=64)
+    organisation_id: str | None = Field(default=None, max_length=64)
+    scopes: str = Field(default="", max_length=255)
+    granted_by: str = Field(max_length=64)
+    granted_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
+    revoked_by: str | None = Field(default=None, max_length=64)
+    revoked_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+
+
+class OneTimeToken(AccountsModel, table=True):
+    """E-mail verification and password reset tokens: single-use, expiring, hashed at rest."""
+
+    __tablename__ = "one_time_token"
+    id: uuid.UUID = Field(default_factory=_uuid, primary_key=True)
+    person_id: uuid.UUID = Field(foreign_key="person.id", index=True)
+    # verify_email | reset_password
+    purpose: str = Field(max_length=32)
+    token_hash: str = Field(max_length=64, unique=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
+    expires_at: datetime = Field(sa_type=UtcDateTime)
+    used_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+
+
+class AuthorizationCode(AccountsModel, table=True):
+    __tablename__ = "authorization_code"
+    code_hash: str = Field(max_length=64, primary_key=True)
+    client_id: str = Field(max_length=64)
+    person_id: uuid.UUID = Field(foreign_key="person.id", index=True)
+    redirect_uri: str = Field(max_length=2000)
+    scope: str = Field(default="", max_length=500)
+    code_challenge: str = Field(max_length=128)
+    code_challenge_method: str = Field(max_length=8)
+    nonce: str | None = Field(default=None, max_length=255)
+    auth_time: int
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
+    expires_at: datetime = Field(sa_type=UtcDateTime, index=True)
+    used_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    # The refresh-token family issued for this code: a replayed code revokes it (RFC 6749 4.1.2).
+    family_id: uuid.UUID | None = Field(default=None)
+
+
+class RefreshToken(AccountsModel, table=True):
+    """Opaque, rotating refresh tokens. All tokens descending from one login share a `family_id`;
+    presenting an already rotated token revokes the whole family (theft detection)."""
+
+    __tablename__ = "refresh_token"
+    id: uuid.UUID = Field(default_factory=_uuid, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    family_id: uuid.UUID = Field(index=True)
+    person_id: uuid.UUID = Field(foreign_key="person.id", index=True)
+    client_id: str = Field(max_length=64)
+    scope: str = Field(default="", max_length=500)
+    auth_time: int
+    issued_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
+    expires_at: datetime = Field(sa_type=UtcDateTime, index=True)
+    rotated_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    revoked_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+
+
+class SigningKey(AccountsModel, table=True):
+    """Token signing keys (JWK with the private part). The newest key whose `signs_from` has come signs;
+    a key stays in the JWKS until every token it signed has expired."""
+
+    __tablename__ = "signing_key"
+    kid: str = Field(max_length=64, primary_key=True)
+    alg: str = Field(max_length=8)
+    private_jwk: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
+    signs_from: datetime = Field(sa_type=UtcDateTime)
+    created_by: str | None = Field(default=None, max_length=64)
+
+
+class ApiKey(AccountsModel, table=True):
+    """A merchant's API key. Its id is the OAuth client_id at the token endpoint, its secret the
+    client_secret; the secret is shown once and kept only as a hash (plus a visible prefix)."""
+
+    __tablename__ = "api_key"
+    id: str = Field(max_length=40, primary_key=True)
+    merchant_id: str = Field(max_length=64, index=True)
+    name: str = Field(max_length=100)
+    prefix: str = Field(max_length=16)
+    secret_hash: str = Field(max_length=64)
+    scopes: str = Field(default="", max_length=500)
+    created_by: str | None = Field(default=None, max_length=64)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
+    last_used_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    revoked_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    revoked_by: str | None = Field(default=None, max_length=64)
+
+
+class OAuthClient(AccountsModel, table=True):
+    """A registered confidential client for client credentials (a merchant's integration). The gateway
+    is a client too, but configured by settings, not stored."""
+
+    __tablename__ = "oauth_client"
+    client_id: str = Field(max_length=64, primary_key=True)
+    name: str = Field(max_length=100)
+    secret_hash: str = Field(max_length=64)
+    merchant_id: str = Field(max_length=64, index=True)
+    scopes: str = Field(default="", max_length=500)
+    created_by: str = Field(max_length=64)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
+    revoked_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+
+
+class MailMessage(AccountsModel, table=True):
+    """The mail outbox: written in the transaction of the change that causes it, delivered by the
+    mail loop (status pending -> sent | failed), or kept as `held` when no SMTP server is configured."""
+
+    __tablename__ = "mail_message"
+    __table_args__ = (Index("ix_mail_message_due", "status", "next_attempt_at"),)
+    id: uuid.UUID = Field(default_factory=_uuid, primary_key=True)
+    person_id: uuid.UUID | None = Field(default=None, index=True)
+    to_address: str = Field(max_length=254)
+    subject: str = Field(max_length=200)
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    # pending | held | sent | failed
+    status: str = Field(max_length=16)
+    attempts: int = Field(default=0)
+    next_attempt_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
+    claimed_until: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    last_error: str | None = Field(default=None, max_length=500)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
+    sent_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+
+
+class LoginThrottle(AccountsModel, table=True):
+    """Failed-login counters shared by every replica: `account:<hash of e-mail>` and `address:<ip>`
+    (and `reset:<hash of e-mail>` for reset mails)."""
+
+    __tablename__ = "login_throttle"
+    key: str = Field(max_length=100, primary_key=True)
+    failures: int = Field(default=0)
+    window_started_at: datetime = Field(sa_type=UtcDateTime)
+    locked_until: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    updated_at: datetime = Field(sa_type=UtcDateTime, index=True)
+
+
+class AuditEntry(AccountsModel, table=True):
+    """What staff did, for whom. `details` never holds personal data (ids and role names only)."""
+
+    __tablename__ = "audit_log"
+    id: uuid.UUID = Field(default_factory=_uuid, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime, index=True)
+    actor_id: str = Field(max_length=64, index=True)
+    person_id: uuid.UUID | None = Field(default=None, index=True)
+    action: str = Field(max_length=64)
+    details: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))

@@ -1,0 +1,188 @@
+"""What the API takes and gives (the tables are in models.py). Inputs forbid unknown fields, so
+nothing can be mass-assigned; outputs list their fields one by one."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Place = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
+Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0-9 ()/-]{5,30}$")]
+Email = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True, min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+    ),
+]
+Password = Annotated[str, StringConstraints(min_length=1, max_length=1024)]
+Token = Annotated[str, StringConstraints(min_length=10, max_length=200)]
+
+
+class Input(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class SignUp(Input):
+    email: Email
+    password: Password
+    name: Name
+    home_place: Place | None = None
+
+
+class Accepted(BaseModel):
+    detail: str
+
+
+class EmailVerification(Input):
+    token: Token
+
+
+class PasswordResetRequest(Input):
+    email: Email
+
+
+class PasswordResetConfirm(Input):
+    token: Token
+    password: Password
+
+
+class RolePublic(BaseModel):
+    id: uuid.UUID
+    role: str
+    merchant_id: str | None
+    organisation_id: str | None
+    scopes: list[str]
+    granted_by: str
+    granted_at: datetime
+    revoked_at: datetime | None = None
+
+
+class PersonPublic(BaseModel):
+    """A person as they see themselves (also the OIDC userinfo: `sub`)."""
+
+    id: uuid.UUID
+    sub: str
+    email: str | None
+    email_verified: bool
+    name: str
+    phone: str | None
+    home_place: str | None
+    phone_only: bool
+    created_at: datetime
+    version: int
+    roles: list[RolePublic] = []
+
+
+class PersonUpdate(Input):
+    name: Name | None = None
+    phone: Phone | None = None
+    home_place: Place | None = None
+
+
+class PhoneOnlyCreate(Input):
+    name: Name
+    phone: Phone
+    home_place: Place | None = None
+
+
+class RoleGrantCreate(Input):
+    role: Annotated[str, StringConstraints(max_length=32)]
+    merchant_id: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
+    organisation_id: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
+    scopes: list[Annotated[str, StringConstraints(max_length=32)]] = Field(
+        default_factory=list, max_length=10
+    )
+
+
+class AuditEntryPublic(BaseModel):
+    id: uuid.UUID
+    at: datetime
+    actor_id: str
+    person_id: uuid.UUID | None
+    action: str
+    details: dict[str, Any]
+
+
+class MailPublic(BaseModel):
+    id: uuid.UUID
+    to_address: str
+    subject: str
+    body: str
+    status: str
+    attempts: int
+    created_at: datetime
+    sent_at: datetime | None
+    last_error: str | None
+
+
+class ApiKeyCreate(Input):
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+    scopes: list[Annotated[str, StringConstraints(max_length=32)]] = Field(min_length=1, max_length=10)
+
+
+class ApiKeyPublic(BaseModel):
+    id: str
+    merchant_id: str
+    name: str
+    prefix: str
+    scopes: list[str]
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+class ApiKeyCreated(ApiKeyPublic):
+    """Returned once: `secret` is never shown again. Use `id` as client_id and `secret` as
+    client_secret at the token endpoint (grant_type=client_credentials)."""
+
+    secret: str
+
+
+class OAuthClientCreate(Input):
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+    merchant_id: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    scopes: list[Annotated[str, StringConstraints(max_length=32)]] = Field(min_length=1, max_length=10)
+
+
+class OAuthClientPublic(BaseModel):
+    client_id: str
+    name: str
+    merchant_id: str
+    scopes: list[str]
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+class OAuthClientCreated(OAuthClientPublic):
+    client_secret: str
+
+
+class SigningKeyPublic(BaseModel):
+    kid: str
+    alg: str
+    created_at: datetime
+    signs_from: datetime
+
+
+class Page(BaseModel):
+    next_cursor: str | None = None
+
+
+class AuditPage(Page):
+    items: list[AuditEntryPublic]
+
+
+class MailPage(Page):
+    items: list[MailPublic]
+
+
+class ApiKeyPage(Page):
+    items: list[ApiKeyPublic]
+
+
+class OAuthClientPage(Page):
+    items: list[OAuthClientPublic]
