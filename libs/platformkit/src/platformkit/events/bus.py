@@ -41,6 +41,7 @@ class Bus:
         self._connect_task: asyncio.Task[None] | None = None
         self._listeners: list[Callable[[], None]] = []
         self._errors_logged = 0
+        self._closing = False
 
     @property
     def connected(self) -> bool:
@@ -68,6 +69,7 @@ class Bus:
                 await asyncio.wait_for(self._up.wait(), timeout=1.0)
 
     async def close(self) -> None:
+        self._closing = True
         if self._connect_task is not None and not self._connect_task.done():
             self._connect_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -115,7 +117,8 @@ class Bus:
 
     async def _on_disconnected(self) -> None:
         self._up.clear()
-        log.warning("disconnected from NATS; reconnecting")
+        if not self._closing:
+            log.warning("disconnected from NATS; reconnecting")
 
     async def _on_reconnected(self) -> None:
         log.info("reconnected to NATS")
