@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 import httpx
 import pytest
+
 from sampleservice.main import service
 
 AuthHeaders = Callable[..., dict[str, str]]

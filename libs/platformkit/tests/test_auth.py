@@ -13,6 +13,7 @@ import httpx
 import pytest
 from fastapi import Depends, FastAPI
 from joserfc.jwk import ECKey, RSAKey
+
 from platformkit.auth import (
     InvalidToken,
     OptionalPrincipalDep,

@@ -6,9 +6,10 @@ import asyncio
 from collections.abc import Callable
 
 import httpx
+from sqlalchemy import func, select
+
 from platformkit.db import Database
 from sampleservice.models import Note
-from sqlalchemy import func, select
 
 AuthHeaders = Callable[..., dict[str, str]]
 

@@ -14,11 +14,11 @@ def test_upgrade_on_empty_database_then_no_diff(database_url: str) -> None:
 
 def test_a_model_change_without_migration_is_detected(database_url: str) -> None:
     upgrade(service, database_url)
-    from platformkit.service import ServiceSpec
-    from sampleservice.models import SampleModel
     from sqlalchemy import Column, String, Table
 
     from platformkit.db import new_metadata
+    from platformkit.service import ServiceSpec
+    from sampleservice.models import SampleModel
 
     metadata = new_metadata()
     for table in SampleModel.metadata.tables.values():

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import httpx
+
 from platformkit.pagination import decode_cursor, encode_cursor
 
 AuthHeaders = Callable[..., dict[str, str]]
