@@ -22,8 +22,8 @@ from dorfrun import RunningDorf  # noqa: E402
 def start_dorf(tmp_path: Path) -> Iterator[Callable[..., RunningDorf]]:
     started: list[RunningDorf] = []
 
-    def start(*args: str) -> RunningDorf:
-        running = RunningDorf(tmp_path / f"var{len(started)}", *args)
+    def start(*args: str, only: str = "sample") -> RunningDorf:
+        running = RunningDorf(tmp_path / f"var{len(started)}", *args, only=only)
         started.append(running)
         return running
 

@@ -19,7 +19,7 @@ REPO = Path(__file__).resolve().parents[3]
 DORF = Path(sys.executable).parent / "dorf"
 # The sample service lives beside platformkit's tests, our variant with demo data beside these.
 CHILD_PYTHONPATH = os.pathsep.join([str(REPO / "libs/platformkit/tests"), str(Path(__file__).parent)])
-SERVICE = "launcher_demo_spec:service"
+SERVICES = "launcher_demo_spec:service,launcher_gateway_spec:service"
 TIMEOUT = 120.0
 
 
@@ -35,7 +35,7 @@ def wait_for(condition: Callable[[], Any], what: str, timeout: float = TIMEOUT) 
 
 
 def dorf_env(**extra: str) -> dict[str, str]:
-    env = {**os.environ, "PYTHONPATH": CHILD_PYTHONPATH, "DORF_SERVICES": SERVICE, **extra}
+    env = {**os.environ, "PYTHONPATH": CHILD_PYTHONPATH, "DORF_SERVICES": SERVICES, **extra}
     env.pop("OIDC_ISSUER", None)
     return env
 
@@ -49,14 +49,14 @@ def dorf(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedP
 class RunningDorf:
     """`dorf up` in the background, its output in a file."""
 
-    def __init__(self, var: Path, *args: str) -> None:
+    def __init__(self, var: Path, *args: str, only: str = "sample") -> None:
         self.var = var
         self.output_path = var.parent / f"{var.name}-dorf-up.out"
         with self.output_path.open("wb") as output:
             # Explicit free ports: tests run in parallel, and 4222/8001 may belong to someone else.
             ports = ["--nats-port", str(free_port()), "--service-port", str(free_port())]
             self.process = subprocess.Popen(
-                [str(DORF), "up", "--var", str(var), "--only", "sample", *ports, *args],
+                [str(DORF), "up", "--var", str(var), "--only", only, *ports, *args],
                 env=dorf_env(), stdout=output, stderr=subprocess.STDOUT, cwd=REPO,
             )
 

@@ -16,7 +16,7 @@ from dorfrun import RunningDorf, dorf, never_connected, wait_for
 from launcher_demo_spec import DEMO_OWNER
 
 from launcher.runfile import pid_alive, read
-from platformkit.natsserver import port_is_open
+from platformkit.natsserver import free_port, port_is_open
 
 
 def all_gone(pids: list[int]) -> bool:
@@ -54,8 +54,9 @@ def test_up_serves_migrated_seeded_service_and_ctrl_c_stops_everything(
     assert sample["port"] != taken
     assert never_connected(listening_socket)
 
-    # The one URL printed answers, and is ready.
+    # The one URL, printed once the demo data is in, answers, and is ready.
     assert state["url"] == sample["url"]
+    wait_for(lambda: "the services answer at" in running.output, "the URL to be printed")
     assert f"{sample['url']}" in running.output
     assert httpx.get(f"{state['url']}/livez").status_code == 200
     assert httpx.get(f"{state['url']}/readyz").json()["checks"] == {"database": "ok"}
@@ -65,7 +66,7 @@ def test_up_serves_migrated_seeded_service_and_ctrl_c_stops_everything(
     assert {"note", "alembic_version"} <= tables(database)
 
     # --demo ran the seed once everything was ready; seeding again changes nothing.
-    wait_for(lambda: "demo data: sample" in running.output, "the demo data")
+    assert "demo data: sample" in running.output
     assert demo_notes(database) == 1
     again = dorf("seed", "--demo", "--var", str(running.var), "--only", "sample")
     assert again.returncode == 0, again.stderr
@@ -83,6 +84,23 @@ def test_up_serves_migrated_seeded_service_and_ctrl_c_stops_everything(
     assert not port_is_open(sample["port"])
     assert not (running.var / "run.json").exists()
     assert dorf("status", "--var", str(running.var)).returncode == 1
+
+
+def test_the_gateway_starts_last_on_its_port_knows_the_services_and_is_the_one_url(
+    start_dorf: Callable[..., RunningDorf]
+) -> None:
+    port = free_port()
+    running = start_dorf("--port", str(port), only="gateway,sample")
+    state = running.state()
+    urls = {process["name"]: process["url"] for process in state["processes"]}
+    assert state["url"] == urls["gateway"] == f"http://127.0.0.1:{port}"
+    wait_for(lambda: "runs at" in running.output, "the URL to be printed")
+    assert f"Dorfmarktplatz runs at http://127.0.0.1:{port}" in running.output
+    assert running.output.index("starting sample") < running.output.index("starting gateway")
+    upstreams = httpx.get(f"{state['url']}/upstreams").json()
+    assert upstreams["UPSTREAM_SAMPLE_URL"] == urls["sample"]
+    running.signal(signal.SIGINT)
+    assert running.wait() == 0
 
 
 def test_sigterm_stops_everything(start_dorf: Callable[..., RunningDorf]) -> None:

@@ -98,6 +98,9 @@ class Child:
             code = self.exit_code()
             if code is None:
                 return False
+            # What the child had started may outlive it (nats-server under a killed runner) and hold
+            # its port; its group goes too, so that the restart finds the port free.
+            _kill_leftovers(self.pid)
             if now - self.started_at > STABLE_AFTER_SECONDS:
                 self.failures = 0
             delay = min(MAX_BACKOFF_SECONDS, 2.0**self.failures)
@@ -122,6 +125,18 @@ def _signal_group(process: subprocess.Popen[bytes], sig: signal.Signals) -> None
         os.killpg(process.pid, sig)
     except ProcessLookupError:
         pass
+
+
+def _kill_leftovers(group: int | None) -> None:
+    """SIGKILL what is left of a dead child's process group. Safe although the leader was reaped: Linux
+    does not hand out a pid that is still the id of a group with members, so while anything is left,
+    the id is still that group's; with nothing left, the call finds nothing."""
+    if group is None:
+        return
+    try:
+        os.killpg(group, signal.SIGKILL)
+    except ProcessLookupError:
+        pass  # the usual case: nothing was left
 
 
 def stop(children: Iterable[Child], grace: float = STOP_GRACE_SECONDS) -> None:

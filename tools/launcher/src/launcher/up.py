@@ -110,10 +110,10 @@ def _wait_until_ready(children: Sequence[Child], timeout: float) -> None:
             time.sleep(0.2)
 
 
-def _run_state(var: Path, url: str, children: Sequence[Child]) -> dict[str, object]:
+def _run_state(var: Path, url: str, started_at: str, children: Sequence[Child]) -> dict[str, object]:
     return {
         "launcher_pid": os.getpid(),
-        "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "started_at": started_at,
         "var": str(var),
         "url": url,
         "processes": [
@@ -124,21 +124,24 @@ def _run_state(var: Path, url: str, children: Sequence[Child]) -> dict[str, obje
     }
 
 
-def _announce(services: Sequence[Service], nats: Child, children: dict[str, Child]) -> str:
-    """Say where the platform answers; returns that one URL."""
+def _main_url(nats: Child, children: dict[str, Child]) -> str:
+    """The one URL: the gateway's; before there is a gateway, the first service's (or NATS)."""
     if GATEWAY in children:
-        url = children[GATEWAY].url
+        return children[GATEWAY].url
+    return next(iter(children.values()), nats).url
+
+
+def _announce(url: str, nats: Child, children: dict[str, Child]) -> None:
+    if GATEWAY in children:
         print(f"\nDorfmarktplatz runs at {url}   (Ctrl-C stops it)", flush=True)
-        return url
-    if not services:
+    elif not children:
         print(f"\nNo services are installed yet (none declares the entry point group {ENTRY_POINT_GROUP}); "
               f"only NATS runs, at {nats.url}   (Ctrl-C stops it)", flush=True)
-        return nats.url
-    print("\nNo gateway is installed yet; the services answer at:", flush=True)
-    for service in services:
-        print(f"  {service.name:<14} {children[service.name].url}", flush=True)
-    print("(Ctrl-C stops them)", flush=True)
-    return children[services[0].name].url
+    else:
+        print("\nNo gateway is installed yet; the services answer at:", flush=True)
+        for name, child in children.items():
+            print(f"  {name:<14} {child.url}", flush=True)
+        print("(Ctrl-C stops them)", flush=True)
 
 
 def _nats_child(var: Path, port: int) -> Child:
@@ -190,16 +193,18 @@ def run_up(services: Sequence[Service], options: UpOptions) -> int:
             for child in stage:
                 child.start()
             _wait_until_ready(stage, options.ready_timeout)
-        url = _announce(services, nats, children)
-        runfile.write(var, _run_state(var, url, everyone))
+        url = _main_url(nats, children)
+        started_at = datetime.now(UTC).isoformat(timespec="seconds")
+        runfile.write(var, _run_state(var, url, started_at, everyone))
         if options.demo:
             seeded = seed_demo(services, {name: child.env for name, child in children.items()})
             print(f"demo data: {', '.join(seeded) or 'no service has any yet'}", flush=True)
+        _announce(url, nats, children)
         print(f"logs in {logs}, processes in {runfile.path(var)}", flush=True)
         while True:
             now = time.monotonic()
             if [child for child in everyone if child.supervise(now)]:
-                runfile.write(var, _run_state(var, url, everyone))
+                runfile.write(var, _run_state(var, url, started_at, everyone))
             time.sleep(0.5)
     except (StartupFailed, SeedFailed) as error:
         print(f"dorf: {error}", file=sys.stderr, flush=True)
