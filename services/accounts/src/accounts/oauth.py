@@ -12,7 +12,7 @@ import json
 import time
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import partial
@@ -517,7 +517,7 @@ class _Payload(OAuth2Payload):  # type: ignore[misc]
 class FormRequest(OAuth2Request):  # type: ignore[misc]
     """An OAuth request as authlib sees it, built from already-read query or form parameters."""
 
-    def __init__(self, method: str, uri: str, headers: dict[str, str], items: list[tuple[str, str]]) -> None:
+    def __init__(self, method: str, uri: str, headers: Mapping[str, str], items: list[tuple[str, str]]) -> None:
         super().__init__(method, uri, headers=headers)
         self.payload = _Payload(items)
         self._flat = dict(self.payload.data)

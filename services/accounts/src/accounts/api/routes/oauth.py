@@ -56,7 +56,7 @@ def _public_uri(settings: SettingsDep, request: Request) -> str:
 
 
 def _oauth_request(request: Request, settings: SettingsDep, items: list[tuple[str, str]]) -> FormRequest:
-    return FormRequest(request.method, _public_uri(settings, request), dict(request.headers), items)
+    return FormRequest(request.method, _public_uri(settings, request), request.headers, items)
 
 
 async def _signing_key(db: DatabaseDep, settings: SettingsDep) -> Any:
