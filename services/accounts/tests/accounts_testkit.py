@@ -1,4 +1,5 @@
-"""Helpers and fixtures for accounts' tests (imported by conftest.py): the service migrated and running its lifespan, reached over ASGI the
+"""Helpers and fixtures for accounts' tests (imported by conftest.py): the service migrated and running
+its lifespan, reached over ASGI the
 way the gateway reaches it (`/api/accounts/...` with the prefix stripped), verifying its own tokens
 through its own JWKS; a real SMTP server (aiosmtpd); helpers for the login flow."""
 
@@ -57,7 +58,7 @@ class MailSink:
         self.arrived.set()
         return "250 OK"
 
-    async def wait_for(self, to: str, count: int = 1, timeout: float = 20.0) -> list[Message]:
+    async def wait_for(self, to: str, count: int = 1, wait_seconds: float = 20.0) -> list[Message]:
         async def until() -> list[Message]:
             while True:
                 found = [m for m in self.messages if m["To"] == to]
@@ -66,7 +67,7 @@ class MailSink:
                 self.arrived.clear()
                 await self.arrived.wait()
 
-        return await asyncio.wait_for(until(), timeout)
+        return await asyncio.wait_for(until(), wait_seconds)
 
 
 @pytest.fixture
@@ -86,7 +87,7 @@ def strip_prefix(app: FastAPI) -> Any:
 
     async def asgi(scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] == "http" and scope["path"].startswith(PREFIX):
-            path = scope["path"][len(PREFIX):] or "/"
+            path = scope["path"][len(PREFIX) :] or "/"
             scope = {**scope, "path": path, "raw_path": path.encode()}
         await app(scope, receive, send)
 
@@ -148,8 +149,9 @@ class Accounts:
         return [{"subject": r.subject, "body": r.body, "status": r.status} for r in rows]
 
     async def sign_up(self, email: str, password: str = PASSWORD, name: str = "Erika Schulze") -> None:
-        response = await self.http.post("/people", json={"email": email, "password": password, "name": name,
-                                                         "home_place": "Prenzlau"})
+        response = await self.http.post(
+            "/people", json={"email": email, "password": password, "name": name, "home_place": "Prenzlau"}
+        )
         assert response.status_code == 202, response.text
 
     async def verify_from_mail_body(self, body: str) -> None:
@@ -165,11 +167,24 @@ class Accounts:
         await self.verify_from_mail_body(mails[-1]["body"])
 
     async def authorize(
-        self, *, challenge: str, state: str = "st-1", scope: str = "openid profile email",
-        redirect_uri: str = CALLBACK, client_id: str = GATEWAY_ID, nonce: str | None = None,
+        self,
+        *,
+        challenge: str,
+        state: str = "st-1",
+        scope: str = "openid profile email",
+        redirect_uri: str = CALLBACK,
+        client_id: str = GATEWAY_ID,
+        nonce: str | None = None,
     ) -> httpx.Response:
-        params = {"response_type": "code", "client_id": client_id, "redirect_uri": redirect_uri, "scope": scope,
-                  "state": state, "code_challenge": challenge, "code_challenge_method": "S256"}
+        params = {
+            "response_type": "code",
+            "client_id": client_id,
+            "redirect_uri": redirect_uri,
+            "scope": scope,
+            "state": state,
+            "code_challenge": challenge,
+            "code_challenge_method": "S256",
+        }
         if nonce:
             params["nonce"] = nonce
         return await self.http.get("/authorize", params=params)
@@ -189,9 +204,16 @@ class Accounts:
         return query["code"][0], query["state"][0], verifier
 
     async def exchange(self, code: str, verifier: str, redirect_uri: str = CALLBACK) -> httpx.Response:
-        return await self.http.post("/token", auth=self.basic(), data={
-            "grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri,
-            "code_verifier": verifier})
+        return await self.http.post(
+            "/token",
+            auth=self.basic(),
+            data={
+                "grant_type": "authorization_code",
+                "code": code,
+                "redirect_uri": redirect_uri,
+                "code_verifier": verifier,
+            },
+        )
 
     async def tokens_for(self, email: str, password: str = PASSWORD) -> dict[str, Any]:
         code, _, verifier = await self.log_in(email, password)
@@ -200,8 +222,9 @@ class Accounts:
         return dict(response.json())
 
     async def refresh(self, refresh_token: str) -> httpx.Response:
-        return await self.http.post("/token", auth=self.basic(),
-                                    data={"grant_type": "refresh_token", "refresh_token": refresh_token})
+        return await self.http.post(
+            "/token", auth=self.basic(), data={"grant_type": "refresh_token", "refresh_token": refresh_token}
+        )
 
     async def operator_token(self, scopes: str = "admin people-desk") -> str:
         """An operator created directly in the database (like the bootstrap), logged in for real."""
@@ -210,8 +233,14 @@ class Accounts:
 
         email = f"op-{secrets.token_hex(3)}@kreis-uckermark.example"
         async with self.db.transaction() as session:
-            await ensure_operator(session=session, email=email, name="Leitstelle", password_hash=hash_password(PASSWORD),
-                                  scopes=scopes, actor_id="test")
+            await ensure_operator(
+                session=session,
+                email=email,
+                name="Leitstelle",
+                password_hash=hash_password(PASSWORD),
+                scopes=scopes,
+                actor_id="test",
+            )
         return str((await self.tokens_for(email))["access_token"])
 
 
@@ -228,8 +257,12 @@ async def start_accounts(settings: AccountsSettings) -> AsyncIterator[Accounts]:
         # accounts checks its own tokens through its own JWKS, as every service does.
         jwks_http = httpx.AsyncClient(transport=httpx.ASGITransport(app=asgi), base_url=ORIGIN)
         app.state.token_verifier = TokenVerifier(
-            settings.oidc_issuer, settings.oidc_audience, jwks_url=settings.jwks_url, http=jwks_http,
-            min_refetch_interval=0, cache_ttl=1,
+            settings.oidc_issuer,
+            settings.oidc_audience,
+            jwks_url=settings.jwks_url,
+            http=jwks_http,
+            min_refetch_interval=0,
+            cache_ttl=1,
         )
         transport = httpx.ASGITransport(app=asgi, client=("127.0.0.1", 50000))
         async with httpx.AsyncClient(transport=transport, base_url=ISSUER, timeout=60) as http:

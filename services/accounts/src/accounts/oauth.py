@@ -517,7 +517,9 @@ class _Payload(OAuth2Payload):  # type: ignore[misc]
 class FormRequest(OAuth2Request):  # type: ignore[misc]
     """An OAuth request as authlib sees it, built from already-read query or form parameters."""
 
-    def __init__(self, method: str, uri: str, headers: Mapping[str, str], items: list[tuple[str, str]]) -> None:
+    def __init__(
+        self, method: str, uri: str, headers: Mapping[str, str], items: list[tuple[str, str]]
+    ) -> None:
         super().__init__(method, uri, headers=headers)
         self.payload = _Payload(items)
         self._flat = dict(self.payload.data)

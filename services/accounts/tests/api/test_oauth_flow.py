@@ -8,10 +8,20 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
+from accounts_testkit import (
+    CALLBACK,
+    ISSUER,
+    PASSWORD,
+    Accounts,
+    MailSink,
+    bearer,
+    form_fields,
+    make_settings,
+    pkce_pair,
+    start_accounts,
+)
 from joserfc import jwt
 from joserfc.jwk import KeySet
-
-from accounts_testkit import CALLBACK, ISSUER, PASSWORD, Accounts, MailSink, bearer, form_fields, make_settings, pkce_pair, start_accounts
 
 
 async def test_discovery_and_jwks(accounts: Accounts) -> None:
@@ -23,7 +33,9 @@ async def test_discovery_and_jwks(accounts: Accounts) -> None:
     assert len(keys) == 1 and keys[0]["kty"] == "RSA" and keys[0]["alg"] == "RS256" and "d" not in keys[0]
 
 
-async def test_sign_up_verify_log_in_refresh_log_out(database_url: str, smtp_server: tuple[str, MailSink]) -> None:
+async def test_sign_up_verify_log_in_refresh_log_out(
+    database_url: str, smtp_server: tuple[str, MailSink]
+) -> None:
     smtp_url, sink = smtp_server
     async with start_accounts(make_settings(database_url, smtp_url=smtp_url)) as accounts:
         email = "erika.schulze@prenzlau.example"
@@ -66,7 +78,9 @@ async def test_sign_up_verify_log_in_refresh_log_out(database_url: str, smtp_ser
 
         me = await accounts.http.get("/me", headers=bearer(token["access_token"]))
         assert me.status_code == 200, me.text
-        assert me.json()["email"] == email and me.json()["sub"] == claims["sub"] and me.json()["email_verified"]
+        assert (
+            me.json()["email"] == email and me.json()["sub"] == claims["sub"] and me.json()["email_verified"]
+        )
 
         rotated = await accounts.refresh(token["refresh_token"])
         assert rotated.status_code == 200, rotated.text
@@ -81,8 +95,11 @@ async def test_sign_up_verify_log_in_refresh_log_out(database_url: str, smtp_ser
 
         # A fresh login, then logout revokes its refresh token.
         third = await accounts.tokens_for(email)
-        revoked = await accounts.http.post("/revoke", auth=accounts.basic(),
-                                           data={"token": third["refresh_token"], "token_type_hint": "refresh_token"})
+        revoked = await accounts.http.post(
+            "/revoke",
+            auth=accounts.basic(),
+            data={"token": third["refresh_token"], "token_type_hint": "refresh_token"},
+        )
         assert revoked.status_code == 200
         assert (await accounts.refresh(third["refresh_token"])).json()["error"] == "invalid_grant"
 
@@ -92,7 +109,9 @@ async def test_wrong_password_is_a_login_page_again(accounts: Accounts) -> None:
     verifier, challenge = pkce_pair()
     page = await accounts.authorize(challenge=challenge)
     action, fields = form_fields(page.text)
-    answer = await accounts.http.post(action, data={**fields, "email": "hans@templin.example", "password": "falsch-falsch"})
+    answer = await accounts.http.post(
+        action, data={**fields, "email": "hans@templin.example", "password": "falsch-falsch"}
+    )
     assert answer.status_code == 401
     assert "stimmen nicht" in answer.text and "location" not in answer.headers
     # The form keeps the OAuth request, so the next try works.
@@ -104,7 +123,9 @@ async def test_unverified_address_cannot_log_in(accounts: Accounts) -> None:
     await accounts.sign_up("neu@gramzow.example")
     _, challenge = pkce_pair()
     action, fields = form_fields((await accounts.authorize(challenge=challenge)).text)
-    answer = await accounts.http.post(action, data={**fields, "email": "neu@gramzow.example", "password": PASSWORD})
+    answer = await accounts.http.post(
+        action, data={**fields, "email": "neu@gramzow.example", "password": PASSWORD}
+    )
     assert answer.status_code == 403 and "bestätigen" in answer.text
 
 
@@ -120,17 +141,26 @@ async def test_wrong_pkce_verifier_is_invalid_grant(accounts: Accounts) -> None:
 async def test_missing_verifier_is_invalid_request(accounts: Accounts) -> None:
     await accounts.registered("anna@angermuende.example")
     code, _, _ = await accounts.log_in("anna@angermuende.example")
-    response = await accounts.http.post("/token", auth=accounts.basic(), data={
-        "grant_type": "authorization_code", "code": code, "redirect_uri": CALLBACK})
+    response = await accounts.http.post(
+        "/token",
+        auth=accounts.basic(),
+        data={"grant_type": "authorization_code", "code": code, "redirect_uri": CALLBACK},
+    )
     assert response.status_code == 400 and response.json()["error"] == "invalid_request"
 
 
 async def test_authorize_without_pkce_or_with_plain_goes_back_with_an_error(accounts: Accounts) -> None:
-    params: dict[str, Any] = {"response_type": "code", "client_id": "gateway", "redirect_uri": CALLBACK,
-                              "scope": "openid", "state": "s1"}
+    params: dict[str, Any] = {
+        "response_type": "code",
+        "client_id": "gateway",
+        "redirect_uri": CALLBACK,
+        "scope": "openid",
+        "state": "s1",
+    }
     missing = await accounts.http.get("/authorize", params=params)
-    plain = await accounts.http.get("/authorize", params={**params, "code_challenge": "a" * 43,
-                                                          "code_challenge_method": "plain"})
+    plain = await accounts.http.get(
+        "/authorize", params={**params, "code_challenge": "a" * 43, "code_challenge_method": "plain"}
+    )
     for response in (missing, plain):
         assert response.status_code == 302
         query = parse_qs(urlsplit(response.headers["location"]).query)
@@ -165,6 +195,14 @@ async def test_a_reused_code_is_refused_and_revokes_its_tokens(accounts: Account
 async def test_wrong_client_secret_is_invalid_client(accounts: Accounts) -> None:
     await accounts.registered("karl@schwedt.example")
     code, _, verifier = await accounts.log_in("karl@schwedt.example")
-    response = await accounts.http.post("/token", auth=httpx.BasicAuth("gateway", "wrong"), data={
-        "grant_type": "authorization_code", "code": code, "redirect_uri": CALLBACK, "code_verifier": verifier})
+    response = await accounts.http.post(
+        "/token",
+        auth=httpx.BasicAuth("gateway", "wrong"),
+        data={
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": CALLBACK,
+            "code_verifier": verifier,
+        },
+    )
     assert response.status_code == 401 and response.json()["error"] == "invalid_client"

@@ -10,6 +10,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from accounts.crud import audit
+from accounts.crud._sql import execute
 from accounts.domain.secrets import hash_secret, new_api_key, new_client_secret
 from accounts.models import ApiKey, OAuthClient
 from platformkit.db import utcnow
@@ -66,22 +67,23 @@ async def revoke_api_key(
 
 
 async def touch_api_key(*, session: AsyncSession, key_id: str) -> None:
-    await session.execute(update(ApiKey).where(col(ApiKey.id) == key_id).values(last_used_at=utcnow()))
+    await execute(session, update(ApiKey).where(col(ApiKey.id) == key_id).values(last_used_at=utcnow()))
 
 
 async def revoke_keys_created_by(*, session: AsyncSession, person_id: str) -> int:
-    result = await session.execute(
+    result = await execute(
+        session,
         update(ApiKey)
         .where(col(ApiKey.created_by) == person_id, col(ApiKey.revoked_at).is_(None))
-        .values(revoked_at=utcnow(), revoked_by=person_id)
+        .values(revoked_at=utcnow(), revoked_by=person_id),
     )
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 async def forget_creator(*, session: AsyncSession, person_id: str) -> None:
     """After erasure the key stays the merchant's; who made it is no longer known."""
-    await session.execute(update(ApiKey).where(col(ApiKey.created_by) == person_id).values(created_by=None))
-    await session.execute(update(ApiKey).where(col(ApiKey.revoked_by) == person_id).values(revoked_by=None))
+    await execute(session, update(ApiKey).where(col(ApiKey.created_by) == person_id).values(created_by=None))
+    await execute(session, update(ApiKey).where(col(ApiKey.revoked_by) == person_id).values(revoked_by=None))
 
 
 async def create_client(

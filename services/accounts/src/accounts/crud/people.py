@@ -16,6 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from accounts import events
 from accounts.config import AccountsSettings
 from accounts.crud import audit, mail, merchants, roles, throttle, tokens
+from accounts.crud._sql import execute
 from accounts.domain import texts_de as texts
 from accounts.domain.roles import Grant
 from accounts.domain.secrets import email_key, normalize_email
@@ -109,10 +110,11 @@ async def verify_email(*, session: AsyncSession, token: str) -> bool:
     person_id = await tokens.redeem_one_time(session=session, token=token, purpose=tokens.VERIFY_EMAIL)
     if person_id is None:
         return False
-    await session.execute(
+    await execute(
+        session,
         update(Person)
         .where(col(Person.id) == person_id, col(Person.email_verified_at).is_(None))
-        .values(email_verified_at=utcnow())
+        .values(email_verified_at=utcnow()),
     )
     return True
 
@@ -180,7 +182,8 @@ async def update_fields(
 ) -> Person | None:
     """Change fields if the stored version is still `expected_version` (conditional UPDATE); None when
     someone else changed the person in between."""
-    result = await session.execute(
+    result = await execute(
+        session,
         update(Person)
         .where(
             col(Person.id) == person_id,
@@ -188,7 +191,7 @@ async def update_fields(
             col(Person.status) == "active",
         )
         .values(**changes, version=Person.version + 1)
-        .returning(col(Person.id))
+        .returning(col(Person.id)),
     )
     if result.first() is None:
         return None
@@ -222,10 +225,10 @@ async def erase(*, session: AsyncSession, person: Person, actor_id: str) -> None
     and `accounts.person.erased.v1` goes out with the same commit."""
     now = utcnow()
     pid = person.id
-    await session.execute(delete(RefreshToken).where(col(RefreshToken.person_id) == pid))
-    await session.execute(delete(AuthorizationCode).where(col(AuthorizationCode.person_id) == pid))
-    await session.execute(delete(OneTimeToken).where(col(OneTimeToken.person_id) == pid))
-    await session.execute(delete(MailMessage).where(col(MailMessage.person_id) == pid))
+    await execute(session, delete(RefreshToken).where(col(RefreshToken.person_id) == pid))
+    await execute(session, delete(AuthorizationCode).where(col(AuthorizationCode.person_id) == pid))
+    await execute(session, delete(OneTimeToken).where(col(OneTimeToken.person_id) == pid))
+    await execute(session, delete(MailMessage).where(col(MailMessage.person_id) == pid))
     if person.email:
         await throttle.clear(session=session, key=f"account:{email_key(person.email)}")
         await throttle.clear(session=session, key=f"reset:{email_key(person.email)}")

@@ -10,6 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from accounts import events
 from accounts.crud import audit
+from accounts.crud._sql import execute
 from accounts.domain.roles import Grant
 from accounts.models import RoleGrant
 from platformkit.db import utcnow
@@ -62,7 +63,8 @@ async def revoke_role(
     *, session: AsyncSession, person_id: uuid.UUID, grant_id: uuid.UUID, actor_id: str
 ) -> RoleGrant | None:
     now = utcnow()
-    result = await session.execute(
+    result = await execute(
+        session,
         update(RoleGrant)
         .where(
             col(RoleGrant.id) == grant_id,
@@ -70,7 +72,7 @@ async def revoke_role(
             col(RoleGrant.revoked_at).is_(None),
         )
         .values(revoked_at=now, revoked_by=actor_id)
-        .returning(col(RoleGrant.id))
+        .returning(col(RoleGrant.id)),
     )
     if result.first() is None:
         return None
@@ -88,9 +90,10 @@ async def revoke_role(
 
 
 async def revoke_all(*, session: AsyncSession, person_id: uuid.UUID, actor_id: str) -> int:
-    result = await session.execute(
+    result = await execute(
+        session,
         update(RoleGrant)
         .where(col(RoleGrant.person_id) == person_id, col(RoleGrant.revoked_at).is_(None))
-        .values(revoked_at=utcnow(), revoked_by=actor_id)
+        .values(revoked_at=utcnow(), revoked_by=actor_id),
     )
     return int(result.rowcount)  # type: ignore[attr-defined]

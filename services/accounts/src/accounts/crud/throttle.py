@@ -12,6 +12,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from accounts.crud._sql import execute
 from accounts.domain.throttle import ThrottleRules, address_blocked_until, lockout_seconds
 from accounts.models import LoginThrottle
 
@@ -38,27 +39,28 @@ async def account_attempt(
             "updated_at": now,
         },
     ).returning(table.c.failures, table.c.locked_until)
-    row = (await session.execute(statement)).one()
+    row = (await execute(session, statement)).one()
     if row.locked_until is not None and row.locked_until > now:
         return row.locked_until  # type: ignore[no-any-return]
     seconds = lockout_seconds(row.failures, rules)
     if seconds:
         # This attempt goes ahead; every other one waits until the lock ends.
-        await session.execute(
-            table.update().where(table.c.key == key).values(locked_until=now + timedelta(seconds=seconds))
+        await execute(
+            session,
+            table.update().where(table.c.key == key).values(locked_until=now + timedelta(seconds=seconds)),
         )
     return None
 
 
 async def clear(*, session: AsyncSession, key: str) -> None:
-    await session.execute(delete(table).where(table.c.key == key))
+    await execute(session, delete(table).where(table.c.key == key))
 
 
 async def address_blocked(
     *, session: AsyncSession, key: str, rules: ThrottleRules, now: datetime
 ) -> datetime | None:
     row = (
-        await session.execute(select(table.c.failures, table.c.window_started_at).where(table.c.key == key))
+        await execute(session, select(table.c.failures, table.c.window_started_at).where(table.c.key == key))
     ).one_or_none()
     if row is None:
         return None
@@ -79,14 +81,15 @@ async def count_in_window(*, session: AsyncSession, key: str, window: timedelta,
             "updated_at": now,
         },
     ).returning(table.c.failures)
-    return int((await session.execute(statement)).scalar_one())
+    return int((await execute(session, statement)).scalar_one())
 
 
 async def prune(*, session: AsyncSession, older_than: datetime) -> int:
     """Drop counters untouched since `older_than` whose lock is over."""
-    result = await session.execute(
+    result = await execute(
+        session,
         delete(table)
         .where(col(LoginThrottle.updated_at) < older_than)
-        .where((table.c.locked_until.is_(None)) | (table.c.locked_until < older_than))
+        .where((table.c.locked_until.is_(None)) | (table.c.locked_until < older_than)),
     )
     return int(result.rowcount)  # type: ignore[attr-defined]

@@ -11,6 +11,7 @@ from sqlalchemy import delete, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from accounts.crud._sql import execute
 from accounts.domain.secrets import hash_secret, new_token
 from accounts.models import AuthorizationCode, OneTimeToken, RefreshToken
 from platformkit.db import utcnow
@@ -33,7 +34,8 @@ async def issue_one_time(*, session: AsyncSession, person_id: uuid.UUID, purpose
 async def redeem_one_time(*, session: AsyncSession, token: str, purpose: str) -> uuid.UUID | None:
     """The person the token belongs to, marking it used; None if unknown, used or expired."""
     now = utcnow()
-    result = await session.execute(
+    result = await execute(
+        session,
         update(OneTimeToken)
         .where(
             col(OneTimeToken.token_hash) == hash_secret(token),
@@ -42,7 +44,7 @@ async def redeem_one_time(*, session: AsyncSession, token: str, purpose: str) ->
             col(OneTimeToken.expires_at) > now,
         )
         .values(used_at=now)
-        .returning(col(OneTimeToken.person_id))
+        .returning(col(OneTimeToken.person_id)),
     )
     row = result.first()
     return None if row is None else row[0]
@@ -66,7 +68,7 @@ async def drop_one_time(*, session: AsyncSession, person_id: uuid.UUID, purpose:
     statement = delete(OneTimeToken).where(col(OneTimeToken.person_id) == person_id)
     if purpose is not None:
         statement = statement.where(col(OneTimeToken.purpose) == purpose)
-    await session.execute(statement)
+    await execute(session, statement)
 
 
 # --- authorization codes --------------------------------------------------------------------------
@@ -82,7 +84,8 @@ async def redeem_code(*, session: AsyncSession, code: str, client_id: str) -> Au
     tokens issued for it (RFC 6749 4.1.2) and is refused, as is an expired or foreign one."""
     now = utcnow()
     code_hash = hash_secret(code)
-    taken = await session.execute(
+    taken = await execute(
+        session,
         update(AuthorizationCode)
         .where(
             col(AuthorizationCode.code_hash) == code_hash,
@@ -91,7 +94,7 @@ async def redeem_code(*, session: AsyncSession, code: str, client_id: str) -> Au
             col(AuthorizationCode.expires_at) > now,
         )
         .values(used_at=now)
-        .returning(col(AuthorizationCode.code_hash))
+        .returning(col(AuthorizationCode.code_hash)),
     )
     if taken.first() is not None:
         return await session.get(AuthorizationCode, code_hash, populate_existing=True)
@@ -102,10 +105,11 @@ async def redeem_code(*, session: AsyncSession, code: str, client_id: str) -> Au
 
 
 async def bind_code_to_family(*, session: AsyncSession, code_hash: str, family_id: uuid.UUID) -> None:
-    await session.execute(
+    await execute(
+        session,
         update(AuthorizationCode)
         .where(col(AuthorizationCode.code_hash) == code_hash)
-        .values(family_id=family_id)
+        .values(family_id=family_id),
     )
 
 
@@ -142,7 +146,8 @@ async def rotate_refresh(*, session: AsyncSession, token: str) -> RefreshToken |
     theft: the whole family (every token of that login) is revoked and None returned."""
     now = utcnow()
     token_hash = hash_secret(token)
-    taken = await session.execute(
+    taken = await execute(
+        session,
         update(RefreshToken)
         .where(
             col(RefreshToken.token_hash) == token_hash,
@@ -151,7 +156,7 @@ async def rotate_refresh(*, session: AsyncSession, token: str) -> RefreshToken |
             col(RefreshToken.expires_at) > now,
         )
         .values(rotated_at=now)
-        .returning(col(RefreshToken.id))
+        .returning(col(RefreshToken.id)),
     )
     row = taken.first()
     if row is not None:
@@ -169,19 +174,21 @@ async def find_refresh(*, session: AsyncSession, token: str) -> RefreshToken | N
 
 
 async def revoke_family(*, session: AsyncSession, family_id: uuid.UUID) -> int:
-    result = await session.execute(
+    result = await execute(
+        session,
         update(RefreshToken)
         .where(col(RefreshToken.family_id) == family_id, col(RefreshToken.revoked_at).is_(None))
-        .values(revoked_at=utcnow())
+        .values(revoked_at=utcnow()),
     )
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 async def revoke_person_refresh(*, session: AsyncSession, person_id: uuid.UUID) -> int:
-    result = await session.execute(
+    result = await execute(
+        session,
         update(RefreshToken)
         .where(col(RefreshToken.person_id) == person_id, col(RefreshToken.revoked_at).is_(None))
-        .values(revoked_at=utcnow())
+        .values(revoked_at=utcnow()),
     )
     return int(result.rowcount)  # type: ignore[attr-defined]
 
@@ -203,8 +210,8 @@ async def live_sessions(*, session: AsyncSession, person_id: uuid.UUID) -> list[
 
 
 async def prune_expired(*, session: AsyncSession, now: datetime) -> None:
-    await session.execute(
-        delete(AuthorizationCode).where(col(AuthorizationCode.expires_at) < now - timedelta(days=1))
+    await execute(
+        session, delete(AuthorizationCode).where(col(AuthorizationCode.expires_at) < now - timedelta(days=1))
     )
-    await session.execute(delete(RefreshToken).where(col(RefreshToken.expires_at) < now - timedelta(days=1)))
-    await session.execute(delete(OneTimeToken).where(col(OneTimeToken.expires_at) < now - timedelta(days=1)))
+    await execute(session, delete(RefreshToken).where(col(RefreshToken.expires_at) < now - timedelta(days=1)))
+    await execute(session, delete(OneTimeToken).where(col(OneTimeToken.expires_at) < now - timedelta(days=1)))
