@@ -7,11 +7,12 @@ import os
 import signal
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
+from typing import NoReturn
 
 import httpx
 
@@ -157,6 +158,15 @@ def _service_child(service: Service, logs: Path, ports: dict[str, int], env: dic
                  url=http_url(port))
 
 
+def _supervise(children: Sequence[Child], on_restart: Callable[[], None]) -> NoReturn:
+    """Until a signal ends it: restart what dies (see processes.Child.supervise)."""
+    while True:
+        now = time.monotonic()
+        if [child for child in children if child.supervise(now)]:
+            on_restart()
+        time.sleep(0.5)
+
+
 def run_up(services: Sequence[Service], options: UpOptions) -> int:
     var = options.var
     previous = runfile.read(var)
@@ -186,6 +196,12 @@ def run_up(services: Sequence[Service], options: UpOptions) -> int:
     stages = [[nats]] + [[children[service.name] for service in stage] for stage in _stages(services)]
     everyone = [child for stage in stages for child in stage]
 
+    url = _main_url(nats, children)
+    started_at = datetime.now(UTC).isoformat(timespec="seconds")
+
+    def write_run_file() -> None:
+        runfile.write(var, _run_state(var, url, started_at, everyone))
+
     previous_handlers = {sig: signal.signal(sig, _request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         for stage in stages:
@@ -193,19 +209,13 @@ def run_up(services: Sequence[Service], options: UpOptions) -> int:
             for child in stage:
                 child.start()
             _wait_until_ready(stage, options.ready_timeout)
-        url = _main_url(nats, children)
-        started_at = datetime.now(UTC).isoformat(timespec="seconds")
-        runfile.write(var, _run_state(var, url, started_at, everyone))
+        write_run_file()
         if options.demo:
             seeded = seed_demo(services, {name: child.env for name, child in children.items()})
             print(f"demo data: {', '.join(seeded) or 'no service has any yet'}", flush=True)
         _announce(url, nats, children)
         print(f"logs in {logs}, processes in {runfile.path(var)}", flush=True)
-        while True:
-            now = time.monotonic()
-            if [child for child in everyone if child.supervise(now)]:
-                runfile.write(var, _run_state(var, url, started_at, everyone))
-            time.sleep(0.5)
+        _supervise(everyone, on_restart=write_run_file)
     except (StartupFailed, SeedFailed) as error:
         print(f"dorf: {error}", file=sys.stderr, flush=True)
         return 1
