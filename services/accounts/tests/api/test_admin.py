@@ -3,10 +3,9 @@ token), the audit log, held mails; residents get 403."""
 
 from __future__ import annotations
 
+from accounts_testkit import Accounts, bearer
 from joserfc import jwt
 from joserfc.jwk import KeySet
-
-from accounts_testkit import Accounts, bearer
 
 
 async def test_phone_only_person_created_changed_and_erased_by_staff(accounts: Accounts) -> None:

@@ -4,10 +4,9 @@ access tokens by client credentials with an API key and with a registered OAuth 
 from __future__ import annotations
 
 import httpx
+from accounts_testkit import Accounts, bearer
 from joserfc import jwt
 from joserfc.jwk import KeySet
-
-from accounts_testkit import Accounts, bearer
 
 
 async def merchant_staff(accounts: Accounts, email: str, merchant_id: str) -> str:
