@@ -70,6 +70,7 @@ class UpstreamApp:
     def __init__(self) -> None:
         self.release = threading.Event()  # lets /stream finish
         self.got_first_bytes = threading.Event()  # set by /sink on its first body bytes
+        self.endless_stopped = threading.Event()  # /endless saw its client (the proxy) go away
         self.client_ports: list[int] = []
         self.hits: dict[str, int] = {}
 
@@ -89,6 +90,17 @@ class UpstreamApp:
             await send({"type": "http.response.body", "body": b"first;", "more_body": True})
             await asyncio.get_running_loop().run_in_executor(None, self.release.wait, 30)
             await send({"type": "http.response.body", "body": b"rest", "more_body": False})
+            return
+        if path == "/endless":
+            # An event stream that never ends by itself: only the client going away stops it.
+            await send({"type": "http.response.start", "status": 200, "headers": []})
+            gone = asyncio.ensure_future(receive())
+            while not gone.done() or gone.result()["type"] != "http.disconnect":
+                if gone.done():
+                    gone = asyncio.ensure_future(receive())
+                await send({"type": "http.response.body", "body": b"tick\n", "more_body": True})
+                await asyncio.sleep(0.05)
+            self.endless_stopped.set()
             return
         body = bytearray()
         more = True
@@ -281,6 +293,23 @@ async def test_response_streams_before_upstream_finished(
         app.release.set()
         rest = b"".join([chunk async for chunk in chunks])
     assert rest == b"rest"
+
+
+async def test_client_leaving_a_stream_releases_the_upstream(
+    proxy: tuple[ProxyApp, str], upstream: tuple[UpstreamApp, int]
+) -> None:
+    app, _ = upstream
+    app.endless_stopped.clear()
+    async with httpx.AsyncClient(base_url=proxy[1], timeout=20) as http:
+        async with http.stream("GET", "/api/shop/endless") as response:
+            assert response.status_code == 200
+            async for chunk in response.aiter_raw():
+                assert chunk.startswith(b"tick")
+                break
+    # The client closed its connection: the proxy must drop the upstream side too, or an endless
+    # stream would hold an upstream connection (and the upstream's work) forever.
+    stopped = await asyncio.get_running_loop().run_in_executor(None, app.endless_stopped.wait, 15)
+    assert stopped
 
 
 async def test_hop_by_hop_headers_removed_and_forwarding_headers_set(

@@ -167,6 +167,8 @@ class ProxyApp:
         outcome_known = False
         try:
             outcome_known = await self._forward(scope, receive, send, route, tail)
+        except _ClientGone:
+            pass  # the client left while sending its body: nobody is left to answer
         finally:
             if not outcome_known:
                 breaker.record_abandoned()
@@ -344,6 +346,7 @@ class ProxyApp:
         chunked = False
         has_length = False
         fwd_for = fwd_proto = fwd_host = b""
+        proxy_headers = False
         for name, value in scope["headers"]:
             if name in _REQUEST_DROP:
                 if name == b"connection":
@@ -361,8 +364,10 @@ class ProxyApp:
                 continue
             if name == b"content-length":
                 has_length = value != b"0"
+            elif name.startswith(b"proxy-"):
+                proxy_headers = True
             out.append((name, value))
-        if drop is not _REQUEST_DROP or any(n.startswith(b"proxy-") for n, _ in out):
+        if drop is not _REQUEST_DROP or proxy_headers:
             out = [(n, v) for n, v in out if n == b"host" or (n not in drop and not n.startswith(b"proxy-"))]
         if chunked:
             # Transfer-Encoding wins over Content-Length (RFC 9112 §6.3); never send both (smuggling).
