@@ -127,7 +127,9 @@ async def post_crates(
     counter = itertools.count()
     semaphore = asyncio.Semaphore(concurrency)
     hooks = dict(after or {})
-    async with httpx.AsyncClient(timeout=30.0) as http:
+    # The client drops idle connections (1 s) well before the server does (30 s): no keep-alive race.
+    limits = httpx.Limits(keepalive_expiry=1.0)
+    async with httpx.AsyncClient(timeout=30.0, limits=limits) as http:
 
         async def one(i: int) -> None:
             async with semaphore:

@@ -71,4 +71,12 @@ if __name__ == "__main__":
     if os.environ.get("SPINE_CRASH_MARKER"):
         crash_once_after_commit(Path(os.environ["SPINE_CRASH_MARKER"]))
     app = spec.create_app(settings("ledger"))
-    uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning", access_log=False)
+    # Keep idle connections longer than the test client does, so they never race a reuse.
+    uvicorn.run(
+        app,
+        host="127.0.0.1",
+        port=int(sys.argv[1]),
+        log_level="warning",
+        access_log=False,
+        timeout_keep_alive=30,
+    )

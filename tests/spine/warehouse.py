@@ -46,4 +46,12 @@ spec = ServiceSpec(
 
 if __name__ == "__main__":
     app = spec.create_app(settings("warehouse"))
-    uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning", access_log=False)
+    # Keep idle connections longer than the test client does, so they never race a reuse.
+    uvicorn.run(
+        app,
+        host="127.0.0.1",
+        port=int(sys.argv[1]),
+        log_level="warning",
+        access_log=False,
+        timeout_keep_alive=30,
+    )
