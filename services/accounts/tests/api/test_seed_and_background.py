@@ -10,6 +10,7 @@ from accounts_testkit import Accounts, MailSink, bearer, free_port, make_setting
 from sqlalchemy import text
 
 from accounts.background import bootstrap_operator, deliver_due_mail
+from accounts.crud._sql import execute
 from accounts.main import service
 from accounts.seed import OPERATOR_EMAIL, OPERATOR_PASSWORD, RESIDENT_PASSWORD
 from platformkit.db import Database
@@ -23,7 +24,7 @@ async def snapshot(db: Database) -> dict[str, list[str]]:
     result: dict[str, list[str]] = {}
     async with db.session() as session:
         for table in service.metadata.sorted_tables:
-            rows = (await session.execute(text(f'SELECT * FROM "{table.name}"'))).mappings().all()  # noqa: S608
+            rows = (await execute(session, text(f'SELECT * FROM "{table.name}"'))).mappings().all()  # noqa: S608
             result[table.name] = sorted(
                 json.dumps({k: str(v) for k, v in row.items()}, sort_keys=True) for row in rows
             )
@@ -87,7 +88,7 @@ async def test_mail_is_retried_until_the_smtp_server_answers(database_url: str) 
         controller.start()
         try:
             async with accounts.db.transaction() as session:
-                await session.execute(text("UPDATE mail_message SET next_attempt_at = created_at"))
+                await execute(session, text("UPDATE mail_message SET next_attempt_at = created_at"))
             assert await deliver_due_mail(accounts.db, settings) == 1
             await asyncio.wait_for(sink.wait_for("karl@schwedt.example"), 20)
         finally:
@@ -99,7 +100,7 @@ async def test_mail_is_retried_until_the_smtp_server_answers(database_url: str) 
 async def status_of(accounts: Accounts) -> list[dict[str, object]]:
     async with accounts.db.session() as session:
         rows = (
-            (await session.execute(text("SELECT status, attempts, last_error FROM mail_message")))
+            (await execute(session, text("SELECT status, attempts, last_error FROM mail_message")))
             .mappings()
             .all()
         )

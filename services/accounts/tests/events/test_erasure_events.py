@@ -11,6 +11,7 @@ import nats
 from accounts_testkit import Accounts, bearer, make_settings, start_accounts
 from sqlalchemy import text
 
+from accounts.crud._sql import execute
 from eventcontracts.accounts import PersonErasedV1, PersonRegisteredV1
 from platformkit.events import decode
 from platformkit.natsserver import NatsServer
@@ -39,7 +40,7 @@ async def all_text_in_database(accounts: Accounts) -> str:
     async with accounts.db.session() as session:
         chunks = []
         for table in accounts.app.state.spec.metadata.sorted_tables:
-            rows = (await session.execute(text(f'SELECT * FROM "{table.name}"'))).all()  # noqa: S608 - our names
+            rows = (await execute(session, text(f'SELECT * FROM "{table.name}"'))).all()  # noqa: S608 - our names
             chunks += [json.dumps([str(value) for value in row], ensure_ascii=False) for row in rows]
     return "\n".join(chunks)
 
@@ -83,7 +84,7 @@ async def test_erasure_publishes_the_event_and_leaves_no_personal_data(
 async def test_registration_waits_in_the_outbox_while_nats_is_away(accounts: Accounts) -> None:
     await accounts.sign_up("karl@schwedt.example")
     async with accounts.db.session() as session:
-        rows = (await session.execute(text("SELECT subject, data, published_at FROM outbox"))).all()
+        rows = (await execute(session, text("SELECT subject, data, published_at FROM outbox"))).all()
     assert [row.subject for row in rows] == ["accounts.person.registered.v1"]
     assert rows[0].published_at is None
     assert "karl" not in rows[0].data  # ids only, no personal data in events
