@@ -261,6 +261,7 @@ async def start_accounts(settings: AccountsSettings) -> AsyncIterator[Accounts]:
             settings.oidc_audience,
             jwks_url=settings.jwks_url,
             http=jwks_http,
+            leeway=settings.token_leeway_seconds,
             min_refetch_interval=0,
             cache_ttl=1,
         )
