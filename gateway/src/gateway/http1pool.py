@@ -22,7 +22,10 @@ from typing import cast
 import httptools
 
 HIGH_WATER = 256 * 1024  # buffered response bytes before we stop reading the upstream socket
-LOW_WATER = 64 * 1024
+# Responses with a Content-Length up to this size are handed over complete: the waiting request is woken
+# once, when the whole answer is in, instead of once for the head and again per body packet (uvicorn
+# writes head and body separately). Larger or unknown-length bodies are streamed.
+SMALL_BODY = 64 * 1024
 
 
 class UpstreamError(Exception):
@@ -73,6 +76,7 @@ class Connection(asyncio.Protocol):
         self.complete = False
         self._keep_alive = False
         self._length_known = False
+        self._small = False
         self.counted_closed = False  # the pool's bookkeeping: closed connections are counted once
 
     # -- asyncio.Protocol ------------------------------------------------------------------------
@@ -116,7 +120,10 @@ class Connection(asyncio.Protocol):
     # -- httptools callbacks ---------------------------------------------------------------------
     def on_header(self, name: bytes, value: bytes) -> None:
         name = name.lower()
-        if name == b"content-length" or name == b"transfer-encoding":
+        if name == b"content-length":
+            self._length_known = True
+            self._small = value.isdigit() and int(value) <= SMALL_BODY
+        elif name == b"transfer-encoding":
             self._length_known = True
         self.headers.append((name, value))
 
@@ -131,10 +138,13 @@ class Connection(asyncio.Protocol):
         self._keep_alive = self._parser.should_keep_alive()
         if self._head_only:
             self.on_message_complete()
-        self._wake()
+        elif not self._small:
+            self._wake()
 
     def on_body(self, body: bytes) -> None:
         self._chunks.append(body)
+        if self._small:
+            return  # woken once at the end of the message
         self._buffered += len(body)
         if self._buffered > HIGH_WATER and not self._read_paused and self._transport is not None:
             # Backpressure: a slow client must not make us buffer a large upstream body in memory.
@@ -176,6 +186,7 @@ class Connection(asyncio.Protocol):
         self.complete = False
         self._keep_alive = False
         self._length_known = False
+        self._small = False
         self._error = None
         self._transport.write(data)
 

@@ -11,7 +11,22 @@ the request body, and stream the response back. Upstream failures become problem
 502 UPSTREAM_UNAVAILABLE (connect failed), 502 UPSTREAM_CONNECTION_LOST (broke after the request was
 sent), 504 UPSTREAM_TIMEOUT (connect or read timeout), 503 UPSTREAM_CIRCUIT_OPEN, 503 UPSTREAM_BUSY.
 
-Mount it as the ASGI app for `/api/` (see README of the gateway or `ProxyApp` below).
+Mounting: put it behind a small raw ASGI dispatcher rather than `FastAPI.mount` (measured: a FastAPI
+Mount adds ~35 µs of CPU per proxied request on top of the engine's ~85 µs, bench/RESULTS.md):
+
+    proxy = ProxyApp({"marketplace": Upstream("marketplace", "http://127.0.0.1:8001"), ...})
+    api = create_app(spec)  # the gateway's own routes; its lifespan calls proxy.start()/proxy.close()
+    OWN = ("/api/openapi.json", "/api/me/")
+
+    async def app(scope, receive, send):
+        path = scope.get("path", "")
+        if scope["type"] == "http" and path.startswith("/api/") and not path.startswith(OWN):
+            await proxy(scope, receive, send)
+        else:
+            await api(scope, receive, send)
+
+Serve the gateway with uvicorn `--no-proxy-headers` (or `--forwarded-allow-ips` = the ingress), else
+uvicorn itself rewrites the client address from a client-supplied X-Forwarded-For.
 """
 
 from __future__ import annotations
@@ -28,7 +43,15 @@ from urllib.parse import quote, urlsplit
 from starlette.types import Message, Receive, Scope, Send
 
 from gateway.circuit import CircuitBreaker
-from gateway.http1pool import ConnectFailed, Connection, Pool, UpstreamBroken, UpstreamError, UpstreamTimeout
+from gateway.http1pool import (
+    SMALL_BODY,
+    ConnectFailed,
+    Connection,
+    Pool,
+    UpstreamBroken,
+    UpstreamError,
+    UpstreamTimeout,
+)
 from platformkit.problems import PROBLEM_JSON, problem_body
 
 log = logging.getLogger("gateway.proxy")
@@ -46,9 +69,6 @@ _REQUEST_DROP = HOP_BY_HOP | {
 _RESPONSE_DROP = HOP_BY_HOP | {b"date", b"server"}
 # RFC 9110 §9.2.2; these may be sent again when the first connect failed.
 IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
-# Responses up to this size with a Content-Length are collected and sent in one piece (fewer ASGI sends,
-# no disconnect watcher); anything larger or of unknown length is streamed chunk by chunk.
-SMALL_BODY = 64 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -291,6 +311,8 @@ class ProxyApp:
         pool = route.pool
         started = False
         try:
+            # Small answers with a Content-Length are collected and sent in one piece (fewer ASGI sends,
+            # no disconnect watcher); anything larger or of unknown length is streamed chunk by chunk.
             if conn.complete or 0 <= length <= SMALL_BODY:
                 body = b""
                 while True:
