@@ -43,15 +43,15 @@ async def check_credentials(
     account_key = f"account:{email_key(email)}"
     address_key = f"address:{address}"[:100]
     now = utcnow()
+    # One short write transaction before the slow password check: the counters and the person.
     async with db.transaction() as session:
         blocked = await throttle.address_blocked(session=session, key=address_key, rules=rules, now=now)
         if blocked is None:
             blocked = await throttle.account_attempt(session=session, key=account_key, rules=rules, now=now)
+        person = None if blocked is not None else await people.by_email(session=session, email=email)
     if blocked is not None:
         return LoginOutcome("throttled", retry_at=blocked)
 
-    async with db.session() as session:
-        person = await people.by_email(session=session, email=email)
     stored_hash = person.password_hash if person is not None else None
     # For an unknown address the same work is done against a dummy hash (no enumeration by timing).
     matches = await anyio.to_thread.run_sync(verify_password, password, stored_hash)

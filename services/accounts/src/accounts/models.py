@@ -134,6 +134,8 @@ class SigningKey(AccountsModel, table=True):
 
     __tablename__ = "signing_key"
     kid: str = Field(max_length=64, primary_key=True)
+    # 1 for the first key, +1 per rotation; unique, so two replicas cannot both add "the next" key.
+    generation: int = Field(unique=True)
     alg: str = Field(max_length=8)
     private_jwk: str = Field(sa_column=Column(Text, nullable=False))
     created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)

@@ -43,14 +43,16 @@ from platformkit.db import utcnow
 
 T = TypeVar("T")
 CLIENT_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
-_parsed_keys: dict[str, RSAKey] = {}  # kid -> key; a kid never changes its key material
+# Parsed keys by their stored JWK text (parsing RSA keys is slow; the text is the identity, not the kid,
+# since one process may meet several databases, e.g. in tests, whose first keys share the kid "key-1").
+_parsed_keys: dict[str, RSAKey] = {}
 
 
 def private_key(stored: StoredKey) -> RSAKey:
-    key = _parsed_keys.get(stored.kid)
+    key = _parsed_keys.get(stored.private_jwk)
     if key is None:
         key = RSAKey.import_key(json.loads(stored.private_jwk))
-        _parsed_keys[stored.kid] = key
+        _parsed_keys[stored.private_jwk] = key
     return key
 
 
@@ -437,14 +439,16 @@ class OAuthResponse:
 class AccountsAuthorizationServer(AuthorizationServer):  # type: ignore[misc]
     """authlib's AuthorizationServer for one request (cheap to build: it holds the request's store)."""
 
-    def __init__(self, store: Store, settings: AccountsSettings, signing: StoredKey) -> None:
+    def __init__(self, store: Store, settings: AccountsSettings, signing: StoredKey | None) -> None:
         super().__init__(scopes_supported=None)
         self.store = store
         self.settings = settings
-        keys = KeySet([private_key(signing)])
+        # The authorization endpoint signs nothing; only the token endpoint needs the signing key.
+        keys = KeySet([private_key(signing)] if signing is not None else [])
         self.register_token_generator("default", AccessTokenGenerator(settings, keys))
         self.register_grant(
-            AuthorizationCodeGrant, [S256CodeChallenge(required=True), IdTokens(settings, keys, signing.kid)]
+            AuthorizationCodeGrant,
+            [S256CodeChallenge(required=True), IdTokens(settings, keys, signing.kid if signing else "")],
         )
         self.register_grant(RefreshTokenGrant)
         self.register_grant(ClientCredentialsGrant)
@@ -536,7 +540,7 @@ class FormRequest(OAuth2Request):  # type: ignore[misc]
 async def run_oauth(
     session: AsyncSession,
     settings: AccountsSettings,
-    signing: StoredKey,
+    signing: StoredKey | None,
     work: Callable[[AccountsAuthorizationServer], T],
 ) -> T:
     """Run `work(server)` in a worker thread; storage hooks use `session` back on the event loop."""

@@ -7,7 +7,8 @@ import secrets
 from datetime import datetime, timedelta
 
 import anyio
-from sqlmodel import col, select
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from accounts.config import AccountsSettings
@@ -30,14 +31,24 @@ def new_kid(now: datetime) -> str:
 
 
 async def add_key(
-    *, session: AsyncSession, settings: AccountsSettings, signs_from: datetime, created_by: str | None
+    *,
+    session: AsyncSession,
+    settings: AccountsSettings,
+    signs_from: datetime,
+    created_by: str | None,
 ) -> SigningKey:
     now = utcnow()
     kid = new_kid(now)
+    latest = (await session.exec(select(func.max(SigningKey.generation)))).first()
     # RSA generation takes a moment: off the event loop.
     private_jwk = await anyio.to_thread.run_sync(generate_private_jwk, kid, settings.signing_key_size)
     key = SigningKey(
-        kid=kid, alg=ALGORITHM, private_jwk=private_jwk, signs_from=signs_from, created_by=created_by
+        kid=kid,
+        generation=(latest or 0) + 1,
+        alg=ALGORITHM,
+        private_jwk=private_jwk,
+        signs_from=signs_from,
+        created_by=created_by,
     )
     session.add(key)
     await session.flush()
@@ -45,12 +56,21 @@ async def add_key(
 
 
 async def ensure_signing_key(*, session: AsyncSession, settings: AccountsSettings) -> None:
-    """The first start: a key that signs at once. (Two replicas starting together may both add one;
-    both are published and the newer signs, which is harmless.)"""
-    if (await session.exec(select(SigningKey.kid).limit(1))).first() is None:
-        await add_key(
-            session=session, settings=settings, signs_from=utcnow() - timedelta(seconds=1), created_by=None
-        )
+    """The first start: a key that signs at once. Replicas starting together (or a request racing the
+    start-up step) cannot add two first keys: both would be generation 1, and the loser's insert
+    conflicts."""
+    if (await session.exec(select(SigningKey.kid).limit(1))).first() is not None:
+        return
+    try:
+        async with session.begin_nested():
+            await add_key(
+                session=session,
+                settings=settings,
+                signs_from=utcnow() - timedelta(seconds=1),
+                created_by=None,
+            )
+    except IntegrityError:
+        pass  # another replica made it
 
 
 async def rotate(*, session: AsyncSession, settings: AccountsSettings, actor_id: str | None) -> SigningKey:

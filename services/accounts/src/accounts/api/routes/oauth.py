@@ -108,15 +108,12 @@ def _login_page(
 
 
 @router.get("/authorize", response_class=HTMLResponse)
-async def authorize_page(
-    request: Request, session: SessionDep, db: DatabaseDep, settings: SettingsDep
-) -> Response:
+async def authorize_page(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
     """Checks the authorization request (client, redirect URI, PKCE S256) and shows the login form."""
     items = list(request.query_params.multi_items())
     oauth_request = _oauth_request(request, settings, items)
-    signing = await _signing_key(db, settings)
     try:
-        await run_oauth(session, settings, signing, lambda server: server.get_consent_grant(oauth_request))
+        await run_oauth(session, settings, None, lambda server: server.get_consent_grant(oauth_request))
     except OAuth2Error as error:
         return _authorization_error(error)
     return _login_page(request, settings, items)
@@ -134,9 +131,8 @@ async def authorize_login(
     email = str(form.get("email") or "").strip()[:254]
     password = str(form.get("password") or "")[:1024]
     oauth_request = _oauth_request(request, settings, oauth_items)
-    signing = await _signing_key(db, settings)
     try:
-        await run_oauth(session, settings, signing, lambda server: server.get_consent_grant(oauth_request))
+        await run_oauth(session, settings, None, lambda server: server.get_consent_grant(oauth_request))
     except OAuth2Error as error:
         return _authorization_error(error)
     if not email or not password:
@@ -175,7 +171,7 @@ async def authorize_login(
         return response
 
     try:
-        result = await run_oauth(session, settings, signing, issue_code)
+        result = await run_oauth(session, settings, None, issue_code)
     except OAuth2Error as error:
         return _authorization_error(error)
     await session.commit()

@@ -1,8 +1,8 @@
 """initial tables
 
-Revision ID: 64acbd46450a
+Revision ID: 7f1a26c12ef0
 Revises: 
-Create Date: 2026-11-25 19:24:10.460134
+Create Date: 2026-11-25
 """
 from collections.abc import Sequence
 
@@ -13,7 +13,7 @@ from alembic import op
 import platformkit.db
 
 
-revision: str = '64acbd46450a'
+revision: str = '7f1a26c12ef0'
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -172,12 +172,14 @@ def upgrade() -> None:
     )
     op.create_table('signing_key',
     sa.Column('kid', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('generation', sa.Integer(), nullable=False),
     sa.Column('alg', sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
     sa.Column('private_jwk', sa.Text(), nullable=False),
     sa.Column('created_at', platformkit.db.UtcDateTime(timezone=True), nullable=False),
     sa.Column('signs_from', platformkit.db.UtcDateTime(timezone=True), nullable=False),
     sa.Column('created_by', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
-    sa.PrimaryKeyConstraint('kid', name=op.f('pk_signing_key'))
+    sa.PrimaryKeyConstraint('kid', name=op.f('pk_signing_key')),
+    sa.UniqueConstraint('generation', name=op.f('uq_signing_key_generation'))
     )
     op.create_table('authorization_code',
     sa.Column('code_hash', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
