@@ -75,8 +75,10 @@ def sync_url(url: str) -> URL:
     return parsed.set(drivername="postgresql+psycopg")
 
 
-def configure_sqlite(engine: Any) -> None:
-    """WAL, a busy timeout, foreign keys, and BEGIN IMMEDIATE for every transaction (sync or async engine)."""
+def configure_sqlite(engine: Any, *, read_only: bool = False) -> None:
+    """WAL, a busy timeout, foreign keys, and BEGIN IMMEDIATE for every writing transaction (sync or
+    async engine). A read-only engine begins DEFERRED and refuses writes: in WAL mode its readers never
+    wait for the one writer."""
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -88,14 +90,17 @@ def configure_sqlite(engine: Any) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         # FULL: a commit that fed the outbox survives power loss, not only a crash of the process.
         cursor.execute("PRAGMA synchronous=FULL")
+        if read_only:
+            cursor.execute("PRAGMA query_only=ON")
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        connection.exec_driver_sql("BEGIN DEFERRED" if read_only else "BEGIN IMMEDIATE")
 
 
-def create_engine_for(url: str, *, pool_size: int = 10) -> AsyncEngine:
+def create_engine_for(url: str, *, pool_size: int = 10, read_only: bool = False) -> AsyncEngine:
+    """The service's engine; `read_only` matters only for SQLite (see configure_sqlite)."""
     target = async_url(url)
     if target.get_backend_name() == "sqlite":
         if target.database and target.database != ":memory:":
@@ -105,7 +110,7 @@ def create_engine_for(url: str, *, pool_size: int = 10) -> AsyncEngine:
         # One connection per session: SQLite serialises writers anyway, and NullPool keeps no file
         # handles behind after the engine is disposed.
         engine = create_async_engine(target, poolclass=NullPool)
-        configure_sqlite(engine.sync_engine)
+        configure_sqlite(engine.sync_engine, read_only=read_only)
         return engine
     return create_async_engine(
         target,
@@ -117,13 +122,17 @@ def create_engine_for(url: str, *, pool_size: int = 10) -> AsyncEngine:
 
 
 class Database:
-    """A service's engine and its session factory."""
+    """A service's engine and its session factories: `sessions` for work that may write, and
+    `read_sessions` for reads only (on SQLite a second engine whose readers never queue behind a writer;
+    on PostgreSQL the same engine)."""
 
     def __init__(self, url: str, *, pool_size: int = 10) -> None:
         self.url = url
-        self.engine = create_engine_for(url, pool_size=pool_size)
-        self.sessions = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
         self.is_sqlite = is_sqlite(url)
+        self.engine = create_engine_for(url, pool_size=pool_size)
+        self.read_engine = create_engine_for(url, read_only=True) if self.is_sqlite else self.engine
+        self.sessions = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
+        self.read_sessions = async_sessionmaker(self.read_engine, class_=AsyncSession, expire_on_commit=False)
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
@@ -147,6 +156,8 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+        if self.read_engine is not self.engine:
+            await self.read_engine.dispose()
 
 
 class UtcDateTime(TypeDecorator[datetime]):

@@ -22,6 +22,12 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
         yield session
 
 
+async def get_read_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """For routes that only read: never waits for a writer (SQLite) and cannot write by mistake."""
+    async with get_database(request).read_sessions() as session:
+        yield session
+
+
 def get_settings(request: Request) -> ServiceSettings:
     settings: ServiceSettings = request.app.state.settings
     return settings
@@ -29,4 +35,5 @@ def get_settings(request: Request) -> ServiceSettings:
 
 DatabaseDep = Annotated[Database, Depends(get_database)]
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
+ReadSessionDep = Annotated[AsyncSession, Depends(get_read_session)]
 SettingsDep = Annotated[ServiceSettings, Depends(get_settings)]

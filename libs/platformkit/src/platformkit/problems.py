@@ -133,21 +133,24 @@ async def _on_http_exception(request: Request, error: Exception) -> JSONResponse
 
 
 async def _on_database_error(request: Request, error: Exception) -> JSONResponse:
-    # A database that is down or restarting is a temporary condition, not a bug: 503 and try again.
-    if isinstance(error, DBAPIError) and error.connection_invalidated or _is_connection_error(error):
+    # A database that is down, restarting or busy past its timeout is a temporary condition, not a bug:
+    # 503 and try again.
+    if isinstance(error, DBAPIError) and error.connection_invalidated or _is_temporary(error):
         log.warning("database unavailable: %s", type(error).__name__)
         return problem_response(
-            503, "DATABASE_UNAVAILABLE", "The database is not reachable right now; try again shortly.",
+            503, "DATABASE_UNAVAILABLE", "The database is busy or not reachable right now; try again shortly.",
             headers={"Retry-After": "2"}, instance=request.url.path,
         )
     return await _on_unexpected(request, error)
 
 
-def _is_connection_error(error: Exception) -> bool:
+def _is_temporary(error: Exception) -> bool:
     from sqlalchemy.exc import OperationalError
     from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-    return isinstance(error, OperationalError | PoolTimeout) and "locked" not in str(error)
+    # OperationalError: connection refused or lost, server shutting down, SQLite "database is locked"
+    # after the busy timeout; the pool's TimeoutError: every connection in use for too long.
+    return isinstance(error, OperationalError | PoolTimeout)
 
 
 async def _on_unexpected(request: Request, error: Exception) -> JSONResponse:

@@ -6,7 +6,7 @@ from sqlmodel import select
 
 from platformkit.auth import PrincipalDep
 from platformkit.config import ServiceSettings
-from platformkit.deps import SessionDep
+from platformkit.deps import ReadSessionDep, SessionDep
 from platformkit.idempotency import IdempotencyDep
 from platformkit.pagination import Page, PageDep, paginate
 from platformkit.problems import ProblemError
@@ -44,7 +44,7 @@ async def create_note(
 
 
 @router.get("", response_model=Page[NotePublic])
-async def list_notes(principal: PrincipalDep, session: SessionDep, page: PageDep) -> Page[NotePublic]:
+async def list_notes(principal: PrincipalDep, session: ReadSessionDep, page: PageDep) -> Page[NotePublic]:
     rows, next_cursor = await paginate(
         session, select(Note).where(Note.owner == principal.sub), order_by=[Note.id], params=page
     )
@@ -52,7 +52,7 @@ async def list_notes(principal: PrincipalDep, session: SessionDep, page: PageDep
 
 
 @router.get("/{note_id}", response_model=NotePublic)
-async def get_note(note_id: int, principal: PrincipalDep, session: SessionDep) -> NotePublic:
+async def get_note(note_id: int, principal: PrincipalDep, session: ReadSessionDep) -> NotePublic:
     note = await session.get(Note, note_id)
     # Another owner's note answers exactly like a missing one.
     if note is None or note.owner != principal.sub:
