@@ -8,9 +8,10 @@ from collections.abc import Awaitable, Callable
 from typing import Any, ClassVar
 
 from sqlalchemy import Column, Integer, String, Table, func, insert, select
+from sqlmodel import Field
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from platformkit.db import Database, new_metadata
+from platformkit.db import Database, model_base, new_metadata
 from platformkit.events import Event, current_envelope
 from platformkit.tables import copy_platform_tables
 
@@ -44,9 +45,20 @@ effect = Table(
 )
 
 
+TestModel = model_base("EventsTestModel")
+
+
+class Stamp(TestModel, table=True):
+    """An ORM table: its inserts are flushed at the batch's commit, not inside the handler."""
+
+    parcel_id: str = Field(primary_key=True)
+    event_id: str
+
+
 async def new_database(url: str) -> Database:
     db = Database(url)
     await db.create_all(metadata)
+    await db.create_all(TestModel.metadata)
     return db
 
 

@@ -10,6 +10,7 @@ from conftest import FAST
 from events_testkit import (
     STREAM,
     ParcelRegisteredV1,
+    Stamp,
     count,
     effect,
     effects,
@@ -22,7 +23,7 @@ from test_outbox import write_parcels
 
 from platformkit.context import request_id
 from platformkit.db import Database
-from platformkit.events import Consumer, EventRuntime, encode, list_dead_letters, publish
+from platformkit.events import Consumer, EventRuntime, current_envelope, encode, list_dead_letters, publish
 from platformkit.tables import dead_letter, inbox
 
 
@@ -209,3 +210,29 @@ async def test_handler_sees_the_envelope_and_failures_roll_back_only_their_own_w
     await eventually(lambda: _dead_letters_are(db, 1))
     await eventually(lambda: _effects_are(db, 2))
     assert sorted(parcel for _, parcel in await effects(db)) == ["a", "c"]  # b's write was rolled back
+
+
+async def test_a_constraint_violation_at_commit_is_charged_to_its_own_event(
+    db: Database, make_runtime: Any
+) -> None:
+    """ORM writes are flushed once, at the batch's commit. When that flush fails, the batch runs again
+    one savepoint per event, and only the event that broke the constraint is retried and dead-lettered."""
+
+    async def stamp(event: ParcelRegisteredV1, session: AsyncSession) -> None:
+        envelope = current_envelope.get()
+        assert envelope is not None
+        session.add(Stamp(parcel_id=event.parcel_id, event_id=envelope.id))
+
+    consumer = Consumer(name="stamp", event=ParcelRegisteredV1, handler=stamp, max_deliver=2, backoff=(0.1,))
+    runtime = await make_runtime(db, consumers=[consumer])
+    async with db.transaction() as session:
+        for parcel_id in ("a", "b", "a", "c"):  # the second "a" is another event breaking the primary key
+            await publish(session, ParcelRegisteredV1(parcel_id=parcel_id))
+    await eventually(lambda: _dead_letters_are(db, 1), what="the second 'a' dead-lettered")
+    await eventually(lambda: _consumer_idle(runtime))
+    assert await count(db, Stamp.__table__) == 3  # type: ignore[arg-type]
+    (letter,) = await list_dead_letters(db)
+    assert ParcelRegisteredV1.model_validate_json(letter.data).parcel_id == "a"
+    assert "IntegrityError" in letter.error and letter.deliveries == 2
+    (lag,) = (await runtime.stats()).consumers
+    assert lag.handled == 3 and lag.retried == 1 and lag.dead_lettered == 1

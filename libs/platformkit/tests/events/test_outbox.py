@@ -9,7 +9,7 @@ from typing import Any
 
 from conftest import FAST
 from events_testkit import STREAM, ParcelRegisteredV1, count, eventually, parcel
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 
 from platformkit.context import request_id
 from platformkit.db import Database
@@ -160,3 +160,31 @@ async def test_prune_removes_published_rows_past_retention(db: Database, make_ru
     pruned, _ = await runtime.prune()
     assert pruned == 5
     assert await count(db, outbox) == 1
+
+
+async def test_savepoints_keep_their_own_events(db: Database, make_runtime: Any) -> None:
+    """An event published inside a savepoint that rolls back never happened; the events of the
+    enclosing transaction still happen."""
+    runtime = await make_runtime(db)
+    async with db.transaction() as session:
+        kept_before = await publish(session, ParcelRegisteredV1(parcel_id="before"))
+        try:
+            async with session.begin_nested():
+                await publish(session, ParcelRegisteredV1(parcel_id="inside-rolled-back"))
+                raise RuntimeError("undo the savepoint")
+        except RuntimeError:
+            pass
+        async with session.begin_nested():
+            kept_inside = await publish(session, ParcelRegisteredV1(parcel_id="inside-kept"))
+        kept_after = await publish(session, ParcelRegisteredV1(parcel_id="after"))
+    async with db.sessions() as session:  # commit without an explicit begin writes the row too
+        kept_plain = await publish(session, ParcelRegisteredV1(parcel_id="plain"))
+        await session.commit()
+    async with db.sessions() as session:  # closed without commit: nothing
+        await publish(session, ParcelRegisteredV1(parcel_id="abandoned"))
+    await eventually(lambda: _all_published(db))
+    async with db.engine.connect() as connection:
+        rows = await connection.execute(select(outbox.c.event_id))
+        stored = {row.event_id for row in rows}
+    assert stored == {kept_before, kept_inside, kept_after, kept_plain}
+    assert await stream_messages(runtime) == 4

@@ -147,18 +147,25 @@ def _dialect_insert(connection: AsyncConnection) -> Callable[..., Any]:
     return postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
 
 
+_INBOX_CLAIMS = {
+    dialect: insert_(inbox)
+    .on_conflict_do_nothing(index_elements=["consumer", "event_id"])
+    .returning(inbox.c.event_id)
+    for dialect, insert_ in (("postgresql", postgresql.insert), ("sqlite", sqlite.insert))
+}
+
+
 async def claim_inbox(connection: AsyncConnection, consumer: str, event_ids: Sequence[str]) -> set[str]:
-    """Insert inbox rows; returns the ids that were new (the others were handled before)."""
+    """Insert inbox rows; returns the ids that were new (the others were handled before).
+
+    One statement, compiled once: executemany with RETURNING becomes batched multi-row INSERTs
+    (SQLAlchemy's insertmanyvalues) on both databases."""
     if not event_ids:
         return set()
     now = utcnow()
-    statement = (
-        _dialect_insert(connection)(inbox)
-        .values([{"consumer": consumer, "event_id": event_id, "processed_at": now} for event_id in event_ids])
-        .on_conflict_do_nothing(index_elements=["consumer", "event_id"])
-        .returning(inbox.c.event_id)
-    )
-    result = await connection.execute(statement)
+    statement = _INBOX_CLAIMS["postgresql" if connection.dialect.name == "postgresql" else "sqlite"]
+    rows = [{"consumer": consumer, "event_id": event_id, "processed_at": now} for event_id in event_ids]
+    result = await connection.execute(statement, rows if len(rows) > 1 else rows[0])
     return {row[0] for row in result}
 
 
@@ -195,10 +202,12 @@ async def record_dead_letter(
 
 
 async def run_handler(
-    consumer: Consumer[Any], envelope: Envelope, event: Event, session: AsyncSession
+    consumer: Consumer[Any], envelope: Envelope, event: Event, session: AsyncSession, *, flush: bool = True
 ) -> None:
-    """Call the handler with the event's context (envelope, request id, trace) and flush its writes, so
-    that a constraint violation is charged to this event."""
+    """Call the handler with the event's context (envelope, request id, trace) and, with `flush`, flush
+    its writes so that a constraint violation is charged to this event. (A batch flushes once, at its
+    commit, so that the unit of work can batch the handlers' inserts; if that fails, the batch is run
+    again one savepoint per event, which does charge each failure to its event.)"""
     tokens = (
         current_envelope.set(envelope),
         request_id.set(envelope.request_id),
@@ -206,7 +215,8 @@ async def run_handler(
     )
     try:
         await consumer.handler(event, session)
-        await session.flush()
+        if flush:
+            await session.flush()
     finally:
         traceparent.reset(tokens[2])
         request_id.reset(tokens[1])
@@ -419,7 +429,7 @@ class ConsumerWorker:
                             item.verdict = Verdict.DUPLICATE
                             continue
                         try:
-                            await run_handler(self.consumer, item.envelope, item.event, session)
+                            await run_handler(self.consumer, item.envelope, item.event, session, flush=False)
                         except Exception as error:
                             if is_transient_db_error(error):
                                 raise _Transient() from error
@@ -489,19 +499,18 @@ class ConsumerWorker:
         item.verdict = Verdict.TERM
 
     async def _settle(self, items: Sequence[Item]) -> None:
-        async def settle(item: Item) -> None:
-            if item.verdict in (Verdict.ACK, Verdict.DUPLICATE):
-                await item.msg.ack()
-            elif item.verdict is Verdict.NAK:
-                await item.msg.nak(delay=item.delay)
-            else:
-                await item.msg.term()
-
-        results = await asyncio.gather(*(settle(item) for item in items), return_exceptions=True)
-        for item, result in zip(items, results, strict=True):
-            if isinstance(result, BaseException):
+        # One after the other: each verdict only appends to the connection's outgoing buffer.
+        for item in items:
+            try:
+                if item.verdict in (Verdict.ACK, Verdict.DUPLICATE):
+                    await item.msg.ack()
+                elif item.verdict is Verdict.NAK:
+                    await item.msg.nak(delay=item.delay)
+                else:
+                    await item.msg.term()
+            except Exception as error:
                 # A lost ack means a redelivery, which the inbox absorbs.
-                log.info("consumer %s: could not %s a message: %s", self.durable, item.verdict.value, result)
+                log.info("consumer %s: could not %s a message: %s", self.durable, item.verdict.value, error)
             if item.verdict is Verdict.ACK:
                 self.stats.handled += 1
             elif item.verdict is Verdict.DUPLICATE:

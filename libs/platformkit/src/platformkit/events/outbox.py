@@ -21,7 +21,7 @@ from sqlalchemy import delete, insert, or_, select, update
 from sqlalchemy import event as sa_event
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncConnection
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from platformkit.context import request_id
@@ -59,7 +59,11 @@ async def publish(session: AsyncSession, event: Event) -> str:
     """Add `event` to the outbox in the session's current transaction; returns the event id.
 
     Nothing is sent until the transaction commits; if it rolls back, the event never happened. The
-    request id and trace context of the current request travel with the event."""
+    request id and trace context of the current request travel with the event.
+
+    The row is written when the transaction commits (all events of a transaction in one executemany,
+    not one round trip each), or at once inside a savepoint, so that rolling the savepoint back takes
+    its events with it."""
     event_id = new_event_id()
     now = utcnow()
     headers = {H_ID: event_id, H_TYPE: event.type, H_TIME: format_time(now)}
@@ -72,18 +76,43 @@ async def publish(session: AsyncSession, event: Event) -> str:
     trace = traceparent.get()
     if trace is not None:
         headers[H_TRACEPARENT] = trace
-    connection = await session.connection()
-    await connection.execute(
-        insert(outbox).values(
-            event_id=event_id,
-            subject=event.type,
-            headers=headers,
-            data=event.model_dump_json(),
-            created_at=now,
-        )
-    )
+    row = {
+        "event_id": event_id,
+        "subject": event.type,
+        "headers": headers,
+        "data": event.model_dump_json(),
+        "created_at": now,
+    }
+    if session.in_nested_transaction():
+        connection = await session.connection()
+        await connection.execute(_INSERT, [row])
+    else:
+        session.info.setdefault(_PENDING, []).append(row)
     session.info[_ADDED] = True
     return event_id
+
+
+_INSERT = insert(outbox)
+_PENDING = "platformkit.outbox.pending"
+
+
+@sa_event.listens_for(Session, "before_commit")
+def _write_pending_before_commit(session: Session) -> None:
+    # Also fired when a savepoint is released: only the outermost commit writes the pending rows.
+    if session.in_nested_transaction():
+        return
+    rows = session.info.pop(_PENDING, None)
+    if rows:
+        session.connection().execute(_INSERT, rows[0] if len(rows) == 1 else rows)
+
+
+@sa_event.listens_for(Session, "after_transaction_end")
+def _forget_pending(session: Session, transaction: SessionTransaction) -> None:
+    # The outermost transaction ended (after_commit has run by now). Not on a savepoint's end:
+    # after_rollback fires for those too, and the outer transaction's events still count.
+    if transaction.parent is None:
+        session.info.pop(_PENDING, None)
+        session.info.pop(_ADDED, None)
 
 
 @sa_event.listens_for(Session, "after_commit")
@@ -91,11 +120,6 @@ def _wake_relays_after_commit(session: Session) -> None:
     if session.info.pop(_ADDED, False) and isinstance(session.bind, Engine):
         for waker in _wakers.get(session.bind, ()):
             waker()
-
-
-@sa_event.listens_for(Session, "after_rollback")
-def _forget_after_rollback(session: Session) -> None:
-    session.info.pop(_ADDED, None)
 
 
 @dataclass(frozen=True, slots=True)
