@@ -283,12 +283,15 @@ class ProxyApp:
         return True
 
     async def _connect(self, route: _Route, method: str) -> Connection:
+        # Only a refused/reset connect is retried: nothing was sent, and a restarting or rescheduled
+        # service often accepts the next attempt. A connect *timeout* is not: the client would wait
+        # twice the timeout for a host that is most likely unreachable.
         attempts = 1 + (route.upstream.connect_retries if method in IDEMPOTENT else 0)
         for attempt in range(attempts):
             try:
                 return await route.pool.acquire()
-            except (ConnectFailed, UpstreamTimeout) as exc:
-                if attempt + 1 >= attempts or (isinstance(exc, UpstreamTimeout) and exc.phase == "pool"):
+            except ConnectFailed as exc:
+                if attempt + 1 >= attempts:
                     raise
                 log.info("upstream %s connect failed, retrying: %s", route.upstream.name, exc)
         raise AssertionError("unreachable")
