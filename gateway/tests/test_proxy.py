@@ -465,3 +465,32 @@ async def test_nothing_retried_once_the_request_was_sent() -> None:
     finally:
         server.close()
         await server.wait_closed()
+
+
+async def test_connect_timeout_is_504_within_the_connect_timeout() -> None:
+    """A listener whose accept queue is full drops new SYNs, so connecting hangs like a black-holed host."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(0)
+    port = listener.getsockname()[1]
+    fillers = []
+    for _ in range(8):  # fill the (tiny) accept queue; later connects get no answer
+        filler = socket.socket()
+        filler.setblocking(False)
+        with contextlib.suppress(BlockingIOError):
+            filler.connect(("127.0.0.1", port))
+        fillers.append(filler)
+    await asyncio.sleep(0.2)
+    app = ProxyApp({"slow": Upstream("slow", f"http://127.0.0.1:{port}", connect_timeout=0.5)})
+    try:
+        with serve(app) as proxy_port:
+            async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{proxy_port}", timeout=20) as http:
+                started = time.monotonic()
+                body = assert_problem(await http.get("/api/slow/items"), 504, "UPSTREAM_TIMEOUT")
+                elapsed = time.monotonic() - started
+    finally:
+        for filler in fillers:
+            filler.close()
+        listener.close()
+    assert "connection" in body["detail"]
+    assert 0.4 <= elapsed < 5  # bounded by the connect timeout (0.5 s), not the 10 s read timeout
