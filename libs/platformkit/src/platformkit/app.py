@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 
 import httpx
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from prometheus_client import CollectorRegistry
+from starlette.middleware import Middleware
 
 from platformkit.config import ServiceSettings, load_settings
 from platformkit.db import Database
@@ -22,9 +23,6 @@ from platformkit.logs import configure_logging
 from platformkit.middleware import HttpMetrics, RequestContextMiddleware
 from platformkit.problems import install_problem_handlers
 from platformkit.service import ServiceSpec
-
-DEFAULT_MAX_BODY_BYTES = 1024 * 1024
-
 
 def _operation_id(route: APIRoute) -> str:
     # Clean names for generated clients: "<tag>-<function name>".
@@ -65,13 +63,18 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> Fa
             )
             await events.start()
         app.state.events = events
-        background = [asyncio.create_task(loop(app), name=loop.__name__) for loop in spec.background]
         try:
-            yield
+            async with AsyncExitStack() as own_resources:
+                if spec.lifespan is not None:
+                    await own_resources.enter_async_context(spec.lifespan(app))
+                background = [asyncio.create_task(loop(app), name=loop.__name__) for loop in spec.background]
+                try:
+                    yield
+                finally:
+                    for task in background:
+                        task.cancel()
+                    await asyncio.gather(*background, return_exceptions=True)
         finally:
-            for task in background:
-                task.cancel()
-            await asyncio.gather(*background, return_exceptions=True)
             if events is not None:
                 await events.stop()
             if db is not None:
@@ -92,7 +95,10 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> Fa
     for router in spec.routers:
         app.include_router(router)
     app.include_router(health_router)
-    app.add_middleware(
-        RequestContextMiddleware, metrics=HttpMetrics(registry), max_body_bytes=DEFAULT_MAX_BODY_BYTES
-    )
+    # Starlette applies the list outermost first.
+    app.user_middleware[:0] = [
+        *spec.outer_middleware,
+        Middleware(RequestContextMiddleware, metrics=HttpMetrics(registry), max_body_bytes=spec.max_body_bytes),
+        *spec.middleware,
+    ]
     return app

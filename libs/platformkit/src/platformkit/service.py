@@ -4,11 +4,13 @@ the launcher and the tests, so that every service is wired the same way."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter
 from sqlalchemy import MetaData
+from starlette.middleware import Middleware
 
 from platformkit.config import ServiceSettings
 from platformkit.db import Database
@@ -33,9 +35,19 @@ class ServiceSpec:
     # Long-running loops of the service (e.g. a mail sender), each given the app; started after the
     # database and events, cancelled at shutdown. Must be safe with several replicas running.
     background: Sequence[Callable[[FastAPI], Coroutine[Any, Any, None]]] = ()
+    # Raw ASGI middleware of the service itself: `middleware` runs inside the platform's request
+    # context (request id, body cap, metrics), `outer_middleware` before it (e.g. the gateway's rate
+    # limiter, which must reject a flood before anything else is spent on it).
+    middleware: Sequence[Middleware] = ()
+    outer_middleware: Sequence[Middleware] = ()
+    # Resources of the service's own (opened after the platform's, closed before them), e.g. the
+    # gateway's upstream pools. Given the app; whatever it sets on app.state lives as long as the app.
+    lifespan: Callable[[FastAPI], AbstractAsyncContextManager[None]] | None = None
     # Demo data for `dorf seed --demo`: given the service's database and settings; running it twice
     # must change nothing.
     seed_demo: Callable[[Database, ServiceSettings], Awaitable[None]] | None = None
+    # Larger request bodies are refused with 413 before the service reads them.
+    max_body_bytes: int = 1024 * 1024
     description: str = ""
     tags: Sequence[str] = field(default_factory=tuple)
 
