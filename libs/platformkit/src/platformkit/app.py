@@ -24,6 +24,7 @@ from platformkit.middleware import HttpMetrics, RequestContextMiddleware
 from platformkit.problems import install_problem_handlers
 from platformkit.service import ServiceSpec
 
+
 def _operation_id(route: APIRoute) -> str:
     # Clean names for generated clients: "<tag>-<function name>".
     return f"{route.tags[0]}-{route.name}" if route.tags else route.name
