@@ -78,6 +78,23 @@ class Shipment(ConsumerModel, table=True):
 OPTIONS = EventOptions(reconnect_wait_seconds=0.5, fetch_timeout_seconds=2.0)
 
 
+def open_database(url: str, *, pooled: bool, pool_size: int = 10) -> Database:
+    """A platformkit Database; with `pooled` (a what-if, SQLite only), its engine keeps a pool of
+    connections instead of platformkit.db's NullPool (same WAL / FULL / BEGIN IMMEDIATE settings)."""
+    db = Database(url, pool_size=pool_size)
+    if pooled and db.is_sqlite:
+        from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
+        from sqlmodel.ext.asyncio.session import AsyncSession
+
+        from platformkit.db import async_url, configure_sqlite
+
+        engine = create_async_engine(async_url(url), pool_size=5, max_overflow=5)
+        configure_sqlite(engine.sync_engine)
+        db.engine = engine
+        db.sessions = async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
+    return db
+
+
 def write_file(path: Path, text: str) -> None:
     path.write_text(text)
 
@@ -85,8 +102,8 @@ def write_file(path: Path, text: str) -> None:
 # --- consumer process ---------------------------------------------------------------------------
 
 
-async def run_consumer(db_url: str, nats_url: str, expect: int, out: Path, ready: Path) -> None:
-    db = Database(db_url)
+async def run_consumer(db_url: str, nats_url: str, expect: int, out: Path, ready: Path, pooled: bool) -> None:
+    db = open_database(db_url, pooled=pooled)
     committed: dict[str, float] = {}
     done = asyncio.Event()
 
@@ -103,9 +120,7 @@ async def run_consumer(db_url: str, nats_url: str, expect: int, out: Path, ready
             done.set()
 
     FAULTS.after_commit = after_commit
-    consumer = Consumer(
-        name="parcel-shipped", event=ParcelShippedV1, handler=on_parcel_shipped, batch_size=256
-    )
+    consumer = Consumer(name="parcel-shipped", event=ParcelShippedV1, handler=on_parcel_shipped, batch_size=256)
     runtime = EventRuntime(
         service="benchledger", nats_url=nats_url, db=db, consumers=[consumer], produces=False, options=OPTIONS
     )
@@ -122,11 +137,15 @@ async def run_consumer(db_url: str, nats_url: str, expect: int, out: Path, ready
 # --- CPU accounting -------------------------------------------------------------------------------
 
 
-def process_cpu(pid: int) -> float:
-    """User + system CPU seconds of a process (Linux /proc)."""
+def process_cpu(pid: int, *, children: bool = False) -> float:
+    """User + system CPU seconds of a process (Linux /proc); with `children`, plus those of its
+    children that have exited and were reaped."""
     with open(f"/proc/{pid}/stat") as stat:
         fields = stat.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    ticks = int(fields[11]) + int(fields[12])
+    if children:
+        ticks += int(fields[13]) + int(fields[14])
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def system_cpu() -> float:
@@ -138,7 +157,8 @@ def system_cpu() -> float:
 
 
 def postgres_cpu() -> float:
-    """CPU seconds of all local PostgreSQL processes (the server runs on this box)."""
+    """CPU seconds of all local PostgreSQL processes (the server runs on this box), including backends
+    that have exited meanwhile (they are children of the postmaster)."""
     total = 0.0
     for entry in os.listdir("/proc"):
         if entry.isdigit():
@@ -146,7 +166,7 @@ def postgres_cpu() -> float:
                 with open(f"/proc/{entry}/comm") as comm:
                     if comm.read().strip() != "postgres":
                         continue
-                total += process_cpu(int(entry))
+                total += process_cpu(int(entry), children=True)
             except (FileNotFoundError, ProcessLookupError, PermissionError):
                 continue
     return total
@@ -189,8 +209,13 @@ class RunResult:
 class Harness:
     """Fresh nats-server, databases and consumer process for one run."""
 
-    def __init__(self, kind: str, workdir: Path, profile: bool) -> None:
+    def __init__(
+        self, kind: str, workdir: Path, profile: bool, latency_batch: int = 1, pooled: bool = False, writers: int = 4
+    ) -> None:
         self.kind = kind
+        self.writers = writers
+        self.pooled = pooled
+        self.latency_batch = latency_batch
         self.workdir = workdir
         self.profile = profile
         self.stack = ExitStack()
@@ -203,20 +228,49 @@ class Harness:
             self.stack.enter_context(postgres_schema_url()),
         )
 
+    async def run_writes(self, events: int, batch: int, quiet: float) -> RunResult:
+        """Baseline in the same job: the producer's writes alone (same rows and transactions, no events)."""
+        busy_before = await wait_until_quiet(quiet, patience=180) if quiet < 1 else None
+        producer_url, _ = self.urls()
+        db = open_database(producer_url, pooled=self.pooled, pool_size=4)
+        metadata, parcel = producer_metadata()
+        await db.create_all(metadata)
+        started = time.time()
+        for first in range(0, events, batch):
+            async with db.transaction() as session:
+                connection = await session.connection()
+                rows = [{"id": i, "note": PAYLOAD} for i in range(first, min(first + batch, events))]
+                await connection.execute(insert(parcel), rows)
+        seconds = time.time() - started
+        await db.dispose()
+        self.stack.close()
+        rate = round(events / seconds, 1)
+        return RunResult(
+            database=self.kind,
+            mode="writes",
+            events=events,
+            seconds=round(seconds, 3),
+            events_per_second=rate,
+            producer_events_per_second=rate,
+            relay_events_per_second=0.0,
+            busy_before=busy_before,
+        )
+
     async def run(self, mode: str, events: int, batch: int, rate: float, quiet: float) -> RunResult:
+        if mode == "writes":
+            return await self.run_writes(events, batch, quiet)
         busy_before = await wait_until_quiet(quiet, patience=180) if quiet < 1 else None
         nats = NatsServer(self.workdir / "nats")
         nats.start()
         self.stack.callback(nats.stop)
         producer_url, consumer_url = self.urls()
-        producer_db, consumer_db = Database(producer_url, pool_size=4), Database(consumer_url)
+        producer_db = open_database(producer_url, pooled=self.pooled, pool_size=4)
+        consumer_db = Database(consumer_url)
         metadata, parcel = producer_metadata()
         await producer_db.create_all(metadata)
         await consumer_db.create_all(ConsumerModel.metadata)
         await consumer_db.dispose()
-        runtime = EventRuntime(
-            service=SERVICE, nats_url=nats.url, db=producer_db, produces=True, options=OPTIONS
-        )
+        runtime = EventRuntime(service=SERVICE, nats_url=nats.url, db=producer_db, produces=True, options=OPTIONS)
         await runtime.start()
         await asyncio.wait_for(runtime.wait_ready(), timeout=30)
         out, ready = self.workdir / "consumer.json", self.workdir / "consumer.ready"
@@ -235,6 +289,7 @@ class Harness:
             str(out),
             "--ready",
             str(ready),
+            *(["--sqlite-pooled"] if self.pooled else []),
         ]
         if self.profile:
             command[1:1] = ["-m", "cProfile", "-o", str(self.workdir / f"consumer-{mode}.prof")]
@@ -269,7 +324,7 @@ class Harness:
                 now = time.time()
                 commits.update(dict.fromkeys(ids, now))
         else:
-            await self._fixed_rate(producer_db, parcel, events, rate, commits)
+            await self._fixed_rate(producer_db, parcel, events, rate, self.latency_batch, commits)
         produced = time.time()
 
         consumer_cpu = cpu_before["consumer"]
@@ -323,30 +378,34 @@ class Harness:
         return result
 
     async def _fixed_rate(
-        self, db: Database, parcel: Table, events: int, rate: float, commits: dict[str, float]
+        self, db: Database, parcel: Table, events: int, rate: float, per_tx: int, commits: dict[str, float]
     ) -> None:
-        """Open loop: event i is due at start + i/rate, whatever happened to the ones before it."""
+        """Open loop: transaction k (events k*per_tx ...) is due at start + k*per_tx/rate, whatever
+        happened to the ones before it; --writers writers take them from a queue, like request handlers."""
         start = time.monotonic() + 0.1
         queue: asyncio.Queue[int] = asyncio.Queue()
 
         async def ticker() -> None:
-            for i in range(events):
-                delay = start + i / rate - time.monotonic()
+            for first in range(0, events, per_tx):
+                delay = start + first / rate - time.monotonic()
                 if delay > 0:
                     await asyncio.sleep(delay)
-                queue.put_nowait(i)
+                queue.put_nowait(first)
 
         async def writer() -> None:
             while True:
-                i = await queue.get()
+                first = await queue.get()
+                ids = []
                 async with db.transaction() as session:
                     connection = await session.connection()
-                    await connection.execute(insert(parcel).values(id=i, note=PAYLOAD))
-                    event_id = await publish(session, ParcelShippedV1(parcel_id=i, note=PAYLOAD))
-                commits[event_id] = time.time()
+                    for i in range(first, min(first + per_tx, events)):
+                        await connection.execute(insert(parcel).values(id=i, note=PAYLOAD))
+                        ids.append(await publish(session, ParcelShippedV1(parcel_id=i, note=PAYLOAD)))
+                now = time.time()
+                commits.update(dict.fromkeys(ids, now))
                 queue.task_done()
 
-        writers = [asyncio.create_task(writer()) for _ in range(4)]
+        writers = [asyncio.create_task(writer()) for _ in range(self.writers)]
         await ticker()
         await queue.join()
         for task in writers:
@@ -377,12 +436,8 @@ def environment(workdir: Path) -> dict[str, Any]:
             if line.startswith("model name"):
                 cpu = line.split(":", 1)[1].strip()
                 break
-    nats_version = subprocess.run(
-        [nats_server_binary(), "--version"], capture_output=True, text=True
-    ).stdout.strip()
-    filesystem = subprocess.run(
-        ["df", "-T", str(workdir)], capture_output=True, text=True
-    ).stdout.splitlines()[-1]
+    nats_version = subprocess.run([nats_server_binary(), "--version"], capture_output=True, text=True).stdout.strip()
+    filesystem = subprocess.run(["df", "-T", str(workdir)], capture_output=True, text=True).stdout.splitlines()[-1]
     postgres = "unavailable"
     if postgres_unavailable_reason() is None:
         import psycopg
@@ -410,25 +465,32 @@ def environment(workdir: Path) -> dict[str, Any]:
     }
 
 
+def spread(values: Sequence[float]) -> dict[str, float]:
+    return {"median": statistics.median(values), "min": min(values), "max": max(values)}
+
+
 def summarise(results: list[RunResult]) -> list[dict[str, Any]]:
     rows = []
     for key in sorted({(r.database, r.mode) for r in results}):
         runs = [r for r in results if (r.database, r.mode) == key]
-        rate = [r.events_per_second for r in runs]
-        p50 = [r.latency_ms["p50"] for r in runs]
-        p99 = [r.latency_ms["p99"] for r in runs]
-        rows.append(
-            {
-                "database": key[0],
-                "mode": key[1],
-                "runs": len(runs),
-                "events": runs[0].events,
-                "events_per_second": {"median": statistics.median(rate), "min": min(rate), "max": max(rate)},
-                "p50_ms": {"median": statistics.median(p50), "min": min(p50), "max": max(p50)},
-                "p99_ms": {"median": statistics.median(p99), "min": min(p99), "max": max(p99)},
-                "offered_rate": runs[0].offered_rate,
-            }
-        )
+        row: dict[str, Any] = {
+            "database": key[0],
+            "mode": key[1],
+            "runs": len(runs),
+            "events": runs[0].events,
+            "events_per_second": spread([r.events_per_second for r in runs]),
+            "offered_rate": runs[0].offered_rate,
+        }
+        if runs[0].latency_ms:
+            row["p50_ms"] = spread([r.latency_ms["p50"] for r in runs])
+            row["p99_ms"] = spread([r.latency_ms["p99"] for r in runs])
+        rows.append(row)
+    # Ratio against the baseline measured in the same job: the spine's throughput / the same writes alone.
+    medians = {(row["database"], row["mode"]): row["events_per_second"]["median"] for row in rows}
+    for row in rows:
+        baseline = medians.get((row["database"], "writes"))
+        if row["mode"] == "throughput" and baseline:
+            row["ratio_to_writes_alone"] = round(row["events_per_second"]["median"] / baseline, 3)
     return rows
 
 
@@ -441,20 +503,19 @@ async def main_producer(args: argparse.Namespace) -> int:
     root.mkdir(parents=True, exist_ok=True)
     env = environment(root)
     results: list[RunResult] = []
-    plan = [
-        (kind, mode) for _ in range(args.repeat) for kind in databases for mode in ("throughput", "latency")
-    ]
+    modes = [mode.strip() for mode in args.modes.split(",") if mode.strip()]
+    plan = [(kind, mode) for _ in range(args.repeat) for kind in databases for mode in modes]
     for index, (kind, mode) in enumerate(plan):
         workdir = root / f"run-{index}"
         workdir.mkdir()
-        events = args.events if mode == "throughput" else int(args.rate * args.seconds)
-        result = await Harness(kind, workdir, args.profile).run(
+        events = int(args.rate * args.seconds) if mode == "latency" else args.events
+        result = await Harness(kind, workdir, args.profile, args.latency_batch, args.sqlite_pooled, args.writers).run(
             mode, events, args.batch, args.rate, args.quiet
         )
         results.append(result)
         r, lat = result, result.latency_ms
         rates = f"(producer {r.producer_events_per_second:8.1f}, relay {r.relay_events_per_second:8.1f})"
-        latency = f"latency p50 {lat['p50']:7.2f} p99 {lat['p99']:7.2f} max {lat['max']:7.2f} ms"
+        latency = f"latency p50 {lat['p50']:7.2f} p99 {lat['p99']:7.2f} max {lat['max']:7.2f} ms" if lat else ""
         print(
             f"{kind:10} {mode:10} {r.events:6} events  {r.events_per_second:8.1f} ev/s end-to-end  {rates}  "
             f"{latency}  CPU ms/event {r.cpu_ms_per_event}",
@@ -470,6 +531,9 @@ async def main_producer(args: argparse.Namespace) -> int:
         "environment": env,
         "settings": {
             "batch": args.batch,
+            "latency_batch": args.latency_batch,
+            "writers": args.writers,
+            "sqlite_pooled": args.sqlite_pooled,
             "rate": args.rate,
             "seconds": args.seconds,
             "events": args.events,
@@ -480,12 +544,14 @@ async def main_producer(args: argparse.Namespace) -> int:
     }
     print("RESULTS " + json.dumps({"summary": summary}))
     for row in summary:
-        print(
-            f"SUMMARY {row['database']:10} {row['mode']:10} "
-            f"events/s median {row['events_per_second']['median']:8.1f}"
-            f"  p50 median {row['p50_ms']['median']:7.2f} ms  p99 median {row['p99_ms']['median']:7.2f} ms"
-            f"  ({row['runs']} runs)"
+        line = (
+            f"SUMMARY {row['database']:10} {row['mode']:10} events/s median {row['events_per_second']['median']:8.1f}"
         )
+        if "p99_ms" in row:
+            line += f"  p50 median {row['p50_ms']['median']:7.2f} ms  p99 median {row['p99_ms']['median']:7.2f} ms"
+        if "ratio_to_writes_alone" in row:
+            line += f"  ratio to the writes alone {row['ratio_to_writes_alone']:.2f}"
+        print(f"{line}  ({row['runs']} runs)")
     if args.json:
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)
         write_file(Path(args.json), json.dumps(report, indent=2) + "\n")
@@ -495,15 +561,30 @@ async def main_producer(args: argparse.Namespace) -> int:
 
 
 def parse(argv: Sequence[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--smoke", action="store_true", help="a tiny run (seconds), SQLite only")
     parser.add_argument("--db", default="sqlite,postgresql", help="comma-separated: sqlite, postgresql")
+    parser.add_argument(
+        "--modes",
+        default="writes,throughput,latency",
+        help="comma-separated: writes (baseline: the same writes without events), throughput, latency",
+    )
+    parser.add_argument("--writers", type=int, default=4, help="concurrent writers in the latency run")
+    parser.add_argument(
+        "--sqlite-pooled",
+        action="store_true",
+        help="what-if: SQLite engines with a connection pool instead of platformkit.db's NullPool",
+    )
     parser.add_argument("--events", type=int, default=20_000, help="events in the throughput run")
     parser.add_argument("--batch", type=int, default=100, help="events per producer transaction (throughput)")
     parser.add_argument("--rate", type=float, default=500.0, help="offered events/s in the latency run")
     parser.add_argument("--seconds", type=float, default=10.0, help="length of the latency run")
+    parser.add_argument(
+        "--latency-batch",
+        type=int,
+        default=1,
+        help="events per producer transaction in the latency run (1: one per request)",
+    )
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument(
         "--quiet",
@@ -514,12 +595,8 @@ def parse(argv: Sequence[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--json", help="write the full report (environment, runs, summary) here")
     parser.add_argument("--workdir", help="keep data here (default: a temporary directory on disk)")
-    parser.add_argument(
-        "--profile", action="store_true", help="cProfile the consumer process (keeps the .prof)"
-    )
-    parser.add_argument(
-        "--role", default="producer", choices=["producer", "consumer"], help=argparse.SUPPRESS
-    )
+    parser.add_argument("--profile", action="store_true", help="cProfile the consumer process (keeps the .prof)")
+    parser.add_argument("--role", default="producer", choices=["producer", "consumer"], help=argparse.SUPPRESS)
     parser.add_argument("--db-url", help=argparse.SUPPRESS)
     parser.add_argument("--nats-url", help=argparse.SUPPRESS)
     parser.add_argument("--expect", type=int, help=argparse.SUPPRESS)
@@ -529,13 +606,16 @@ def parse(argv: Sequence[str] | None = None) -> argparse.Namespace:
     if args.smoke:
         args.db = "sqlite" if args.db == parser.get_default("db") else args.db
         args.events, args.rate, args.seconds, args.repeat, args.quiet = 500, 100.0, 2.0, 1, 1.0
+        args.modes = "throughput,latency"
     return args
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse(argv)
     if args.role == "consumer":
-        asyncio.run(run_consumer(args.db_url, args.nats_url, args.expect, Path(args.out), Path(args.ready)))
+        asyncio.run(
+            run_consumer(args.db_url, args.nats_url, args.expect, Path(args.out), Path(args.ready), args.sqlite_pooled)
+        )
         return 0
     return asyncio.run(main_producer(args))
 

@@ -15,6 +15,7 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from nats.js import api
 from sqlalchemy import delete, insert, or_, select, update
@@ -50,6 +51,9 @@ from platformkit.events.options import EventOptions
 from platformkit.tables import outbox
 
 log = logging.getLogger("platformkit.events")
+
+# How long published rows may wait to be marked together with the next claim.
+MARK_DELAY = 0.05
 
 _ADDED = "platformkit.outbox.added"
 _wakers: dict[Engine, list[Callable[[], None]]] = {}
@@ -193,12 +197,17 @@ class OutboxRelay:
 
     async def _run(self) -> None:
         backoff = 0.1
+        published: list[int] = []  # acknowledged by JetStream, to be marked with the next claim
         while True:
             await self.bus.wait_connected()
             self._wake.clear()
             try:
-                count = await self.run_once()
+                rows = await self.claim(self.options.relay_batch_size, mark_published=published)
+                published = []
+                if rows:
+                    published = await self._publish_claimed(rows)
             except asyncio.CancelledError:
+                await self._mark_on_the_way_out(published)
                 raise
             except Exception as error:  # DB or NATS trouble: log, back off, never give up
                 self.stats.last_error = f"{type(error).__name__}: {error}"
@@ -207,38 +216,45 @@ class OutboxRelay:
                 backoff = min(backoff * 2, self.options.relay_max_backoff_seconds)
                 continue
             backoff = 0.1
-            if count >= self.options.relay_batch_size:
+            if len(rows) >= self.options.relay_batch_size:
                 continue  # more may be waiting
+            # Published rows are marked together with the next claim (one transaction instead of two),
+            # but no later than MARK_DELAY: until then their lease keeps other relays off them.
+            timeout = min(self.poll_seconds, MARK_DELAY) if published else self.poll_seconds
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=self.poll_seconds)
+                await asyncio.wait_for(self._wake.wait(), timeout=timeout)
 
-    async def run_once(self) -> int:
-        """Claim, publish and mark one batch; returns how many rows were claimed."""
-        rows = await self.claim(self.options.relay_batch_size)
-        if not rows:
-            return 0
+    async def _publish_claimed(self, rows: Sequence[OutboxRow]) -> list[int]:
+        """Publish claimed rows; returns the positions to mark. Failed rows are released (and raise)."""
         outcomes = await self.publish_rows(rows)
-        done = [
-            row.position
-            for row, outcome in zip(rows, outcomes, strict=True)
-            if isinstance(outcome, api.PubAck)
-        ]
+        done = [row.position for row, outcome in zip(rows, outcomes, strict=True) if isinstance(outcome, api.PubAck)]
         failed = [
-            (row, outcome)
-            for row, outcome in zip(rows, outcomes, strict=True)
-            if not isinstance(outcome, api.PubAck)
+            (row, outcome) for row, outcome in zip(rows, outcomes, strict=True) if not isinstance(outcome, api.PubAck)
         ]
-        await self.mark_published(done)
         if failed:
+            await self.mark_published(done)
             error = failed[0][1]
             reason = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
             await self.release([row.position for row, _ in failed], reason)
             self.stats.failed_attempts += len(failed)
             raise PublishFailed(f"{len(failed)} of {len(rows)} events got no PubAck ({reason})")
+        return done
+
+    async def _mark_on_the_way_out(self, positions: list[int]) -> None:
+        if positions:
+            with contextlib.suppress(Exception):  # unmarked rows are republished later, and deduplicated
+                await asyncio.shield(self.mark_published(positions))
+
+    async def run_once(self) -> int:
+        """Claim, publish and mark one batch; returns how many rows were claimed."""
+        rows = await self.claim(self.options.relay_batch_size)
+        if rows:
+            await self.mark_published(await self._publish_claimed(rows))
         return len(rows)
 
-    async def claim(self, limit: int) -> list[OutboxRow]:
-        """Lease up to `limit` unpublished rows that no other relay holds."""
+    async def claim(self, limit: int, *, mark_published: Sequence[int] = ()) -> list[OutboxRow]:
+        """Lease up to `limit` unpublished rows that no other relay holds (marking `mark_published` as
+        published in the same transaction)."""
         now = utcnow()
         lease_end = now + timedelta(seconds=self.options.relay_lease_seconds)
         candidates = (
@@ -254,13 +270,15 @@ class OutboxRelay:
             update(outbox)
             .where(outbox.c.position.in_(candidates.scalar_subquery()))
             .values(claimed_until=lease_end, attempts=outbox.c.attempts + 1)
-            .returning(
-                outbox.c.position, outbox.c.event_id, outbox.c.subject, outbox.c.headers, outbox.c.data
-            )
+            .returning(outbox.c.position, outbox.c.event_id, outbox.c.subject, outbox.c.headers, outbox.c.data)
         )
         async with self.db.engine.begin() as connection:
+            if mark_published:
+                await connection.execute(self._mark_statement(mark_published, now))
             result = await connection.execute(statement)
             rows = [OutboxRow(r.position, r.event_id, r.subject, dict(r.headers), r.data) for r in result]
+        if mark_published:
+            self._count_published(len(mark_published), now)
         rows.sort(key=lambda row: row.position)  # RETURNING promises no order
         return rows
 
@@ -314,12 +332,19 @@ class OutboxRelay:
             return
         now = utcnow()
         async with self.db.engine.begin() as connection:
-            await connection.execute(
-                update(outbox)
-                .where(outbox.c.position.in_(positions))
-                .values(published_at=now, claimed_until=None, last_error=None)
-            )
-        self.stats.published += len(positions)
+            await connection.execute(self._mark_statement(positions, now))
+        self._count_published(len(positions), now)
+
+    @staticmethod
+    def _mark_statement(positions: Sequence[int], now: datetime) -> Any:
+        return (
+            update(outbox)
+            .where(outbox.c.position.in_(positions))
+            .values(published_at=now, claimed_until=None, last_error=None)
+        )
+
+    def _count_published(self, count: int, now: datetime) -> None:
+        self.stats.published += count
         self.stats.last_published_at = now
 
     async def release(self, positions: Sequence[int], reason: str) -> None:
