@@ -1,0 +1,95 @@
+"""Turning a service's problem+json answer into plain-language messages for a form: one message per field
+(shown next to it) and, for what belongs to no field, one for the whole form. Never a stack trace, never
+the service's English validation text.
+
+Convention used here: a service's own codes are UPPER_CASE and their `detail` is written for people in the
+platform's language (accounts' texts module); lower-case codes are pydantic's validation types, whose
+`detail` is English developer text, so those get our own message for the field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from web.texts import Texts
+
+
+@dataclass
+class FormErrors:
+    """Messages by form field name, plus one for the form as a whole."""
+
+    fields: dict[str, str] = field(default_factory=dict)
+    general: str | None = None
+
+    def __bool__(self) -> bool:
+        return bool(self.fields) or self.general is not None
+
+    def add(self, name: str, message: str) -> None:
+        self.fields.setdefault(name, message)
+
+
+def _field_message(code: str, detail: str, form_field: str, texts: Texts) -> str:
+    if code.isupper() and detail:
+        return detail
+    if code in {"missing", "string_too_short"}:
+        return texts.error_required
+    if code == "string_too_long":
+        return texts.error_too_long
+    if code == "string_pattern_mismatch":
+        if form_field == "email":
+            return texts.error_email
+        if form_field == "phone":
+            return texts.error_phone
+    return texts.error_generic_field
+
+
+def status_message(status: int, texts: Texts) -> str:
+    if status in (412, 428):
+        return texts.error_version
+    if status == 409:
+        return texts.error_conflict
+    if status == 429:
+        return texts.error_too_many
+    if status == 404:
+        return texts.error_not_found
+    if status == 403:
+        return texts.error_forbidden
+    if status >= 500:
+        return texts.error_service_down
+    return texts.error_bad_request
+
+
+def problem_body(response: httpx.Response) -> dict[str, Any]:
+    try:
+        body = response.json()
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+def form_errors(response: httpx.Response, field_names: Mapping[str, str], texts: Texts) -> FormErrors:
+    """`field_names` maps a problem's field path (`body.email`) to the form's field (`email`)."""
+    body = problem_body(response)
+    errors = FormErrors()
+    items = body.get("errors")
+    for item in items if isinstance(items, list) else []:
+        if not isinstance(item, dict):
+            continue
+        path = str(item.get("field", ""))
+        form_field = field_names.get(path)
+        if form_field is None:
+            continue
+        errors.add(form_field, _field_message(str(item.get("code", "")), str(item.get("detail", "")), form_field,
+                                              texts))
+    if not errors.fields:
+        code = str(body.get("code", ""))
+        detail = str(body.get("detail", ""))
+        # A service's own German detail for a 4xx (e.g. "Diese Rolle gibt es nicht.") says more than ours.
+        own_words = code.isupper() and code != "VALIDATION_FAILED" and 400 <= response.status_code < 500
+        errors.general = detail if own_words and detail and response.status_code not in (412, 428) else (
+            status_message(response.status_code, texts))
+    return errors

@@ -1,0 +1,20 @@
+// Progressive enhancement for every page. The pages work without this file; it only adds what HTML
+// cannot do: the service worker (offline page), the live feed and the push permission button.
+
+if ("serviceWorker" in navigator) {
+  window.addEventListener("load", () => {
+    navigator.serviceWorker.register("/sw.js", { scope: "/" }).catch(() => {
+      // Without a service worker the app still works online; nothing to tell the person.
+    });
+  });
+}
+
+const feed = document.querySelector("[data-feed-url]");
+if (feed) {
+  import("./feed.js").then((module) => module.startFeed(feed));
+}
+
+const pushPanel = document.getElementById("push-panel");
+if (pushPanel) {
+  import("./push.js").then((module) => module.setUpPush(pushPanel));
+}
