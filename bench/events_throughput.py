@@ -37,9 +37,9 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from sqlalchemy import Column, Integer, MetaData, Table, Text, insert
-from sqlmodel import Field
+from sqlmodel import Field, SQLModel
 
-from platformkit.db import Database, model_base, new_metadata
+from platformkit.db import Database, new_metadata, service_registry
 from platformkit.events import FAULTS, Consumer, Event, EventOptions, EventRuntime, current_envelope, publish
 from platformkit.natsserver import NatsServer, nats_server_binary
 from platformkit.tables import copy_platform_tables
@@ -64,7 +64,8 @@ def producer_metadata() -> tuple[MetaData, Table]:
     return metadata, parcel
 
 
-ConsumerModel = model_base("BenchConsumerModel")
+class ConsumerModel(SQLModel, registry=service_registry()):
+    pass
 
 
 class Shipment(ConsumerModel, table=True):

@@ -6,7 +6,8 @@ import asyncio
 from collections.abc import Callable
 
 import httpx
-from sqlalchemy import func, select
+from sqlalchemy import func
+from sqlmodel import select
 
 from platformkit.db import Database
 from sampleservice.models import Note
@@ -19,7 +20,7 @@ async def count_notes(database_url: str) -> int:
     db = Database(database_url)
     try:
         async with db.session() as session:
-            return int((await session.execute(select(func.count()).select_from(Note))).scalar_one())
+            return int((await session.exec(select(func.count()).select_from(Note))).one())
     finally:
         await db.dispose()
 

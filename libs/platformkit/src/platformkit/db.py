@@ -17,8 +17,7 @@ from sqlalchemy import DateTime, Dialect, MetaData, TypeDecorator, event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import registry
-from sqlalchemy.pool import NullPool
-from sqlmodel import SQLModel
+from sqlalchemy.pool import AsyncAdaptedQueuePool
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 # Constraint names are fixed so that alembic's autogenerate and both databases agree on them.
@@ -37,19 +36,21 @@ def new_metadata() -> MetaData:
     return MetaData(naming_convention=NAMING_CONVENTION)
 
 
-def model_base(name: str = "ServiceModel") -> type[SQLModel]:
-    """A SQLModel base class with a registry and metadata of its own.
+def service_registry() -> registry:
+    """A SQLAlchemy registry with metadata of its own, holding the platform tables already.
 
-    SQLModel's default metadata is process-global; with one base per service, one test run can import
-    every service without their tables meeting. The platform's own tables (outbox, inbox, ...) are
-    added to the new metadata so that each service's migrations create them.
+    SQLModel's default metadata is process-global; with one registry per service, one test run can
+    import every service without their tables meeting, and each service's migrations create the
+    platform tables (outbox, inbox, ...). Every service declares its base class with it::
+
+        class AccountsModel(SQLModel, registry=service_registry()):
+            pass
     """
     from platformkit.tables import copy_platform_tables  # the platform tables import this module
 
     metadata = new_metadata()
     copy_platform_tables(metadata)
-    base: type[SQLModel] = type(name, (SQLModel,), {}, registry=registry(metadata=metadata))
-    return base
+    return registry(metadata=metadata)
 
 
 def is_sqlite(url: str | URL) -> bool:
@@ -107,9 +108,17 @@ def create_engine_for(url: str, *, pool_size: int = 10, read_only: bool = False)
             from pathlib import Path
 
             Path(target.database).parent.mkdir(parents=True, exist_ok=True)
-        # One connection per session: SQLite serialises writers anyway, and NullPool keeps no file
-        # handles behind after the engine is disposed.
-        engine = create_async_engine(target, poolclass=NullPool)
+        # Writers: one pooled connection. SQLite has one writer anyway; queueing for it in the pool is
+        # FIFO and cheap, where many connections would poll SQLite's busy handler. A request holds the
+        # writer from its first statement to commit: one session per request, never two at once.
+        # Readers: a few pooled connections that never wait for the writer (WAL, BEGIN DEFERRED).
+        engine = create_async_engine(
+            target,
+            poolclass=AsyncAdaptedQueuePool,
+            pool_size=4 if read_only else 1,
+            max_overflow=0,
+            pool_timeout=SQLITE_BUSY_TIMEOUT_MS / 1000,
+        )
         configure_sqlite(engine.sync_engine, read_only=read_only)
         return engine
     return create_async_engine(
@@ -146,7 +155,7 @@ class Database:
             yield session
 
     async def ping(self) -> None:
-        async with self.engine.connect() as connection:
+        async with self.read_engine.connect() as connection:
             await connection.execute(text("SELECT 1"))
 
     async def create_all(self, metadata: MetaData) -> None:

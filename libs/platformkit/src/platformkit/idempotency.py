@@ -1,10 +1,10 @@
 """Idempotency keys for creates that cost money or seats (draft-ietf-httpapi-idempotency-key-header).
 
-A route that takes `IdempotencyDep`:
-    replay = await idempotency.claim()          # a stored answer for a retry, or None
+A route that takes `IdempotencyDep` (and `SessionDep`, which is the same request session):
+    replay = await idempotency.claim()          # first thing: commits the claim, or returns a stored answer
     if replay: return replay
     ... the work, in `session` ...
-    await idempotency.complete(session, 201, body)   # stored in the same transaction as the work
+    await idempotency.complete(201, body)       # stored in the same transaction as the work
     await session.commit()
 
 Same key + same request: the stored response, replayed. Same key + a different request: 422.
@@ -17,7 +17,7 @@ import hashlib
 import json
 import re
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -28,7 +28,8 @@ from sqlalchemy import and_, delete, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from platformkit.db import Database, utcnow
+from platformkit.db import utcnow
+from platformkit.deps import SessionDep
 from platformkit.problems import ProblemError
 from platformkit.tables import idempotency_key
 
@@ -44,52 +45,61 @@ def request_fingerprint(method: str, path: str, body: bytes) -> str:
 
 
 class Idempotency:
-    def __init__(self, db: Database, *, scope: str, key: str, request_hash: str) -> None:
-        self.db = db
+    """One request's use of one key, on the request's own session (one connection per request: a second
+    connection would wait behind the first on SQLite's single writer)."""
+
+    def __init__(self, session: AsyncSession, *, scope: str, key: str, request_hash: str) -> None:
+        self.session = session
         self.scope = scope
         self.key = key
         self.request_hash = request_hash
         self.claimed = False
+        self.stored = False
 
     def _row(self) -> Any:
         return and_(idempotency_key.c.scope == self.scope, idempotency_key.c.key == self.key)
 
     async def claim(self) -> JSONResponse | None:
         """Take the key for this request (committed at once, so a concurrent twin sees it), or return
-        the stored response of the earlier identical request."""
-        now = utcnow()
-        async with self.db.transaction() as session:
-            # Core statements on the platform table run on the session's connection, in its transaction.
-            connection = await session.connection()
-            existing = (await connection.execute(select(idempotency_key).where(self._row()))).one_or_none()
-            if existing is None:
-                try:
-                    async with connection.begin_nested():
-                        await connection.execute(
-                            insert(idempotency_key).values(
-                                scope=self.scope, key=self.key, request_hash=self.request_hash,
-                                state="in_progress", created_at=now, expires_at=now + KEY_TTL,
-                            )
+        the stored response of the earlier identical request. Call it before anything else."""
+        try:
+            return await self._claim(utcnow())
+        finally:
+            # Commits the claim; ends the (read) transaction of a replay or a refusal.
+            await self.session.commit()
+
+    async def _claim(self, now: datetime) -> JSONResponse | None:
+        # Core statements on the platform table run on the session's connection, in its transaction.
+        connection = await self.session.connection()
+        existing = (await connection.execute(select(idempotency_key).where(self._row()))).one_or_none()
+        if existing is None:
+            try:
+                async with connection.begin_nested():
+                    await connection.execute(
+                        insert(idempotency_key).values(
+                            scope=self.scope, key=self.key, request_hash=self.request_hash,
+                            state="in_progress", created_at=now, expires_at=now + KEY_TTL,
                         )
-                    self.claimed = True
-                    return None
-                except IntegrityError:
-                    existing = (await connection.execute(select(idempotency_key).where(self._row()))).one()
-            if existing.expires_at <= now or (
-                existing.state == "in_progress" and existing.created_at <= now - STALE_CLAIM
-            ):
-                taken = await connection.execute(
-                    update(idempotency_key)
-                    .where(self._row(), or_(idempotency_key.c.expires_at <= now,
-                                            and_(idempotency_key.c.state == "in_progress",
-                                                 idempotency_key.c.created_at <= now - STALE_CLAIM)))
-                    .values(request_hash=self.request_hash, state="in_progress", created_at=now,
-                            expires_at=now + KEY_TTL, response_status=None, response_body=None)
-                )
-                if taken.rowcount == 1:
-                    self.claimed = True
-                    return None
-                raise self._in_progress()
+                    )
+                self.claimed = True
+                return None
+            except IntegrityError:
+                existing = (await connection.execute(select(idempotency_key).where(self._row()))).one()
+        if existing.expires_at <= now or (
+            existing.state == "in_progress" and existing.created_at <= now - STALE_CLAIM
+        ):
+            taken = await connection.execute(
+                update(idempotency_key)
+                .where(self._row(), or_(idempotency_key.c.expires_at <= now,
+                                        and_(idempotency_key.c.state == "in_progress",
+                                             idempotency_key.c.created_at <= now - STALE_CLAIM)))
+                .values(request_hash=self.request_hash, state="in_progress", created_at=now,
+                        expires_at=now + KEY_TTL, response_status=None, response_body=None)
+            )
+            if taken.rowcount == 1:
+                self.claimed = True
+                return None
+            raise self._in_progress()
         if existing.request_hash != self.request_hash:
             raise ProblemError(
                 422, "IDEMPOTENCY_KEY_REUSED",
@@ -109,19 +119,22 @@ class Idempotency:
             field=f"header.{HEADER}", headers={"Retry-After": "1"},
         )
 
-    async def complete(self, session: AsyncSession, status: int, body: BaseModel | Any) -> None:
-        """Store the response in the caller's transaction, so it commits together with the work."""
+    async def complete(self, status: int, body: BaseModel | Any) -> None:
+        """Store the response in the request's transaction, so it commits together with the work."""
         encoded = json.dumps(jsonable_encoder(body), separators=(",", ":"))
-        await (await session.connection()).execute(
+        await (await self.session.connection()).execute(
             update(idempotency_key).where(self._row())
             .values(state="done", response_status=status, response_body=encoded)
         )
+        self.stored = True
 
     async def release(self) -> None:
-        async with self.db.transaction() as session:
-            await (await session.connection()).execute(
-                delete(idempotency_key).where(self._row(), idempotency_key.c.state == "in_progress")
-            )
+        """The request failed: drop its work and its claim, so a retry with the same key may run."""
+        await self.session.rollback()
+        await (await self.session.connection()).execute(
+            delete(idempotency_key).where(self._row(), idempotency_key.c.state == "in_progress")
+        )
+        await self.session.commit()
 
 
 def _scope_of(request: Request, service: str) -> str:
@@ -130,7 +143,7 @@ def _scope_of(request: Request, service: str) -> str:
     return f"{service}:{caller}"
 
 
-async def _idempotency(request: Request) -> AsyncIterator[Idempotency]:
+async def _idempotency(request: Request, session: SessionDep) -> AsyncIterator[Idempotency]:
     key = request.headers.get(HEADER)
     if key is None:
         raise ProblemError(
@@ -144,18 +157,19 @@ async def _idempotency(request: Request) -> AsyncIterator[Idempotency]:
         )
     body = await request.body()
     slot = Idempotency(
-        request.app.state.db,
+        session,
         scope=_scope_of(request, request.app.state.spec.name),
         key=key,
         request_hash=request_fingerprint(request.method, request.url.path, body),
     )
     try:
         yield slot
-    finally:
-        # Deletes the claim only while it is still in progress: a request that failed, or whose
-        # transaction never committed the stored response.
+    except BaseException:
         if slot.claimed:
             await slot.release()
+        raise
+    if slot.claimed and not slot.stored:  # the route answered without storing its response
+        await slot.release()
 
 
 IdempotencyDep = Annotated[Idempotency, Depends(_idempotency)]

@@ -8,10 +8,10 @@ from collections.abc import Awaitable, Callable
 from typing import Any, ClassVar
 
 from sqlalchemy import Column, Integer, String, Table, func, insert, select
-from sqlmodel import Field
+from sqlmodel import Field, SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from platformkit.db import Database, model_base, new_metadata
+from platformkit.db import Database, new_metadata, service_registry
 from platformkit.events import Event, current_envelope
 from platformkit.tables import copy_platform_tables
 
@@ -45,7 +45,8 @@ effect = Table(
 )
 
 
-TestModel = model_base("EventsTestModel")
+class TestModel(SQLModel, registry=service_registry()):
+    pass
 
 
 class Stamp(TestModel, table=True):

@@ -38,7 +38,7 @@ async def create_note(
     await session.flush()
     assert note.id is not None
     public = NotePublic(id=note.id, text=note.text)
-    await idempotency.complete(session, 201, public)
+    await idempotency.complete(201, public)
     await session.commit()
     return public
 

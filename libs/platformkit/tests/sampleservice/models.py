@@ -1,10 +1,12 @@
 from datetime import datetime
 
-from sqlmodel import Field
+from sqlmodel import Field, SQLModel
 
-from platformkit.db import UtcDateTime, model_base, utcnow
+from platformkit.db import UtcDateTime, service_registry, utcnow
 
-SampleModel = model_base("SampleModel")
+
+class SampleModel(SQLModel, registry=service_registry()):
+    pass
 
 
 class Note(SampleModel, table=True):

@@ -1,4 +1,4 @@
-"""The tables of accounts (its own SQLModel registry, see platformkit.db.model_base).
+"""The tables of accounts (its own SQLModel registry, see platformkit.db.service_registry).
 
 Secrets are never stored as such: passwords as argon2id hashes, one-time tokens, authorization codes,
 refresh tokens, API keys and client secrets as SHA-256 of a high-entropy random value."""
@@ -7,17 +7,16 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import JSON, Column, Index, Text
-from sqlmodel import Field
+from sqlmodel import Field, SQLModel
 
-from platformkit.db import UtcDateTime, model_base, utcnow
+from platformkit.db import UtcDateTime, service_registry, utcnow
 
-if TYPE_CHECKING:  # to the type checker a plain SQLModel base; at run time one with its own metadata
-    from sqlmodel import SQLModel as AccountsModel  # noqa: F401 - re-exported for main.py
-else:
-    AccountsModel = model_base("AccountsModel")
+
+class AccountsModel(SQLModel, registry=service_registry()):
+    """The base of every accounts table: its own metadata, with the platform tables in it."""
 
 __all__ = [
     "AccountsModel",
