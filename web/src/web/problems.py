@@ -15,7 +15,19 @@ from typing import Any
 
 import httpx
 
+from platformkit.problems import CODES_BY_STATUS
 from web.texts import Texts
+
+# Codes whose `detail` is generic English (the platform's defaults, the gateway's own answers).
+_GENERIC_CODES = frozenset(CODES_BY_STATUS.values())
+_GENERIC_PREFIXES = ("UPSTREAM_", "CSRF_", "SESSION_", "UNKNOWN_SERVICE", "DATABASE_")
+# Statuses where a service's own detail says what is wrong with the input (not "try later").
+_OWN_WORDS_STATUSES = frozenset({400, 404, 409, 422})
+
+
+def _speaks_for_people(code: str, status: int) -> bool:
+    return (code.isupper() and status in _OWN_WORDS_STATUSES and code not in _GENERIC_CODES
+            and not code.startswith(_GENERIC_PREFIXES))
 
 
 @dataclass
@@ -32,8 +44,8 @@ class FormErrors:
         self.fields.setdefault(name, message)
 
 
-def _field_message(code: str, detail: str, form_field: str, texts: Texts) -> str:
-    if code.isupper() and detail:
+def _field_message(code: str, detail: str, form_field: str, status: int, texts: Texts) -> str:
+    if detail and _speaks_for_people(code, status):
         return detail
     if code in {"missing", "string_too_short"}:
         return texts.error_required
@@ -84,12 +96,11 @@ def form_errors(response: httpx.Response, field_names: Mapping[str, str], texts:
         if form_field is None:
             continue
         errors.add(form_field, _field_message(str(item.get("code", "")), str(item.get("detail", "")), form_field,
-                                              texts))
+                                              response.status_code, texts))
     if not errors.fields:
         code = str(body.get("code", ""))
         detail = str(body.get("detail", ""))
-        # A service's own German detail for a 4xx (e.g. "Diese Rolle gibt es nicht.") says more than ours.
-        own_words = code.isupper() and code != "VALIDATION_FAILED" and 400 <= response.status_code < 500
-        errors.general = detail if own_words and detail and response.status_code not in (412, 428) else (
-            status_message(response.status_code, texts))
+        # A service's own detail for bad input (e.g. "Diese Rolle gibt es nicht.") says more than ours.
+        own_words = bool(detail) and _speaks_for_people(code, response.status_code) and code != "VALIDATION_FAILED"
+        errors.general = detail if own_words else status_message(response.status_code, texts)
     return errors
