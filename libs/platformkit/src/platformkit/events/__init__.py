@@ -29,6 +29,8 @@ from platformkit.events.deadletters import (
     replay_dead_letter,
 )
 from platformkit.events.envelope import Envelope, UndecodableEvent, decode, encode, new_event_id, traceparent
+from platformkit.events.kv import Entry, KeyValueBucket, KeyValueUnavailable, RevisionConflict
+from platformkit.events.notify import Notification, NotificationsUnavailable, NotifyLimits, notify, publish_notification
 from platformkit.events.options import EventOptions
 from platformkit.events.outbox import OutboxRelay, publish
 from platformkit.events.runtime import EventRuntime
@@ -42,15 +44,22 @@ __all__ = [
     "ConsumerWorker",
     "DeadLetter",
     "DeadLetterNotOpen",
+    "Entry",
     "Envelope",
     "Event",
     "EventDefinitionError",
     "EventOptions",
     "EventRuntime",
     "EventStats",
+    "KeyValueBucket",
+    "KeyValueUnavailable",
+    "Notification",
+    "NotificationsUnavailable",
+    "NotifyLimits",
     "OutboxLag",
     "OutboxRelay",
     "ReplayFailed",
+    "RevisionConflict",
     "UndecodableEvent",
     "UnknownConsumer",
     "current_envelope",
@@ -62,8 +71,10 @@ __all__ = [
     "get_dead_letter",
     "list_dead_letters",
     "new_event_id",
+    "notify",
     "outbox_lag",
     "publish",
+    "publish_notification",
     "replay_dead_letter",
     "stream_name",
     "traceparent",
