@@ -4,12 +4,13 @@
 from __future__ import annotations
 
 import os
+import secrets
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from launcher import runfile
 from launcher.databases import database_url
-from launcher.discovery import ISSUER, Service
+from launcher.discovery import GATEWAY, ISSUER, Service
 from launcher.ports import HOST
 
 # Port 9 is "discard": nothing answers there. Without an issuer every token is refused, visibly;
@@ -23,10 +24,29 @@ def http_url(port: int) -> str:
 
 
 def issuer_url(ports: Mapping[str, int]) -> str:
-    """accounts when it runs; else an external issuer from OIDC_ISSUER (e.g. Keycloak); else none."""
+    """accounts when it runs — as the public sees it, through the gateway when there is one (tokens name
+    that address in `iss`, and browsers are sent there to sign in); else an external issuer from
+    OIDC_ISSUER (e.g. Keycloak); else none."""
     if ISSUER in ports:
+        if GATEWAY in ports:
+            return f"{http_url(ports[GATEWAY])}/api/{ISSUER}"
         return http_url(ports[ISSUER])
     return os.environ.get("OIDC_ISSUER") or NO_ISSUER
+
+
+GATEWAY_SECRET_FILE = "gateway-client-secret"
+
+
+def gateway_client_secret(var: Path) -> str:
+    """The gateway's OIDC client secret for this var/ folder, made once (readable by its owner only) and
+    shared by accounts (GATEWAY_CLIENT_SECRET) and the gateway (OIDC_CLIENT_SECRET)."""
+    path = var / GATEWAY_SECRET_FILE
+    if not path.exists():
+        var.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w", encoding="ascii") as file:
+            file.write(secrets.token_urlsafe(32))
+    return path.read_text(encoding="ascii").strip()
 
 
 def child_environment(
@@ -48,6 +68,20 @@ def child_environment(
     for name, port in ports.items():
         if name != service.name:
             env[f"UPSTREAM_{name.upper().replace('-', '_')}_URL"] = http_url(port)
+    if ISSUER in ports:
+        # Keys straight from accounts' internal address: nobody depends on the gateway to check a token.
+        env["JWKS_URL"] = f"{http_url(ports[ISSUER])}/jwks.json"
+    if GATEWAY in ports:
+        public = http_url(ports[GATEWAY])
+        if service.name == ISSUER:
+            env.update(
+                GATEWAY_REDIRECT_URIS=f"{public}/auth/callback",
+                GATEWAY_CLIENT_SECRET=gateway_client_secret(var),
+                PUBLIC_URL=f"{public}/api/{ISSUER}",  # links in mails go through the gateway
+                FORWARDED_FOR_TRUSTED_HOPS="1",  # the gateway appends the client's address
+            )
+        elif service.name == GATEWAY:
+            env.update(PUBLIC_URL=public, OIDC_CLIENT_SECRET=gateway_client_secret(var))
     return env
 
 

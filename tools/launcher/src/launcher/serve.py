@@ -21,7 +21,11 @@ def main(argv: list[str] | None = None) -> None:
     options = parser.parse_args(argv)
     app = load_spec(options.target).create_app()
     # log_config=None: keep the JSON logging that create_app configured instead of uvicorn's own.
-    uvicorn.run(app, host=HOST, port=options.port, log_config=None, timeout_graceful_shutdown=5)
+    # proxy_headers=False: uvicorn would otherwise take the client address from an X-Forwarded-For sent
+    # from loopback (its default trusts 127.0.0.1), letting any local client claim any address; the
+    # gateway and accounts read X-Forwarded-For themselves, as far as their settings trust it.
+    uvicorn.run(app, host=HOST, port=options.port, log_config=None, timeout_graceful_shutdown=5,
+                proxy_headers=False)
 
 
 if __name__ == "__main__":
