@@ -79,21 +79,8 @@ class Shipment(ConsumerModel, table=True):
 OPTIONS = EventOptions(reconnect_wait_seconds=0.5, fetch_timeout_seconds=2.0)
 
 
-def open_database(url: str, *, pooled: bool, pool_size: int = 10) -> Database:
-    """A platformkit Database; with `pooled` (a what-if, SQLite only), its engine keeps a pool of
-    connections instead of platformkit.db's NullPool (same WAL / FULL / BEGIN IMMEDIATE settings)."""
-    db = Database(url, pool_size=pool_size)
-    if pooled and db.is_sqlite:
-        from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
-        from sqlmodel.ext.asyncio.session import AsyncSession
-
-        from platformkit.db import async_url, configure_sqlite
-
-        engine = create_async_engine(async_url(url), pool_size=5, max_overflow=5)
-        configure_sqlite(engine.sync_engine)
-        db.engine = engine
-        db.sessions = async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
-    return db
+def open_database(url: str, *, pool_size: int = 10) -> Database:
+    return Database(url, pool_size=pool_size)
 
 
 def write_file(path: Path, text: str) -> None:
@@ -103,8 +90,8 @@ def write_file(path: Path, text: str) -> None:
 # --- consumer process ---------------------------------------------------------------------------
 
 
-async def run_consumer(db_url: str, nats_url: str, expect: int, out: Path, ready: Path, pooled: bool) -> None:
-    db = open_database(db_url, pooled=pooled)
+async def run_consumer(db_url: str, nats_url: str, expect: int, out: Path, ready: Path) -> None:
+    db = open_database(db_url)
     committed: dict[str, float] = {}
     done = asyncio.Event()
 
@@ -211,11 +198,10 @@ class Harness:
     """Fresh nats-server, databases and consumer process for one run."""
 
     def __init__(
-        self, kind: str, workdir: Path, profile: bool, latency_batch: int = 1, pooled: bool = False, writers: int = 4
+        self, kind: str, workdir: Path, profile: bool, latency_batch: int = 1, writers: int = 4
     ) -> None:
         self.kind = kind
         self.writers = writers
-        self.pooled = pooled
         self.latency_batch = latency_batch
         self.workdir = workdir
         self.profile = profile
@@ -233,7 +219,7 @@ class Harness:
         """Baseline in the same job: the producer's writes alone (same rows and transactions, no events)."""
         busy_before = await wait_until_quiet(quiet, patience=180) if quiet < 1 else None
         producer_url, _ = self.urls()
-        db = open_database(producer_url, pooled=self.pooled, pool_size=4)
+        db = open_database(producer_url, pool_size=4)
         metadata, parcel = producer_metadata()
         await db.create_all(metadata)
         started = time.time()
@@ -265,7 +251,7 @@ class Harness:
         nats.start()
         self.stack.callback(nats.stop)
         producer_url, consumer_url = self.urls()
-        producer_db = open_database(producer_url, pooled=self.pooled, pool_size=4)
+        producer_db = open_database(producer_url, pool_size=4)
         consumer_db = Database(consumer_url)
         metadata, parcel = producer_metadata()
         await producer_db.create_all(metadata)
@@ -290,7 +276,6 @@ class Harness:
             str(out),
             "--ready",
             str(ready),
-            *(["--sqlite-pooled"] if self.pooled else []),
         ]
         if self.profile:
             command[1:1] = ["-m", "cProfile", "-o", str(self.workdir / f"consumer-{mode}.prof")]
@@ -510,7 +495,7 @@ async def main_producer(args: argparse.Namespace) -> int:
         workdir = root / f"run-{index}"
         workdir.mkdir()
         events = int(args.rate * args.seconds) if mode == "latency" else args.events
-        result = await Harness(kind, workdir, args.profile, args.latency_batch, args.sqlite_pooled, args.writers).run(
+        result = await Harness(kind, workdir, args.profile, args.latency_batch, args.writers).run(
             mode, events, args.batch, args.rate, args.quiet
         )
         results.append(result)
@@ -534,7 +519,6 @@ async def main_producer(args: argparse.Namespace) -> int:
             "batch": args.batch,
             "latency_batch": args.latency_batch,
             "writers": args.writers,
-            "sqlite_pooled": args.sqlite_pooled,
             "rate": args.rate,
             "seconds": args.seconds,
             "events": args.events,
@@ -571,11 +555,6 @@ def parse(argv: Sequence[str] | None = None) -> argparse.Namespace:
         help="comma-separated: writes (baseline: the same writes without events), throughput, latency",
     )
     parser.add_argument("--writers", type=int, default=4, help="concurrent writers in the latency run")
-    parser.add_argument(
-        "--sqlite-pooled",
-        action="store_true",
-        help="what-if: SQLite engines with a connection pool instead of platformkit.db's NullPool",
-    )
     parser.add_argument("--events", type=int, default=20_000, help="events in the throughput run")
     parser.add_argument("--batch", type=int, default=100, help="events per producer transaction (throughput)")
     parser.add_argument("--rate", type=float, default=500.0, help="offered events/s in the latency run")
@@ -615,7 +594,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse(argv)
     if args.role == "consumer":
         asyncio.run(
-            run_consumer(args.db_url, args.nats_url, args.expect, Path(args.out), Path(args.ready), args.sqlite_pooled)
+            run_consumer(args.db_url, args.nats_url, args.expect, Path(args.out), Path(args.ready))
         )
         return 0
     return asyncio.run(main_producer(args))
