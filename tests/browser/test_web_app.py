@@ -152,10 +152,20 @@ def test_operator_creates_a_phone_only_account_and_finds_it_in_the_audit_log(
     assert uuid.UUID(person_id)
     audit(page, "b05-person")
 
+    # Roles: grant "Fahrer", then take it back; both land in the audit log.
+    page.get_by_label("Rolle", exact=True).select_option("driver")
+    page.get_by_role("button", name="Rolle vergeben").click()
+    expect(page.get_by_role("status")).to_have_text("Die Rolle ist vergeben.")
+    page.get_by_role("button", name="Rolle Fahrer entziehen").click()
+    expect(page.get_by_role("status")).to_have_text("Die Rolle ist entzogen.")
+    expect(page.get_by_role("button", name="Rolle Fahrer entziehen")).to_have_count(0)
+
     page.get_by_role("link", name="Protokoll zu dieser Person").click()
     entries = page.locator("#audit-entries .record")
     expect(entries.filter(has_text="Konto ohne E-Mail angelegt")).to_have_count(1)
     expect(entries.first).to_contain_text(person_id)
+    expect(entries.filter(has_text="Rolle vergeben")).to_have_count(1)
+    expect(entries.filter(has_text="Rolle entzogen")).to_have_count(1)
     audit(page, "b06-audit-log")
 
     # Found again by number.
@@ -194,6 +204,26 @@ def test_merchant_creates_a_key_sees_the_secret_once_and_revokes_it(phone: Brows
     response = page.goto(f"{base_url}/admin")
     assert response is not None and response.status == 403
     audit(page, "c04-no-access")
+
+
+def test_forms_work_without_javascript(browser: Browser, base_url: str) -> None:
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="de-DE", java_script_enabled=False)
+    page = context.new_page()
+    try:
+        page.goto(base_url + "/signup")
+        page.get_by_role("button", name="Konto anlegen").click()
+        expect(page.locator("#name-error")).to_be_visible()
+        page.fill("#name", "Otto Ohneskript")
+        page.fill("#email", f"otto.{uuid.uuid4().hex[:8]}@templin.example")
+        page.fill("#password", PASSWORD)
+        page.get_by_role("button", name="Konto anlegen").click()
+        expect(page).to_have_url(f"{base_url}/signup/sent")
+        sign_in(page, base_url, *OPERATOR, next_path="/notifications")
+        expect(page.locator("#feed-empty")).to_have_text("Noch keine Nachrichten.")  # server-rendered
+        page.get_by_role("banner").get_by_role("button", name="Abmelden").click()
+        expect(page.get_by_role("banner").get_by_role("link", name="Anmelden")).to_be_visible()
+    finally:
+        context.close()
 
 
 def test_keyboard_alone_reaches_the_start_pages_main_action(phone: BrowserContext, base_url: str) -> None:
