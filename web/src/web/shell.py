@@ -66,6 +66,6 @@ async def offline_page(page: PageDep) -> HTMLResponse:
     # personal (no name, no CSRF token).
     html = render_template("shared/offline.html", {
         "t": page.texts, "session": None, "csrf_token": "", "navigation": [], "path": "/offline",
-        "login_url": "/auth/login?next=/", "title": page.texts.offline_title,
+        "login_url": "/auth/login?next=/", "title": page.texts.offline_title, "offline": True,
     })
     return HTMLResponse(html, headers={"Cache-Control": "no-cache"})
