@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 PYTEST_NO_TESTS_COLLECTED = 5
-SOURCE_GLOBS = ("libs/*/src", "services/*/src", "gateway/src", "tools/launcher/src")
+SOURCE_GLOBS = ("libs/*/src", "services/*/src", "gateway/src", "web/src", "tools/launcher/src")
 TEST_FOLDERS = ("libs", "services", "gateway", "tests", "tools")
 
 
