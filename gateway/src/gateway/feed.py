@@ -37,8 +37,7 @@ class EventStreamResponse(Response):
         self._on_close = on_close
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        headers = [(b"content-type", b"text/event-stream; charset=utf-8"), *self.raw_headers]
-        headers = [(name, value) for name, value in headers if name != b"content-length"]
+        headers = [(name, value) for name, value in self.raw_headers if name != b"content-length"]
 
         async def pump() -> None:
             await send({"type": "http.response.start", "status": 200, "headers": headers})

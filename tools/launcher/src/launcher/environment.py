@@ -34,7 +34,7 @@ def issuer_url(ports: Mapping[str, int]) -> str:
     return os.environ.get("OIDC_ISSUER") or NO_ISSUER
 
 
-GATEWAY_SECRET_FILE = "gateway-client-secret"
+GATEWAY_SECRET_FILE = "gateway-client-secret"  # noqa: S105 - a file name, not the secret
 
 
 def gateway_client_secret(var: Path) -> str:
