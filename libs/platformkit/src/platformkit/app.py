@@ -1,6 +1,7 @@
 """The app factory: every service (and the gateway) is `create_app(spec)`, so the wiring lives here once.
 
-Lifespan: database engine, token verifier, event runtime (NATS connection, outbox relay, consumers).
+Lifespan: database engine, token verifier, event runtime (NATS connection, outbox relay, consumers),
+background loops and the scheduler of the service's schedules.
 Middleware: request id + body cap + metrics + access log. Routes: the service's routers plus
 `/livez`, `/readyz`, `/metrics`. Errors: problem+json."""
 
@@ -69,9 +70,19 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> Fa
                 if spec.lifespan is not None:
                     await own_resources.enter_async_context(spec.lifespan(app))
                 background = [asyncio.create_task(loop(app), name=loop.__name__) for loop in spec.background]
+                scheduler = None
+                if db is not None and spec.schedules:
+                    from platformkit.scheduler import Scheduler
+
+                    # Tests may set app.state.clock (a ManualClock) before the lifespan starts.
+                    scheduler = Scheduler(db, spec.schedules, app=app, clock=getattr(app.state, "clock", None))
+                    await scheduler.start()
+                app.state.scheduler = scheduler
                 try:
                     yield
                 finally:
+                    if scheduler is not None:
+                        await scheduler.stop()
                     for task in background:
                         task.cancel()
                     await asyncio.gather(*background, return_exceptions=True)

@@ -18,6 +18,8 @@ from platformkit.db import Database
 if TYPE_CHECKING:
     from fastapi import FastAPI
 
+    from platformkit.scheduler import Schedule
+
 
 @dataclass(frozen=True)
 class ServiceSpec:
@@ -35,6 +37,9 @@ class ServiceSpec:
     # Long-running loops of the service (e.g. a mail sender), each given the app; started after the
     # database and events, cancelled at shutdown. Must be safe with several replicas running.
     background: Sequence[Callable[[FastAPI], Coroutine[Any, Any, None]]] = ()
+    # Time-driven steps (platformkit.scheduler): run by one replica at a time, elected through the
+    # service's database; needs `metadata`. Steps must be idempotent.
+    schedules: Sequence[Schedule] = ()
     # Raw ASGI middleware of the service itself: `middleware` runs inside the platform's request
     # context (request id, body cap, metrics), `outer_middleware` before it (e.g. the gateway's rate
     # limiter, which must reject a flood before anything else is spent on it).

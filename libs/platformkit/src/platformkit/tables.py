@@ -95,6 +95,18 @@ idempotency_key = Table(
 )
 
 
+# One row per schedule (platformkit.scheduler): the replica holding the lease runs the step; the others
+# take over when `lease_until` has passed. `next_run_at` is when the step is due next.
+scheduler_lease = Table(
+    "scheduler_lease",
+    platform_metadata,
+    Column("name", String(100), primary_key=True),
+    Column("holder", String(100), nullable=True),
+    Column("lease_until", UtcDateTime, nullable=False),
+    Column("last_run_at", UtcDateTime, nullable=True),
+    Column("next_run_at", UtcDateTime, nullable=False),
+)
+
 def copy_platform_tables(metadata: MetaData) -> None:
     for table in platform_metadata.tables.values():
         table.to_metadata(metadata)
