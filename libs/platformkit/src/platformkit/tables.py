@@ -1,5 +1,5 @@
-"""The platform's own tables, present in every service's database: outbox, inbox, dead letters and
-idempotency keys. Queries use these Table objects; `copy_platform_tables` puts a copy into each
+"""The platform's own tables, present in every service's database: outbox, inbox, dead letters,
+idempotency keys and scheduler leases. Queries use these Table objects; `copy_platform_tables` puts a copy into each
 service's metadata so that the service's migrations create them."""
 
 from __future__ import annotations
