@@ -37,9 +37,13 @@ async def test_bad_tokens_are_refused_before_the_upstream(running_gateway: Runni
             assert response.headers["content-type"] == "application/problem+json", what
             assert response.headers["www-authenticate"] == 'Bearer error="invalid_token"', what
             assert token not in response.text, what
-        response = await client.get("/api/echo/orders", headers={"Authorization": "Basic abc"})
+        response = await client.get("/api/echo/orders", headers={"Authorization": "Bearer"})
         assert response.status_code == 401
     assert running_gateway.upstream.requests == []
+    async with httpx.AsyncClient(base_url=running_gateway.url, timeout=10) as client:
+        # Other schemes are the service's business (e.g. a client's Basic credentials at a token endpoint).
+        basic = await client.post("/api/echo/token", auth=("client", "secret"))
+        assert basic.status_code == 200 and basic.json()["authorization"].startswith("Basic ")
 
 
 async def test_valid_tokens_pass_with_the_gateway_or_the_services_audience(running_gateway: RunningGateway) -> None:

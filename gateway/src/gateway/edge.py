@@ -191,7 +191,11 @@ class EdgeDispatcher:
                     continue  # nothing else in it: the session id never leaves the gateway
             kept.append((name, value))
         if authorization is not None:
-            if not await self._bearer_ok(runtime, authorization, service, send):
+            # A bearer token is checked here; another scheme (e.g. a client's Basic credentials at the token
+            # endpoint) is the service's business. Either way the session is not used.
+            if authorization.strip().split(b" ", 1)[0].lower() == b"bearer" and not await self._bearer_ok(
+                runtime, authorization, service, send
+            ):
                 return
         elif session_id is not None and not path.startswith(settings.sessionless_paths):
             token = await self._session_token(runtime, scope, session_id, csrf, send)
@@ -202,9 +206,8 @@ class EdgeDispatcher:
         await runtime.proxy({**scope, "headers": kept}, receive, send)
 
     async def _bearer_ok(self, runtime: GatewayRuntime, authorization: bytes, service: str, send: Send) -> bool:
-        scheme, _, token = authorization.decode("latin-1").strip().partition(" ")
-        token = token.strip()
-        if scheme.lower() != "bearer" or not token or " " in token:
+        token = authorization.strip()[6:].decode("latin-1").strip()
+        if not token or " " in token:
             reason = "expected 'Authorization: Bearer <token>'"
         else:
             try:
