@@ -3,6 +3,7 @@ installed (its router at `/`, its files at `/static/`), and a plain start page w
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 
 from fastapi import APIRouter
@@ -25,12 +26,14 @@ async def start_page() -> HTMLResponse:
 def web_app() -> tuple[APIRouter, Path | None]:
     """The web app's router and static folder; the start page and no folder without `web`."""
     try:
-        import web
+        # By name: the gateway does not depend on `web` (web's pages import gateway.browser).
+        web = importlib.import_module("web")
     except ModuleNotFoundError as missing:
         if missing.name != "web":
             raise  # the web app is there but broken: say so rather than hide it
         return fallback, None
-    return web.create_web_router(), Path(web.STATIC_DIR)
+    router: APIRouter = web.create_web_router()
+    return router, Path(web.STATIC_DIR)
 
 
 def own_routers(pages: APIRouter) -> list[APIRouter]:
