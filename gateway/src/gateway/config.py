@@ -9,14 +9,12 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator, model_validator
-from pydantic_settings import NoDecode
 
 from gateway.proxy import Upstream
-from platformkit.config import ServiceSettings
+from platformkit.config import ServiceSettings, StringList
 
 # Only for ENVIRONMENT=development/test, the same value accounts falls back to, so that a gateway and an
 # accounts service started by hand find each other. `dorf up` generates a secret per var/ folder instead.
@@ -36,18 +34,6 @@ DEFAULT_SESSIONLESS_PATHS = (
     "/api/accounts/.well-known/",
     "/api/accounts/jwks.json",
 )
-
-
-def _split_list(value: Any) -> Any:
-    """Lists in the environment may be comma-separated (`a,b`) or JSON (`["a","b"]`)."""
-    if isinstance(value, str):
-        text = value.strip()
-        if text.startswith("["):
-            import json
-
-            return tuple(json.loads(text))
-        return tuple(item.strip() for item in text.split(",") if item.strip())
-    return value
 
 
 class GatewaySettings(ServiceSettings):
@@ -71,8 +57,8 @@ class GatewaySettings(ServiceSettings):
     # Proxies in front of the gateway that append to X-Forwarded-For (an ingress: 1). 0: the client is the
     # TCP peer and any X-Forwarded-For it sends is replaced.
     forwarded_for_trusted_hops: int = Field(default=0, ge=0, le=5)
-    cors_origins: Annotated[tuple[str, ...], NoDecode] = ()
-    sessionless_paths: Annotated[tuple[str, ...], NoDecode] = DEFAULT_SESSIONLESS_PATHS
+    cors_origins: StringList = ()
+    sessionless_paths: StringList = DEFAULT_SESSIONLESS_PATHS
 
     # --- rate limits (token buckets, per replica; see docs/adr/0003-gateway-rate-limits.md) -------
     rate_limit_enabled: bool = True
@@ -116,11 +102,6 @@ class GatewaySettings(ServiceSettings):
 
     # --- merged OpenAPI --------------------------------------------------------------------------------
     openapi_refresh_seconds: float = 60.0
-
-    @field_validator("cors_origins", "sessionless_paths", mode="before")
-    @classmethod
-    def _lists(cls, value: Any) -> Any:
-        return _split_list(value)
 
     @field_validator("public_url")
     @classmethod

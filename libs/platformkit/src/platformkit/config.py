@@ -2,12 +2,27 @@
 
 from __future__ import annotations
 
-from typing import Literal, TypeVar
+import json
+from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import ValidationError
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BeforeValidator, ValidationError
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 S = TypeVar("S", bound=BaseSettings)
+
+
+def _split_list(value: Any) -> Any:
+    """Lists in the environment may be comma-separated (`a,b`) or JSON (`["a","b"]`)."""
+    if isinstance(value, str):
+        text = value.strip()
+        if text.startswith("["):
+            return tuple(json.loads(text))
+        return tuple(item.strip() for item in text.split(",") if item.strip())
+    return value
+
+
+# A setting holding several strings: `CORS_ORIGINS=https://a.example,https://b.example` (or JSON).
+StringList = Annotated[tuple[str, ...], NoDecode, BeforeValidator(_split_list)]
 
 
 class ServiceSettings(BaseSettings):

@@ -2,30 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from pydantic import SecretStr
 
-from pydantic import SecretStr, field_validator
-from pydantic_settings import NoDecode
-
-from platformkit.config import ServiceSettings
+from platformkit.config import ServiceSettings, StringList
 
 # Only for ENVIRONMENT=development/test, so that `dorf up` works without configuration. Production
 # must set GATEWAY_CLIENT_SECRET; without it there is no gateway client at all.
 DEVELOPMENT_GATEWAY_CLIENT_SECRET = "dorf-dev-gateway-secret"  # noqa: S105 - documented, dev only
 
 PLATFORM_SERVICES = ("accounts", "gateway", "marketplace", "mobility", "volunteers", "alerts")
-
-
-def _split_list(value: Any) -> Any:
-    """Lists in the environment may be comma-separated (`a,b`) or JSON (`["a","b"]`)."""
-    if isinstance(value, str):
-        text = value.strip()
-        if text.startswith("["):
-            import json
-
-            return tuple(json.loads(text))
-        return tuple(item.strip() for item in text.split(",") if item.strip())
-    return value
 
 
 class AccountsSettings(ServiceSettings):
@@ -39,7 +24,7 @@ class AccountsSettings(ServiceSettings):
     refresh_token_ttl_seconds: int = 30 * 24 * 3600
     authorization_code_ttl_seconds: int = 120
     # Who may accept a person's access token (`aud`); must include this service's own name.
-    person_token_audiences: Annotated[tuple[str, ...], NoDecode] = PLATFORM_SERVICES
+    person_token_audiences: StringList = PLATFORM_SERVICES
     # The `aud` of merchant integration tokens (client credentials).
     merchant_token_audience: str = "marketplace"  # noqa: S105 - not a secret
     # A rotated-in signing key is published at once but signs only after this delay, so that every
@@ -50,7 +35,7 @@ class AccountsSettings(ServiceSettings):
     # --- the gateway: a confidential first-party client (authorization code + PKCE) -------------
     gateway_client_id: str = "gateway"
     gateway_client_secret: SecretStr | None = None
-    gateway_redirect_uris: Annotated[tuple[str, ...], NoDecode] = ()
+    gateway_redirect_uris: StringList = ()
 
     # --- mail -----------------------------------------------------------------------------------
     # smtp://user:pass@host:25, smtp+starttls://host:587 or smtps://host:465. Unset: mails are kept
@@ -76,11 +61,6 @@ class AccountsSettings(ServiceSettings):
     # --- the first operator (production bootstrap) ------------------------------------------------
     bootstrap_operator_email: str | None = None
     bootstrap_operator_password: SecretStr | None = None
-
-    @field_validator("person_token_audiences", "gateway_redirect_uris", mode="before")
-    @classmethod
-    def _lists(cls, value: Any) -> Any:
-        return _split_list(value)
 
     @property
     def issuer(self) -> str:
