@@ -76,10 +76,17 @@ def test_resident_signs_up_verifies_logs_in_downloads_and_erases(
 
     sign_in(page, base_url, email, PASSWORD, next_path="/notifications", name="a08-login")
     expect(page.get_by_role("heading", level=1)).to_have_text("Nachrichten")
-    expect(page.locator("#feed-empty")).to_have_text("Noch keine Nachrichten.")
-    # The enhancement: the live feed's EventSource is connected to the gateway.
+    # The enhancement: the live feed's EventSource is connected to the gateway, and the welcome that
+    # accounts sent at verification (outbox -> ACCOUNTS -> NOTIFY -> the gateway's SSE) arrives.
     expect(page.locator("[data-feed-url]")).to_have_attribute("data-live", "on", timeout=10_000)
-    audit(page, "a09-notifications-empty")
+    welcome = page.locator("#feed-list li", has_text="Willkommen auf dem Dorfmarktplatz")
+    expect(welcome).to_have_count(1, timeout=15_000)
+    expect(page.locator("#feed-empty")).to_be_hidden()
+    audit(page, "a09-notifications-welcome")
+    # A new connection (reload) gets what the stream keeps for the person: the welcome once, not twice.
+    page.reload()
+    expect(page.locator("[data-feed-url]")).to_have_attribute("data-live", "on", timeout=10_000)
+    expect(welcome).to_have_count(1, timeout=15_000)
     # Push: permission is asked only on the button; until the gateway takes subscriptions (issue 8) the
     # page says kindly that messages to this device come later.
     phone.grant_permissions(["notifications"], origin=base_url)

@@ -6,6 +6,7 @@ from accounts.config import AccountsSettings
 from accounts.events import consumers
 from accounts.models import AccountsModel
 from accounts.seed import seed_demo
+from platformkit.events import keep_notify_stream_declared
 from platformkit.service import ServiceSpec
 
 service = ServiceSpec(
@@ -15,7 +16,7 @@ service = ServiceSpec(
     consumers=consumers,
     metadata=AccountsModel.metadata,
     migrations="accounts.migrations",
-    background=[deliver_mail, prepare_and_tidy],
+    background=[deliver_mail, prepare_and_tidy, keep_notify_stream_declared],
     seed_demo=seed_demo,
     description=__doc__ or "",
 )

@@ -70,6 +70,22 @@ async def test_verification_token_is_single_use(accounts: Accounts) -> None:
     assert again.status_code == 400 and again.json()["code"] == "TOKEN_INVALID"
 
 
+async def test_first_verification_greets_the_person_in_their_feed(accounts: Accounts) -> None:
+    from sqlalchemy import select
+
+    from platformkit.tables import outbox
+
+    await accounts.sign_up("greta@gramzow.example")
+    [mail] = await accounts.held_mail("greta@gramzow.example")
+    await accounts.verify_from_mail_body(mail["body"])
+    async with accounts.db.read_sessions() as session:
+        rows = (await (await session.connection()).execute(
+            select(outbox.c.subject, outbox.c.data).where(outbox.c.subject.like("accounts.notify.%"))
+        )).all()
+    assert len(rows) == 1
+    assert '"kind":"accounts.welcome"' in rows[0].data.replace(" ", "")
+
+
 async def test_password_reset_through_the_mailed_page(accounts: Accounts) -> None:
     email = "jana@gramzow.example"
     await accounts.registered(email)

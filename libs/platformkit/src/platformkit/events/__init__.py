@@ -30,7 +30,14 @@ from platformkit.events.deadletters import (
 )
 from platformkit.events.envelope import Envelope, UndecodableEvent, decode, encode, new_event_id, traceparent
 from platformkit.events.kv import Entry, KeyValueBucket, KeyValueUnavailable, RevisionConflict
-from platformkit.events.notify import Notification, NotificationsUnavailable, NotifyLimits, notify, publish_notification
+from platformkit.events.notify import (
+    Notification,
+    NotificationsUnavailable,
+    NotifyLimits,
+    keep_notify_stream_declared,
+    notify,
+    publish_notification,
+)
 from platformkit.events.options import EventOptions
 from platformkit.events.outbox import OutboxRelay, publish
 from platformkit.events.runtime import EventRuntime
@@ -71,6 +78,7 @@ __all__ = [
     "get_dead_letter",
     "list_dead_letters",
     "new_event_id",
+    "keep_notify_stream_declared",
     "notify",
     "outbox_lag",
     "publish",

@@ -30,6 +30,7 @@ from accounts.models import (
     RoleGrant,
 )
 from platformkit.db import utcnow
+from platformkit.events import notify
 
 VERIFY_TTL = timedelta(hours=48)
 RESET_TTL = timedelta(minutes=30)
@@ -110,12 +111,17 @@ async def verify_email(*, session: AsyncSession, token: str) -> bool:
     person_id = await tokens.redeem_one_time(session=session, token=token, purpose=tokens.VERIFY_EMAIL)
     if person_id is None:
         return False
-    await execute(
+    verified = await execute(
         session,
         update(Person)
         .where(col(Person.id) == person_id, col(Person.email_verified_at).is_(None))
         .values(email_verified_at=utcnow()),
     )
+    if verified.rowcount == 1:  # type: ignore[attr-defined]  # the first verification: the person's live feed greets them
+        await notify(
+            session, person_id=person_id, kind="accounts.welcome", title=texts.WELCOME_TITLE,
+            body=texts.WELCOME_BODY, link="/account", dedupe_key="welcome",
+        )
     return True
 
 

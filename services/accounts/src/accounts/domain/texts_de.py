@@ -17,6 +17,8 @@ RESET_ACCEPTED = (
     "zum Zurücksetzen des Passworts geschickt."
 )
 TOKEN_INVALID = "Dieser Link ist ungültig oder abgelaufen. Bitte fordern Sie einen neuen an."
+WELCOME_TITLE = "Willkommen auf dem Dorfmarktplatz"
+WELCOME_BODY = "Ihr Konto ist bestätigt. Hier erscheinen Nachrichten zu Ihren Bestellungen, Fahrten und Warnungen."
 EMAIL_VERIFIED = "Vielen Dank! Ihre E-Mail-Adresse ist bestätigt. Sie können sich jetzt anmelden."
 PASSWORD_CHANGED = "Ihr Passwort wurde geändert. Sie können sich jetzt mit dem neuen Passwort anmelden."
 TOO_MANY_ATTEMPTS = "Zu viele Versuche. Bitte warten Sie {minutes} und versuchen Sie es dann noch einmal."

@@ -63,7 +63,8 @@ export function startFeed(root) {
     show(root.dataset.textOff);
     root.dataset.live = "off";
   });
-  source.addEventListener("message", (event) => {
+  // The gateway names its events "notification" (event: notification), so "message" would never fire.
+  source.addEventListener("notification", (event) => {
     let message;
     try {
       message = JSON.parse(event.data);
