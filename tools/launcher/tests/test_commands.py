@@ -38,6 +38,14 @@ def test_seed_without_demo_says_what_to_say(tmp_path: Path) -> None:
     assert "--demo" in refused.stderr
 
 
+def test_demo_data_is_refused_in_production(tmp_path: Path) -> None:
+    assert dorf("migrate", "--var", str(tmp_path), "--only", "sample").returncode == 0
+    refused = dorf("seed", "--demo", "--var", str(tmp_path), "--only", "sample",
+                   env=dorf_env(ENVIRONMENT="production"))
+    assert refused.returncode != 0
+    assert "never loaded where ENVIRONMENT=production" in refused.stdout + refused.stderr
+
+
 def test_status_when_nothing_runs(tmp_path: Path) -> None:
     status = dorf("status", "--var", str(tmp_path))
     assert status.returncode == 1

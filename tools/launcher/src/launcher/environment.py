@@ -60,7 +60,8 @@ def child_environment(
         NATS_URL=nats_url,
         OIDC_ISSUER=issuer,
         OIDC_AUDIENCE=service.name,
-        ENVIRONMENT="development",
+        # The embedded platform is a development setup unless the operator says otherwise.
+        ENVIRONMENT=os.environ.get("ENVIRONMENT", "development"),
         PYTHONUNBUFFERED="1",  # logs reach var/logs/ as they happen
     )
     # Every other service's internal address: the gateway routes to them; a service that must ask

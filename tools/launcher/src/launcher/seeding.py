@@ -18,6 +18,9 @@ async def seed(target: str) -> None:
     if spec.seed_demo is None:
         return
     settings = load_settings(spec.settings)
+    if settings.environment == "production":
+        # Demo people have published passwords: they must never exist in a real district.
+        raise SystemExit(f"{spec.name}: demo data is never loaded where ENVIRONMENT=production")
     db = Database(settings.database_url, pool_size=settings.database_pool_size)
     try:
         await spec.seed_demo(db, settings)
