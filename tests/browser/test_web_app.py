@@ -175,6 +175,14 @@ def test_operator_creates_a_phone_only_account_and_finds_it_in_the_audit_log(
     expect(entries.filter(has_text="Rolle entzogen")).to_have_count(1)
     audit(page, "b06-audit-log")
 
+    # The plumbing: each service's waiting and stuck messages (none stuck here: the empty state).
+    page.get_by_role("navigation", name="Verwaltung").get_by_role("link", name="Technik").click()
+    expect(page).to_have_url(f"{base_url}/admin/plumbing")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Technik")
+    expect(page.locator("#plumbing-accounts")).to_contain_text("Noch nicht verschickt")
+    expect(page.locator("#plumbing-accounts")).to_contain_text("Keine liegengebliebenen Nachrichten.")
+    audit(page, "b07-plumbing")
+
     # Found again by number.
     page.goto(f"{base_url}/admin/people")
     page.fill("#person_id", person_id)

@@ -53,7 +53,8 @@ def test_router_serves_the_pages_of_all_three_faces() -> None:
     pages = {"start_page": "/", "sign_up": "/signup", "account_page": "/account", "download_my_data": "/account/export",
              "confirm_deletion": "/account/delete", "notifications_page": "/notifications",
              "merchant_portal": "/merchant", "dashboard": "/admin", "people_page": "/admin/people",
-             "audit_log": "/admin/audit-log", "mails": "/admin/mails", "manifest": "/manifest.webmanifest",
+             "audit_log": "/admin/audit-log", "mails": "/admin/mails", "plumbing": "/admin/plumbing",
+             "manifest": "/manifest.webmanifest",
              "service_worker": "/sw.js", "offline_page": "/offline"}
     for name, path in pages.items():
         assert app.url_path_for(name) == path

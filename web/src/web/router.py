@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from web import shell
-from web.admin import dashboard, people, records
+from web.admin import dashboard, people, plumbing, records
 from web.merchant import api_keys
 from web.resident import account, home, notifications, signup
 
@@ -15,7 +15,7 @@ def create_web_router() -> APIRouter:
     for face_router in (
         home.router, signup.router, account.router, notifications.router, shell.router,  # residents
         api_keys.router,  # merchants
-        dashboard.router, people.router, records.router,  # district staff
+        dashboard.router, people.router, records.router, plumbing.router,  # district staff
     ):
         router.include_router(face_router)
     return router

@@ -156,6 +156,8 @@ class Texts:
     admin_audit_text: str
     admin_mails: str
     admin_mails_text: str
+    admin_plumbing: str
+    admin_plumbing_text: str
     admin_nothing: str
     people_title: str
     people_find_title: str
@@ -218,6 +220,31 @@ class Texts:
     mails_status: str
     mails_created: str
     mail_statuses: Mapping[str, str]
+    plumbing_title: str
+    plumbing_intro: str
+    plumbing_empty: str
+    plumbing_unreachable: str
+    plumbing_refused: str
+    plumbing_connected: str
+    plumbing_outbox_unpublished: str
+    plumbing_outbox_oldest: str
+    plumbing_outbox_failing: str
+    plumbing_seconds: str
+    plumbing_unknown: str
+    plumbing_consumers: str
+    plumbing_consumer_pending: str
+    plumbing_consumer_ack_pending: str
+    plumbing_dead_letters_open: str
+    plumbing_dead_letters_title: str
+    plumbing_dead_letters_none: str
+    plumbing_dead_letter_consumer: str
+    plumbing_dead_letter_since: str
+    plumbing_dead_letter_error: str
+    plumbing_replay: str
+    plumbing_replay_label: str
+    plumbing_discard: str
+    plumbing_discard_label: str
+    plumbing_done: Mapping[str, str]
 
     # --- messages ----------------------------------------------------------------------------------
     error_summary: str
@@ -405,6 +432,8 @@ DE = Texts(
     admin_audit_text="Wer hat wann was für wen getan.",
     admin_mails="E-Mails",
     admin_mails_text="Welche E-Mails verschickt wurden oder verschickt würden.",
+    admin_plumbing="Technik",
+    admin_plumbing_text="Betrieb der Dienste: wartende Nachrichten und liegengebliebene Nachrichten.",
     admin_nothing="Für Ihre Berechtigungen gibt es hier noch nichts zu tun.",
     people_title="Personen",
     people_find_title="Person finden",
@@ -494,6 +523,40 @@ DE = Texts(
     mails_status="Zustand",
     mails_created="Erstellt",
     mail_statuses={"held": "zurückgehalten", "pending": "wartet", "sent": "verschickt", "failed": "fehlgeschlagen"},
+    plumbing_title="Technik",
+    plumbing_intro=(
+        "Für jeden Dienst: Nachrichten, die noch nicht verschickt wurden, wie weit die Empfänger zurückliegen, "
+        "und Nachrichten, die liegengeblieben sind. Liegengebliebene Nachrichten können Sie erneut verarbeiten "
+        "lassen oder verwerfen; beides wird mit Ihrem Namen gespeichert."
+    ),
+    plumbing_empty="Kein Dienst verschickt oder empfängt gerade Nachrichten.",
+    plumbing_unreachable="Dieser Dienst antwortet gerade nicht.",
+    plumbing_refused="Dieser Dienst gibt Ihnen keine Auskunft.",
+    plumbing_connected="Mit dem Nachrichtensystem verbunden",
+    plumbing_outbox_unpublished="Noch nicht verschickt",
+    plumbing_outbox_oldest="Älteste wartet seit",
+    plumbing_outbox_failing="Davon mit Fehler",
+    plumbing_seconds="{seconds} Sekunden",
+    plumbing_unknown="unbekannt",
+    plumbing_consumers="Empfänger",
+    plumbing_consumer_pending="Noch nicht zugestellt",
+    plumbing_consumer_ack_pending="In Arbeit",
+    plumbing_dead_letters_open="Liegengeblieben",
+    plumbing_dead_letters_title="Liegengebliebene Nachrichten",
+    plumbing_dead_letters_none="Keine liegengebliebenen Nachrichten.",
+    plumbing_dead_letter_consumer="Empfänger",
+    plumbing_dead_letter_since="Seit",
+    plumbing_dead_letter_error="Fehler",
+    plumbing_replay="Erneut verarbeiten",
+    plumbing_replay_label="Nachricht {id} von {service} erneut verarbeiten",
+    plumbing_discard="Verwerfen",
+    plumbing_discard_label="Nachricht {id} von {service} verwerfen",
+    plumbing_done={
+        "replayed": "Die Nachricht wurde erneut verarbeitet.",
+        "discarded": "Die Nachricht wurde verworfen.",
+        "gone": "Diese Nachricht war schon erledigt.",
+        "failed": "Die Verarbeitung ist wieder fehlgeschlagen. Die Nachricht bleibt liegen.",
+    },
     # messages
     error_summary="Bitte prüfen Sie Ihre Angaben:",
     error_generic_field="Bitte prüfen Sie diese Angabe.",

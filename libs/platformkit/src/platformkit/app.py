@@ -22,6 +22,7 @@ from platformkit.db import Database
 from platformkit.health import health_router
 from platformkit.logs import configure_logging
 from platformkit.middleware import HttpMetrics, RequestContextMiddleware
+from platformkit.ops import ops_router
 from platformkit.problems import install_problem_handlers
 from platformkit.service import ServiceSpec
 
@@ -107,6 +108,8 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> Fa
     for router in spec.routers:
         app.include_router(router)
     app.include_router(health_router)
+    if spec.metadata is not None and (spec.produces or spec.consumers):  # the event runtime's /ops routes
+        app.include_router(ops_router)
     # Starlette applies the list outermost first.
     app.user_middleware[:0] = [
         *spec.outer_middleware,

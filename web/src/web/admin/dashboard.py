@@ -30,6 +30,7 @@ def admin_areas(scopes: frozenset[str], texts: Texts) -> list[AdminArea]:
         AdminArea("/admin/people", texts.admin_people, texts.admin_people_text, PEOPLE_DESK),
         AdminArea("/admin/audit-log", texts.admin_audit, texts.admin_audit_text, ADMIN),
         AdminArea("/admin/mails", texts.admin_mails, texts.admin_mails_text, ADMIN),
+        AdminArea("/admin/plumbing", texts.admin_plumbing, texts.admin_plumbing_text, ADMIN),
     ]
     return [area for area in areas if area.scope in scopes or ADMIN in scopes]
 
