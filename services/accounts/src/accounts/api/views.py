@@ -47,28 +47,11 @@ def etag(person: Person) -> str:
 
 
 def audit_public(entry: AuditEntry) -> AuditEntryPublic:
-    return AuditEntryPublic(
-        id=entry.id,
-        at=entry.at,
-        actor_id=entry.actor_id,
-        person_id=entry.person_id,
-        action=entry.action,
-        details=entry.details,
-    )
+    return AuditEntryPublic.model_validate(entry, from_attributes=True)
 
 
 def mail_public(message: MailMessage) -> MailPublic:
-    return MailPublic(
-        id=message.id,
-        to_address=message.to_address,
-        subject=message.subject,
-        body=message.body,
-        status=message.status,
-        attempts=message.attempts,
-        created_at=message.created_at,
-        sent_at=message.sent_at,
-        last_error=message.last_error,
-    )
+    return MailPublic.model_validate(message, from_attributes=True)
 
 
 def api_key_public(key: ApiKey) -> ApiKeyPublic:
