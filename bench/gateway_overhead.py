@@ -434,11 +434,14 @@ def candidate_available(name: str) -> str | None:
 
 
 @contextlib.contextmanager
-def servers(candidates: list[str], workdir: Path) -> Iterator[dict[str, tuple[str, dict[str, int]]]]:
-    """Start the upstream, one process per gateway candidate and nginx.
-    Yield {target: (url, {"upstream": pgid, "proxy": pgid})}."""
+def servers(
+    candidates: list[str], workdir: Path, real_gateway: bool
+) -> Iterator[dict[str, tuple[str, dict[str, int]]]]:
+    """Start the upstream, one process per gateway candidate, the real gateways (with a nats-server) and
+    nginx. Yield {target: (url, {"upstream": pgid, "proxy": pgid})}."""
     log = workdir / "servers.log"
     procs: list[subprocess.Popen[bytes]] = []
+    stack = contextlib.ExitStack()
     try:
         up_port = free_port()
         procs.append(python_server("uvicorn", "make_upstream", up_port, {}, log))
@@ -454,6 +457,16 @@ def servers(candidates: list[str], workdir: Path) -> Iterator[dict[str, tuple[st
             urls[f"gateway:{name}"] = (
                 f"http://127.0.0.1:{port}/api/service{ITEM_PATH}", {"upstream": up, "proxy": procs[-1].pid}
             )
+        if real_gateway:
+            nats = stack.enter_context(nats_server(workdir))
+            for name, limits in REAL_GATEWAYS.items():
+                port = free_port()
+                env = gateway_environment(port, up_port, nats, limits)
+                procs.append(real_gateway_server(port, env, log))
+                wait_port(port, procs[-1], timeout=60)
+                urls[name] = (
+                    f"http://127.0.0.1:{port}/api/bench{ITEM_PATH}", {"upstream": up, "proxy": procs[-1].pid}
+                )
         nginx_port = free_port()
         procs.append(nginx_server(nginx_port, up_port, workdir, log))
         wait_port(nginx_port, procs[-1])
@@ -466,6 +479,55 @@ def servers(candidates: list[str], workdir: Path) -> Iterator[dict[str, tuple[st
     finally:
         for proc in reversed(procs):
             stop(proc)
+        stack.close()
+
+
+# The real gateway (gateway.main:service, every layer), once per rate-limit setting. "gateway:real" is the
+# one the gate is judged on: its per-address limit is set far above what wrk offers, so that the benchmark
+# measures the limiter's allowed path and is never answered 429. The other two are measured only at a low
+# rate that the default limit allows (LOW_RATE), to show what the limiter costs there.
+REAL_GATEWAYS: dict[str, dict[str, str]] = {
+    "gateway:real": {"RATE_LIMIT_ADDRESS_PER_SECOND": "1000000", "RATE_LIMIT_ADDRESS_BURST": "1000000"},
+    "gateway:real-default-limits": {},
+    "gateway:real-no-limiter": {"RATE_LIMIT_ENABLED": "false"},
+}
+LOW_RATE_ONLY = ("gateway:real-default-limits", "gateway:real-no-limiter")
+LOW_RATE = 20.0  # requests/s: within the default address limit (30/s, burst 150)
+
+
+@contextlib.contextmanager
+def nats_server(workdir: Path) -> Iterator[str]:
+    """The gateway keeps sessions and pending logins in NATS KV and declares the NOTIFY stream: a real
+    nats-server (JetStream) for it, as `dorf up` gives it."""
+    from platformkit.natsserver import NatsServer
+
+    server = NatsServer(workdir / "nats")
+    server.start()
+    try:
+        yield server.url
+    finally:
+        server.stop()
+
+
+def gateway_environment(port: int, upstream_port: int, nats_url: str, limits: dict[str, str]) -> dict[str, str]:
+    """Settings of the real gateway: the bench service as the upstream `bench` (/api/bench/...)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("UPSTREAM_") and not k.startswith("RATE_LIMIT")}
+    env.update(
+        SERVICE_NAME="gateway", ENVIRONMENT="production", PUBLIC_URL=f"http://127.0.0.1:{port}",
+        OIDC_ISSUER=f"http://127.0.0.1:{upstream_port}/issuer",  # never asked: the GETs carry no token
+        OIDC_AUDIENCE="gateway", OIDC_CLIENT_SECRET="bench-secret", NATS_URL=nats_url,
+        DATABASE_URL="sqlite:///:memory:", UPSTREAM_BENCH_URL=f"http://127.0.0.1:{upstream_port}",
+        PYTHONUNBUFFERED="1", **limits,
+    )
+    return env
+
+
+def real_gateway_server(port: int, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    """Exactly as `dorf up` runs a service: launcher.serve (uvicorn.run, uvloop and httptools chosen
+    automatically, proxy_headers=False, the service's JSON logging incl. its access log)."""
+    cmd = [sys.executable, "-m", "launcher.serve", "gateway.main:service", "--port", str(port)]
+    out = log.open("ab")
+    return subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
@@ -484,8 +546,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     script = workdir / "wrk.lua"
     raw: dict[str, list[dict[str, Any]]] = {}
     started = time.monotonic()
-    with servers(candidates, workdir) as urls:
-        targets = list(urls)
+    with servers(candidates, workdir, args.real_gateway) as urls:
+        targets = [t for t in urls if t not in LOW_RATE_ONLY]
         for rep in range(reps):
             order = targets[rep % len(targets):] + targets[:rep % len(targets)]  # rotate: no fixed position
             for target in order:
@@ -508,12 +570,36 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 print(f"  rep {rep + 1}/{reps} {target:24s} paced {rate:6.0f}/s got {paced['rps']:6.0f}/s "
                       f"p50 {paced['p50_us'] / 1000:6.2f} ms p99 {paced['p99_us'] / 1000:6.2f} ms",
                       flush=True)
+        # The rate limiter at the default limits: every target at LOW_RATE (allowed), one connection.
+        low: dict[str, list[dict[str, Any]]] = {}
+        if args.real_gateway:
+            low_targets = ["direct", "gateway:real", *LOW_RATE_ONLY]
+            for rep in range(reps):
+                order = low_targets[rep % len(low_targets):] + low_targets[:rep % len(low_targets)]
+                for target in order:
+                    url, pgids = urls[target]
+                    res = measured(url, 1, short_s, script, pgids, rate=LOW_RATE)
+                    low.setdefault(target, []).append(res)
+                    print(f"  rep {rep + 1}/{reps} {target:28s} at {LOW_RATE:.0f}/s got {res['rps']:5.1f}/s "
+                          f"p50 {res['p50_us'] / 1000:6.2f} ms p99 {res['p99_us'] / 1000:6.2f} ms "
+                          f"errors {res['errors']} ({res['status']} non-2xx)", flush=True)
     shutil.rmtree(workdir, ignore_errors=True)
     summary = summarize(raw)
+    low_summary = {
+        target: {
+            "rps": float(statistics.median(r["rps"] for r in runs)),
+            "p50_ms": float(statistics.median(r["p50_us"] for r in runs)) / 1000,
+            "p99_ms": float(statistics.median(r["p99_us"] for r in runs)) / 1000,
+            "errors": sum(r["errors"] for r in runs),
+            "cpu_us_per_req_proxy": float(statistics.median(r.get("cpu_us_per_req_proxy", 0.0) for r in runs)),
+        }
+        for target, runs in low.items()
+    }
     return {
         "date": datetime.now(UTC).isoformat(timespec="seconds"), "smoke": args.smoke, "reps": reps,
         "seconds": {"c32": long_s, "c1": short_s, "paced": long_s}, "paced_rate": rate,
         "machine": machine(), "skipped": skipped, "summary": summary, "raw": raw,
+        "low_rate": LOW_RATE, "low_rate_summary": low_summary, "raw_low_rate": low,
         "elapsed_s": round(time.monotonic() - started, 1),
     }
 
@@ -567,6 +653,15 @@ def markdown(result: dict[str, Any]) -> str:
             f"{r['added_p50_paced_ms']:+.2f} / {r['added_p99_paced_ms']:+.2f} | "
             f"{r['cpu_us_per_req_proxy']:.0f} | {r['errors']} |"
         )
+    if result.get("low_rate_summary"):
+        lines += [
+            "",
+            f"| target at {result['low_rate']:.0f}/s, c=1 | got req/s | p50 / p99 (ms) | proxy CPU µs/req | errors |",
+            "|---|---|---|---|---|",
+        ]
+        for target, r in result["low_rate_summary"].items():
+            lines.append(f"| {target} | {r['rps']:.1f} | {r['p50_ms']:.2f} / {r['p99_ms']:.2f} | "
+                         f"{r['cpu_us_per_req_proxy']:.0f} | {r['errors']} |")
     return "\n".join(lines)
 
 
@@ -579,6 +674,8 @@ def main() -> int:
     parser.add_argument("--seconds", type=int, default=8, help="length of the c=32 and paced runs")
     parser.add_argument("--latency-seconds", type=int, default=5, help="length of the c=1 run")
     parser.add_argument("--candidates", default="own-uvicorn", help="comma-separated <engine>-<server>")
+    parser.add_argument("--no-real-gateway", dest="real_gateway", action="store_false",
+                        help="skip the real gateway (gateway.main:service with a nats-server)")
     parser.add_argument("--json", type=Path, help="write the full result (raw runs included) here")
     parser.add_argument("--gate", action="store_true",
                         help="exit 1 unless every gateway keeps >= 0.6x direct req/s and adds "
