@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -20,22 +19,17 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from gateway.config import GatewaySettings
-from platformkit.natsserver import NatsServer
+from platformkit.natsserver import NatsServer, free_port
 from platformkit.testing.tokens import OidcIssuer
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @contextlib.contextmanager
-def serve(app: Any) -> Iterator[int]:
-    """Serve an ASGI app with uvicorn (lifespan on) on a thread of its own; yields the port."""
-    port = free_port()
+def serve(app: Any, port: int | None = None) -> Iterator[int]:
+    """Serve an ASGI app with uvicorn on a thread of its own; yields the port. proxy_headers=False:
+    uvicorn would otherwise trust X-Forwarded-For from loopback peers and rewrite the client address."""
+    port = port or free_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False,
-                            lifespan="on", timeout_graceful_shutdown=2, proxy_headers=False)
+                            lifespan="auto", timeout_graceful_shutdown=2, proxy_headers=False)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

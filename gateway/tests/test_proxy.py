@@ -3,14 +3,6 @@ served by a real uvicorn too, and httpx as the client. Timeouts are generous; no
 
 from __future__ import annotations
 
-import sys
-
-# pytest's importlib import mode registers the project folder gateway/ as a namespace package named
-# "gateway", which hides the real package (gateway/src/gateway). Drop that stand-in before importing.
-# (The lasting fix is `consider_namespace_packages = true` in the root pytest settings.)
-if getattr(sys.modules.get("gateway"), "__file__", None) is None:
-    sys.modules.pop("gateway", None)
-
 import asyncio
 import contextlib
 import hashlib
@@ -24,7 +16,7 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
+from gwhelpers import free_port, serve
 
 from gateway import http1pool
 from gateway.circuit import State
@@ -33,35 +25,6 @@ from gateway.proxy import ProxyApp, Upstream
 pytestmark = pytest.mark.timeout(60)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@contextlib.contextmanager
-def serve(app: Any, port: int | None = None) -> Iterator[int]:
-    """Serve an ASGI app with uvicorn on a thread of its own; yields the port."""
-    port = port or free_port()
-    config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, log_level="warning", access_log=False,
-        lifespan="auto", timeout_graceful_shutdown=2,
-        # uvicorn would otherwise trust X-Forwarded-For from loopback peers and rewrite the client address.
-        proxy_headers=False,
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("test server did not start")
-        time.sleep(0.01)
-    try:
-        yield port
-    finally:
-        server.should_exit = True
-        thread.join(10)
 
 
 class UpstreamApp:

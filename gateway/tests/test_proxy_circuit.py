@@ -2,14 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-
-# pytest's importlib import mode registers the project folder gateway/ as a namespace package named
-# "gateway", which hides the real package (gateway/src/gateway). Drop that stand-in before importing.
-# (The lasting fix is `consider_namespace_packages = true` in the root pytest settings.)
-if getattr(sys.modules.get("gateway"), "__file__", None) is None:
-    sys.modules.pop("gateway", None)
-
 import pytest
 
 from gateway.circuit import CircuitBreaker, State
