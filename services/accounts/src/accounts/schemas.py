@@ -7,7 +7,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Place = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
@@ -50,12 +50,20 @@ class PasswordResetConfirm(Input):
     password: Password
 
 
+def _split_words(value: Any) -> Any:
+    return value.split() if isinstance(value, str) else value
+
+
+# Scopes are stored space-separated (as in OAuth's `scope`) and shown as a list.
+ScopeList = Annotated[list[str], BeforeValidator(_split_words)]
+
+
 class RolePublic(BaseModel):
     id: uuid.UUID
     role: str
     merchant_id: str | None
     organisation_id: str | None
-    scopes: list[str]
+    scopes: ScopeList
     granted_by: str
     granted_at: datetime
     revoked_at: datetime | None = None
@@ -129,7 +137,7 @@ class ApiKeyPublic(BaseModel):
     merchant_id: str
     name: str
     prefix: str
-    scopes: list[str]
+    scopes: ScopeList
     created_at: datetime
     last_used_at: datetime | None
     revoked_at: datetime | None

@@ -14,16 +14,7 @@ from accounts.schemas import (
 
 
 def role_public(grant: RoleGrant) -> RolePublic:
-    return RolePublic(
-        id=grant.id,
-        role=grant.role,
-        merchant_id=grant.merchant_id,
-        organisation_id=grant.organisation_id,
-        scopes=grant.scopes.split(),
-        granted_by=grant.granted_by,
-        granted_at=grant.granted_at,
-        revoked_at=grant.revoked_at,
-    )
+    return RolePublic.model_validate(grant, from_attributes=True)
 
 
 def person_public(person: Person, grants: list[RoleGrant]) -> PersonPublic:
@@ -55,16 +46,7 @@ def mail_public(message: MailMessage) -> MailPublic:
 
 
 def api_key_public(key: ApiKey) -> ApiKeyPublic:
-    return ApiKeyPublic(
-        id=key.id,
-        merchant_id=key.merchant_id,
-        name=key.name,
-        prefix=key.prefix,
-        scopes=key.scopes.split(),
-        created_at=key.created_at,
-        last_used_at=key.last_used_at,
-        revoked_at=key.revoked_at,
-    )
+    return ApiKeyPublic.model_validate(key, from_attributes=True)
 
 
 def client_public(client: OAuthClient) -> OAuthClientPublic:
