@@ -49,7 +49,6 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from platformkit.context import request_id
-from platformkit.db import utcnow
 from platformkit.events.bus import STREAM_NAME_IN_USE, Bus
 from platformkit.events.contracts import stream_name
 from platformkit.events.envelope import (
@@ -69,6 +68,7 @@ from platformkit.events.envelope import (
     parse_time,
 )
 from platformkit.events.outbox import _ADDED as _OUTBOX_ROWS_ADDED  # wakes the relay after commit
+from platformkit.events.outbox import outbox_row
 from platformkit.tables import outbox
 
 if TYPE_CHECKING:
@@ -180,17 +180,10 @@ async def notify(
     service = notification.service
     stream_name(service)  # the kind must start with a service name
     event_id = _event_id(service, person, dedupe_key)
-    headers = {H_ID: event_id, H_TYPE: NOTIFICATION_TYPE, H_TIME: format_time(utcnow()), H_SUBJECT: person}
-    rid = request_id.get()
-    if rid is not None:
-        headers[H_REQUEST_ID] = rid
-    row = {
-        "event_id": event_id,
-        "subject": f"{service}.notify.{person}",
-        "headers": headers,
-        "data": notification.model_dump_json(),
-        "created_at": utcnow(),
-    }
+    row = outbox_row(
+        event_id=event_id, event_type=NOTIFICATION_TYPE, subject=f"{service}.notify.{person}",
+        ce_subject=person, data=notification.model_dump_json(),
+    )
     # Written at once (not at commit like `publish`), so that a repeated dedupe key is skipped by the
     # database itself instead of failing the caller's commit.
     connection = await session.connection()

@@ -59,6 +59,23 @@ _ADDED = "platformkit.outbox.added"
 _wakers: dict[Engine, list[Callable[[], None]]] = {}
 
 
+def outbox_row(
+    *, event_id: str, event_type: str, subject: str, ce_subject: str | None, data: str
+) -> dict[str, Any]:
+    """One outbox row: the CloudEvents headers, with the current request id and trace context."""
+    now = utcnow()
+    headers = {H_ID: event_id, H_TYPE: event_type, H_TIME: format_time(now)}
+    if ce_subject is not None:
+        headers[H_SUBJECT] = ce_subject
+    rid = request_id.get()
+    if rid is not None:
+        headers[H_REQUEST_ID] = rid
+    trace = traceparent.get()
+    if trace is not None:
+        headers[H_TRACEPARENT] = trace
+    return {"event_id": event_id, "subject": subject, "headers": headers, "data": data, "created_at": now}
+
+
 async def publish(session: AsyncSession, event: Event) -> str:
     """Add `event` to the outbox in the session's current transaction; returns the event id.
 
@@ -69,24 +86,10 @@ async def publish(session: AsyncSession, event: Event) -> str:
     not one round trip each), or at once inside a savepoint, so that rolling the savepoint back takes
     its events with it."""
     event_id = new_event_id()
-    now = utcnow()
-    headers = {H_ID: event_id, H_TYPE: event.type, H_TIME: format_time(now)}
-    subject = event.ce_subject()
-    if subject is not None:
-        headers[H_SUBJECT] = subject
-    rid = request_id.get()
-    if rid is not None:
-        headers[H_REQUEST_ID] = rid
-    trace = traceparent.get()
-    if trace is not None:
-        headers[H_TRACEPARENT] = trace
-    row = {
-        "event_id": event_id,
-        "subject": event.type,
-        "headers": headers,
-        "data": event.model_dump_json(),
-        "created_at": now,
-    }
+    row = outbox_row(
+        event_id=event_id, event_type=event.type, subject=event.type, ce_subject=event.ce_subject(),
+        data=event.model_dump_json(),
+    )
     if session.in_nested_transaction():
         connection = await session.connection()
         await connection.execute(_INSERT, [row])
