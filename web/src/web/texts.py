@@ -11,6 +11,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from web.alerts.texts import DE as ALERTS_DE
+from web.alerts.texts import AlertsTexts
+from web.marketplace.texts import DE as MARKETPLACE_DE
+from web.marketplace.texts import MarketplaceTexts
+from web.mobility.texts import DE as MOBILITY_DE
+from web.mobility.texts import MobilityTexts
+from web.volunteers.texts import DE as VOLUNTEERS_DE
+from web.volunteers.texts import VolunteersTexts
+
 
 @dataclass(frozen=True, slots=True)
 class Texts:
@@ -267,6 +276,12 @@ class Texts:
     yes: str
     no: str
     date_format: str
+
+    # --- the service areas, each in its own module (web/<area>/texts.py) ----------------------------
+    marketplace: MarketplaceTexts
+    mobility: MobilityTexts
+    volunteers: VolunteersTexts
+    alerts: AlertsTexts
 
 
 DE = Texts(
@@ -578,6 +593,10 @@ DE = Texts(
     yes="ja",
     no="nein",
     date_format="%d.%m.%Y, %H:%M Uhr",
+    marketplace=MARKETPLACE_DE,
+    mobility=MOBILITY_DE,
+    volunteers=VOLUNTEERS_DE,
+    alerts=ALERTS_DE,
 )
 
 TEXTS_BY_LANG: Mapping[str, Texts] = {"de": DE}

@@ -18,6 +18,7 @@ from platformkit.db import Database
 if TYPE_CHECKING:
     from fastapi import FastAPI
 
+    from platformkit.personal_data import PersonalData
     from platformkit.scheduler import Schedule
 
 
@@ -51,6 +52,8 @@ class ServiceSpec:
     # Demo data for `dorf seed --demo`: given the service's database and settings; running it twice
     # must change nothing.
     seed_demo: Callable[[Database, ServiceSettings], Awaitable[None]] | None = None
+    # The personal-data contract (platformkit.personal_data): None for a service that holds none.
+    personal_data: PersonalData | None = None
     # Larger request bodies are refused with 413 before the service reads them.
     max_body_bytes: int = 1024 * 1024
     description: str = ""

@@ -1,0 +1,3 @@
+"""Pages of the alerts area: current warnings for my places, subscriptions, the all-clear; alert authors issuing
+local warnings; feed health.
+"""

@@ -1,0 +1,3 @@
+"""Pages of the marketplace area: goods from local producers and shops, the delivery-service directory, cart,
+checkout and orders; the merchant portal's products, stock and orders; the district's merchant approval.
+"""
