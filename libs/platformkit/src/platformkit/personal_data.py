@@ -7,6 +7,9 @@ its `ServiceSpec(personal_data=PersonalData(export=..., erase=...))`.
   consumer: cancel what lies in the future (releasing capacity, promoting waitlists), anonymise the past,
   keep aggregates. It returns counts per kind of record touched (e.g. {"bookings_cancelled": 2}) for the
   completion report accounts keeps. It must be idempotent: the event can arrive twice.
+- `example(session, person_id)` writes a representative set of the person's records (every kind the
+  service holds, past and future, with capacity taken where the service has capacity): the personal-data
+  contract test in `tests/` runs it, erases, and then looks for anything of the person that remains.
 """
 
 from __future__ import annotations
@@ -21,9 +24,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 ExportPersonalData = Callable[[AsyncSession, uuid.UUID], Awaitable[dict[str, Any]]]
 ErasePersonalData = Callable[[AsyncSession, uuid.UUID, datetime], Awaitable[dict[str, int]]]
+WriteExamplePersonalData = Callable[[AsyncSession, uuid.UUID], Awaitable[None]]
 
 
 @dataclass(frozen=True)
 class PersonalData:
     export: ExportPersonalData
     erase: ErasePersonalData
+    example: WriteExamplePersonalData
