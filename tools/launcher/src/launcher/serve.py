@@ -1,8 +1,12 @@
 """One service as a process: `python -m launcher.serve accounts.main:service --port 8001`.
 
+The target may also be an installed service's name (`python -m launcher.serve accounts`), as a container
+image runs it; `--host 0.0.0.0` there, since other containers call it (the default is loopback only).
+
 A `ServiceSpec` is not an ASGI app but a description of one, so uvicorn cannot import it directly:
 this builds `spec.create_app()` (settings from the environment the launcher prepared) and serves it
-on 127.0.0.1. uvicorn stops gracefully on SIGTERM, which is also the launcher's parent-death signal."""
+(on 127.0.0.1 unless `--host` says otherwise). uvicorn stops gracefully on SIGTERM, which is also the
+launcher's parent-death signal."""
 
 from __future__ import annotations
 
@@ -10,21 +14,27 @@ import argparse
 
 import uvicorn
 
-from launcher.discovery import load_spec
+from launcher.discovery import discover, load_spec
 from launcher.ports import HOST
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m launcher.serve", description=__doc__)
-    parser.add_argument("target", help="module:attribute of the service's ServiceSpec")
+    parser.add_argument("target", help="module:attribute of the service's ServiceSpec, or its name")
     parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--host", default=HOST, help="the address to listen on (default %(default)s)")
     options = parser.parse_args(argv)
-    app = load_spec(options.target).create_app()
+    if ":" in options.target:
+        spec = load_spec(options.target)
+    else:
+        [service] = discover([options.target])
+        spec = service.spec
+    app = spec.create_app()
     # log_config=None: keep the JSON logging that create_app configured instead of uvicorn's own.
     # proxy_headers=False: uvicorn would otherwise take the client address from an X-Forwarded-For sent
     # from loopback (its default trusts 127.0.0.1), letting any local client claim any address; the
     # gateway and accounts read X-Forwarded-For themselves, as far as their settings trust it.
-    uvicorn.run(app, host=HOST, port=options.port, log_config=None, timeout_graceful_shutdown=5,
+    uvicorn.run(app, host=options.host, port=options.port, log_config=None, timeout_graceful_shutdown=5,
                 proxy_headers=False)
 
 

@@ -1,0 +1,10 @@
+"""The deploy checks (Dockerfile, docker-compose.yml, deploy/k8s) and the scale-out proof."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+HERE = str(Path(__file__).resolve().parent)
+if HERE not in sys.path:
+    sys.path.insert(0, HERE)
