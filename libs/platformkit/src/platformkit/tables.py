@@ -1,5 +1,6 @@
 """The platform's own tables, present in every service's database: outbox, inbox, dead letters,
-idempotency keys and scheduler leases. Queries use these Table objects; `copy_platform_tables` puts a copy into each
+idempotency keys, scheduler leases, and outgoing messages with their delivery log.
+Queries use these Table objects; `copy_platform_tables` puts a copy into each
 service's metadata so that the service's migrations create them."""
 
 from __future__ import annotations
@@ -106,6 +107,58 @@ scheduler_lease = Table(
     Column("last_run_at", UtcDateTime, nullable=True),
     Column("next_run_at", UtcDateTime, nullable=False),
 )
+
+# Outgoing messages (platformkit.outbound): mail, Web Push, webhooks, SMS and voice calls, written in the
+# transaction of the change that causes them and sent by the outbound sender. `dedupe_key` is unique per
+# service: the same key is enqueued once (for as long as finished rows are kept).
+outbound_message = Table(
+    "outbound_message",
+    platform_metadata,
+    Column("id", String(36), primary_key=True),
+    Column("dedupe_key", String(200), nullable=False, unique=True),
+    Column("channel", String(16), nullable=False),
+    Column("target", Text, nullable=False),
+    Column("payload", Text, nullable=False),
+    # Channel parameters (a webhook's signing secret, a push message's TTL and urgency).
+    Column("params", JSON, nullable=False),
+    # The owner's handle for the outcome hook and for cancelling, e.g. "webhook_subscription:42".
+    Column("reference", String(200), nullable=True),
+    # Whom the message concerns, for a person's data export and erasure.
+    Column("person_id", String(64), nullable=True),
+    # pending | held | sent | failed | cancelled
+    Column("status", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False, server_default=text("0")),
+    Column("next_attempt_at", UtcDateTime, nullable=False),
+    # Set for a message with a horizon of its own; otherwise the sender's horizon for the channel counts.
+    Column("give_up_at", UtcDateTime, nullable=True),
+    # A sender replica leases a message while it sends; another replica may take it over afterwards.
+    Column("claimed_until", UtcDateTime, nullable=True),
+    Column("last_status_code", Integer, nullable=True),
+    Column("last_error", Text, nullable=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("finished_at", UtcDateTime, nullable=True),
+    Index("ix_outbound_message_due", "status", "next_attempt_at"),
+    Index("ix_outbound_message_reference", "reference"),
+    Index("ix_outbound_message_person_id", "person_id"),
+    Index("ix_outbound_message_finished_at", "finished_at"),
+)
+
+# The delivery log: one row per attempt of an outgoing message.
+outbound_attempt = Table(
+    "outbound_attempt",
+    platform_metadata,
+    Column("id", Position, primary_key=True, autoincrement=True),
+    Column("message_id", String(36), nullable=False),
+    Column("attempt", Integer, nullable=False),
+    Column("attempted_at", UtcDateTime, nullable=False),
+    # sent | retrying | failed
+    Column("outcome", String(16), nullable=False),
+    Column("status_code", Integer, nullable=True),
+    Column("error", Text, nullable=True),
+    Column("duration_ms", Integer, nullable=False),
+    Index("ix_outbound_attempt_message_id", "message_id", "attempt"),
+)
+
 
 def copy_platform_tables(metadata: MetaData) -> None:
     for table in platform_metadata.tables.values():
