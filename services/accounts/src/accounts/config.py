@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pydantic import SecretStr
 
-from platformkit.config import ServiceSettings, StringList
+from platformkit.config import StringList
+from platformkit.outbound import OutboundSettings
 
 # Only for ENVIRONMENT=development/test, so that `dorf up` works without configuration. Production
 # must set GATEWAY_CLIENT_SECRET; without it there is no gateway client at all.
@@ -13,7 +14,10 @@ DEVELOPMENT_GATEWAY_CLIENT_SECRET = "dorf-dev-gateway-secret"  # noqa: S105 - do
 PLATFORM_SERVICES = ("accounts", "gateway", "marketplace", "mobility", "volunteers", "alerts")
 
 
-class AccountsSettings(ServiceSettings):
+class AccountsSettings(OutboundSettings):
+    """The outbound channels' settings (SMTP_URL, MAIL_FROM, WEB_PUSH_PRIVATE_KEY, SMS_GATEWAY_URL, ...)
+    come from platformkit.outbound.OutboundSettings."""
+
     service_name: str = "accounts"
     # accounts checks its own tokens like every service: people's tokens name it in `aud`.
     oidc_audience: str = "accounts"
@@ -38,10 +42,8 @@ class AccountsSettings(ServiceSettings):
     gateway_redirect_uris: StringList = ()
 
     # --- mail -----------------------------------------------------------------------------------
-    # smtp://user:pass@host:25, smtp+starttls://host:587 or smtps://host:465. Unset: mails are kept
-    # as "held" and operators read them through GET /admin/mails (embedded default).
-    smtp_url: SecretStr | None = None
-    mail_from: str = "Dorfmarktplatz <noreply@dorfmarktplatz.example>"
+    # SMTP_URL and MAIL_FROM (OutboundSettings). Without SMTP_URL mails are kept as "held" and operators
+    # read them through GET /admin/mails (embedded default).
     mail_poll_seconds: float = 2.0
     mail_max_attempts: int = 8
     # Where links in mails point (verification, password reset): this service's public address.

@@ -25,9 +25,11 @@ __all__ = [
     "AuthorizationCode",
     "LoginThrottle",
     "MailMessage",
+    "NotificationChannels",
     "OAuthClient",
     "OneTimeToken",
     "Person",
+    "PushSubscription",
     "RefreshToken",
     "RoleGrant",
     "SigningKey",
@@ -194,6 +196,31 @@ class MailMessage(AccountsModel, table=True):
     last_error: str | None = Field(default=None, max_length=500)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
     sent_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+
+
+class PushSubscription(AccountsModel, table=True):
+    """A browser's Web Push subscription (PushSubscription.toJSON()): where to push a person's
+    notifications. One row per endpoint; subscribing again from the same browser moves it to whoever is
+    signed in there. Deleted when the push service says it is gone (404/410)."""
+
+    __tablename__ = "push_subscription"
+    id: uuid.UUID = Field(default_factory=_uuid, primary_key=True)
+    person_id: uuid.UUID = Field(foreign_key="person.id", index=True)
+    endpoint: str = Field(sa_column=Column(Text, nullable=False, unique=True))
+    p256dh: str = Field(max_length=100)
+    auth: str = Field(max_length=40)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
+
+
+class NotificationChannels(AccountsModel, table=True):
+    """Which channels deliver a person's notifications besides the live feed (push, mail, sms, voice,
+    space-separated). No row: the defaults of accounts.domain.channels."""
+
+    __tablename__ = "notification_channels"
+    person_id: uuid.UUID = Field(foreign_key="person.id", primary_key=True)
+    channels: str = Field(default="", max_length=64)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
+    updated_by: str = Field(max_length=64)
 
 
 class LoginThrottle(AccountsModel, table=True):

@@ -1,0 +1,38 @@
+"""What the routes share: the ingest context of a request, the acting author, operator checks."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from alerts.config import AlertsSettings
+from alerts.crud.context import Ingest
+from alerts.crud.local import Author
+from alerts.district import gazetteer
+from platformkit.auth import Principal, PrincipalDep, require_roles, require_scopes
+from platformkit.db import utcnow
+
+
+def ingest_context(request: Request) -> Ingest:
+    settings: AlertsSettings = request.app.state.settings
+    clock = getattr(request.app.state, "clock", None)  # tests move time with a ManualClock
+    return Ingest(settings, gazetteer(settings), clock.now() if clock is not None else utcnow())
+
+
+IngestDep = Annotated[Ingest, Depends(ingest_context)]
+
+Operator = Annotated[Principal, Depends(require_roles("operator"))]
+
+
+async def _author(request: Request, principal: PrincipalDep) -> Author:
+    await require_roles("operator")(principal)
+    await require_scopes("alert-author")(principal)
+    settings: AlertsSettings = request.app.state.settings
+    claimed = principal.claims.get("district")
+    district = claimed if isinstance(claimed, str) and claimed else gazetteer(settings).landkreis.ars
+    return Author(sub=principal.actor or principal.sub, district=district,
+                  on_behalf_of=principal.sub if principal.actor else None)
+
+
+AuthorDep = Annotated[Author, Depends(_author)]
