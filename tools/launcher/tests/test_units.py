@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import socket
 from collections.abc import Sequence
 from pathlib import Path
@@ -70,6 +71,28 @@ def test_child_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> N
     assert env["ENVIRONMENT"] == "development"
     assert env["UPSTREAM_ACCOUNTS_URL"] == "http://127.0.0.1:8001"
     assert "UPSTREAM_SAMPLE_URL" not in env
+
+
+def test_each_service_gets_a_client_secret_that_accounts_knows(tmp_path: Path) -> None:
+    sample = load_spec("launcher_demo_spec:service")
+    ports = {"accounts": 8001, "sample": 8002, "gateway": 8000}
+
+    def env_of(name: str) -> dict[str, str]:
+        return child_environment(
+            Service(name, "launcher_demo_spec:service", sample), var=tmp_path, nats_url="nats://127.0.0.1:5",
+            ports=ports, issuer="http://127.0.0.1:8000/api/accounts", personal_data_services=["accounts", "sample"],
+        )
+
+    accounts, own, gateway = env_of("accounts"), env_of("sample"), env_of("gateway")
+    known = json.loads(accounts["SERVICE_CLIENT_SECRETS"])
+    assert set(known) == {"accounts", "sample"}  # the gateway has its own client
+    assert known["sample"] == own["SERVICE_CLIENT_SECRET"] and len(own["SERVICE_CLIENT_SECRET"]) >= 40
+    assert known["accounts"] == accounts["SERVICE_CLIENT_SECRET"] != own["SERVICE_CLIENT_SECRET"]
+    assert own["OIDC_TOKEN_URL"] == "http://127.0.0.1:8001/token"  # internal, not through the gateway
+    assert accounts["PERSONAL_DATA_SERVICES"] == "sample"
+    assert "SERVICE_CLIENT_SECRET" not in gateway and "PERSONAL_DATA_SERVICES" not in own
+    assert env_of("sample")["SERVICE_CLIENT_SECRET"] == own["SERVICE_CLIENT_SECRET"]  # made once per var/
+    assert oct((tmp_path / "service-clients" / "sample").stat().st_mode & 0o777) == "0o600"
 
 
 def test_every_argument_after_test_goes_to_pytest() -> None:

@@ -23,13 +23,29 @@ from platformkit.health import health_router
 from platformkit.logs import configure_logging
 from platformkit.middleware import HttpMetrics, RequestContextMiddleware
 from platformkit.ops import ops_router
+from platformkit.personal_data import export_router, personal_data_consumers
 from platformkit.problems import install_problem_handlers
 from platformkit.service import ServiceSpec
+from platformkit.service_tokens import ServiceTokens, service_url
 
 
 def _operation_id(route: APIRoute) -> str:
     # Clean names for generated clients: "<tag>-<function name>".
     return f"{route.tags[0]}-{route.name}" if route.tags else route.name
+
+
+def _service_tokens(spec: ServiceSpec, settings: ServiceSettings, http: httpx.AsyncClient) -> ServiceTokens | None:
+    """This service's client-credentials tokens for calling others, when it has a client secret."""
+    if settings.service_client_secret is None:
+        return None
+    accounts = service_url("accounts")
+    token_url = settings.oidc_token_url or (
+        f"{accounts}/token" if accounts else f"{settings.oidc_issuer.rstrip('/')}/token"
+    )
+    return ServiceTokens(
+        token_url=token_url, client_id=spec.name, client_secret=settings.service_client_secret.get_secret_value(),
+        http=http,
+    )
 
 
 def create_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> FastAPI:
@@ -50,17 +66,19 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> Fa
             leeway=settings.token_leeway_seconds,
             http=http,
         )
+        app.state.service_tokens = _service_tokens(spec, settings, http)
         db = Database(settings.database_url, pool_size=settings.database_pool_size) if spec.metadata else None
         app.state.db = db
         events = None
-        if db is not None and (spec.produces or spec.consumers):
+        consumers = [*spec.consumers, *personal_data_consumers(spec, app)]
+        if db is not None and (spec.produces or consumers):
             from platformkit.events import EventRuntime
 
             events = EventRuntime(
                 service=spec.name,
                 nats_url=settings.nats_url,
                 db=db,
-                consumers=spec.consumers,
+                consumers=consumers,
                 produces=spec.produces,
                 poll_seconds=settings.outbox_poll_seconds,
             )
@@ -107,8 +125,10 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> Fa
     install_problem_handlers(app)
     for router in spec.routers:
         app.include_router(router)
+    if spec.personal_data is not None and spec.metadata is not None:
+        app.include_router(export_router(spec.personal_data, spec.name))
     app.include_router(health_router)
-    if spec.metadata is not None and (spec.produces or spec.consumers):  # the event runtime's /ops routes
+    if spec.metadata is not None and (spec.produces or spec.consumers or spec.personal_data):  # /ops routes
         app.include_router(ops_router)
     # Starlette applies the list outermost first.
     app.user_middleware[:0] = [

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import BeforeValidator, ValidationError
+from pydantic import BeforeValidator, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 S = TypeVar("S", bound=BaseSettings)
@@ -45,6 +45,12 @@ class ServiceSettings(BaseSettings):
     token_leeway_seconds: int = 30
     token_algorithms: tuple[str, ...] = ("RS256", "ES256")
     outbox_poll_seconds: float = 0.5
+    # This service's own client at accounts (client id = the service name), for calling other services
+    # (platformkit.service_tokens). Unset: the service calls nobody with a token of its own.
+    service_client_secret: SecretStr | None = None
+    # accounts' token endpoint as this service reaches it; default: UPSTREAM_ACCOUNTS_URL/token, else
+    # the issuer's /token.
+    oidc_token_url: str | None = None
 
 
 def load_settings(settings_class: type[S], **overrides: object) -> S:

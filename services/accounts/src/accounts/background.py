@@ -2,17 +2,15 @@
 
 * `deliver_mail`: sends due mails from the `mail_message` outbox over SMTP (leases keep replicas from
   sending one twice), retrying with exponential backoff; without SMTP_URL it has nothing to do.
-* `prepare_and_tidy`: on start, the first signing key and the bootstrap operator; then, every few
-  minutes, drops expired codes, tokens and throttle counters."""
+* `prepare`: on start, the first signing key and the bootstrap operator (a one-off; the time-driven
+  steps are on the scheduler, accounts.schedules)."""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import smtplib
 import ssl
-from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import make_msgid
 from urllib.parse import unquote, urlsplit
@@ -21,15 +19,14 @@ import anyio
 from fastapi import FastAPI
 
 from accounts.config import AccountsSettings
-from accounts.crud import mail, throttle, tokens
+from accounts.crud import mail
 from accounts.crud.people import ensure_operator
 from accounts.domain.passwords import hash_password
 from accounts.domain.roles import OPERATOR_SCOPES
 from accounts.issuer import load_keys
-from platformkit.db import Database, utcnow
+from platformkit.db import Database
 
 log = logging.getLogger("accounts.background")
-TIDY_INTERVAL_SECONDS = 600
 
 
 def send_smtp(smtp_url: str, mail_from: str, to_address: str, subject: str, body: str) -> None:
@@ -117,14 +114,7 @@ async def bootstrap_operator(db: Database, settings: AccountsSettings) -> None:
         )
 
 
-async def tidy(db: Database) -> None:
-    now = utcnow()
-    async with db.transaction() as session:
-        await tokens.prune_expired(session=session, now=now)
-        await throttle.prune(session=session, older_than=now - timedelta(days=1))
-
-
-async def prepare_and_tidy(app: FastAPI) -> None:
+async def prepare(app: FastAPI) -> None:
     settings: AccountsSettings = app.state.settings
     db: Database = app.state.db
     for step in (lambda: load_keys(db, settings), lambda: bootstrap_operator(db, settings)):
@@ -134,7 +124,3 @@ async def prepare_and_tidy(app: FastAPI) -> None:
             raise
         except Exception:  # logged; the key is also made on first use, the operator on the next start
             log.exception("start-up step of accounts failed")
-    while True:
-        await asyncio.sleep(TIDY_INTERVAL_SECONDS)
-        with contextlib.suppress(Exception):
-            await tidy(db)

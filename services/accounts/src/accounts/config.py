@@ -41,6 +41,17 @@ class AccountsSettings(OutboundSettings):
     gateway_client_secret: SecretStr | None = None
     gateway_redirect_uris: StringList = ()
 
+    # --- service identity and personal data (docs/architecture.md, "Service identity") -----------
+    # Each service's client secret, as a JSON object {"marketplace": "...", ...}: the service gets tokens
+    # by client credentials (client id = its name, `aud` = the service it calls). accounts' own is here
+    # too (it gathers data downloads with it) and in SERVICE_CLIENT_SECRET.
+    service_client_secrets: dict[str, SecretStr] = {}
+    # The services that hold personal data besides accounts: a person's download gathers their part
+    # (over UPSTREAM_<NAME>_URL), and an erasure waits for their completion report.
+    personal_data_services: StringList = ()
+    # How long a finished data download stays available.
+    export_retention_seconds: int = 7 * 24 * 3600
+
     # --- mail -----------------------------------------------------------------------------------
     # SMTP_URL and MAIL_FROM (OutboundSettings). Without SMTP_URL mails are kept as "held" and operators
     # read them through GET /admin/mails (embedded default).
@@ -77,6 +88,10 @@ class AccountsSettings(OutboundSettings):
     @property
     def link_base(self) -> str:
         return (self.public_url or self.oidc_issuer).rstrip("/")
+
+    def service_secret(self, client_id: str) -> str | None:
+        secret = self.service_client_secrets.get(client_id)
+        return secret.get_secret_value() if secret is not None else None
 
     def gateway_secret(self) -> str | None:
         if self.gateway_client_secret is not None:

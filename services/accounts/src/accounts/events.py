@@ -1,18 +1,20 @@
 """Events accounts publishes (through the transactional outbox, in the caller's transaction) and
-consumes (none yet). The contracts live in eventcontracts.accounts."""
+consumes: every service's erasure completion (`<service>.personal_data.erased.v1`), kept as the erasure
+report. The contracts live in eventcontracts.accounts and eventcontracts.personal_data."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from accounts.crud import erasure
 from accounts.models import Person, RoleGrant
 from eventcontracts.accounts import PersonErasedV1, PersonRegisteredV1, RoleGrantedV1, RoleRevokedV1
-from platformkit.events import publish
-
-consumers: list[Any] = []
+from eventcontracts.personal_data import PersonalDataErased, erasure_report_events
+from platformkit.events import Consumer, publish
 
 
 async def person_registered(session: AsyncSession, person: Person) -> None:
@@ -27,8 +29,8 @@ async def person_registered(session: AsyncSession, person: Person) -> None:
     )
 
 
-async def person_erased(session: AsyncSession, person: Person, erased_at: datetime) -> None:
-    await publish(session, PersonErasedV1(person_id=person.id, erased_at=erased_at))
+async def person_erased(session: AsyncSession, person_id: uuid.UUID, erased_at: datetime) -> None:
+    await publish(session, PersonErasedV1(person_id=person_id, erased_at=erased_at))
 
 
 async def role_granted(session: AsyncSession, grant: RoleGrant) -> None:
@@ -59,3 +61,14 @@ async def role_revoked(session: AsyncSession, grant: RoleGrant) -> None:
             revoked_at=grant.revoked_at,
         ),
     )
+
+
+async def on_erasure_reported(event: PersonalDataErased, session: AsyncSession) -> None:
+    """A service has erased a person: keep its report (once; a redelivered copy changes nothing)."""
+    await erasure.record_report(session=session, event=event)
+
+
+consumers: list[Any] = [
+    Consumer(name=f"erasure-report-{report.service()}", event=report, handler=on_erasure_reported)
+    for report in erasure_report_events()
+]

@@ -1,10 +1,12 @@
 """accounts: identity for residents, merchants and district staff; the platform's OIDC issuer."""
 
-from accounts.api.routes import admin, api_keys, me, oauth, people
-from accounts.background import deliver_mail, prepare_and_tidy
+from accounts.api.routes import admin, api_keys, data_exports, me, oauth, people
+from accounts.background import deliver_mail, prepare
 from accounts.config import AccountsSettings
 from accounts.events import consumers
 from accounts.models import AccountsModel
+from accounts.personal_data import PERSONAL_DATA
+from accounts.schedules import schedules
 from accounts.seed import seed_demo
 from platformkit.events import keep_notify_stream_declared
 from platformkit.service import ServiceSpec
@@ -12,11 +14,13 @@ from platformkit.service import ServiceSpec
 service = ServiceSpec(
     name="accounts",
     settings=AccountsSettings,
-    routers=[oauth.router, people.router, me.router, api_keys.router, admin.router],
+    routers=[oauth.router, people.router, me.router, data_exports.router, api_keys.router, admin.router],
     consumers=consumers,
     metadata=AccountsModel.metadata,
     migrations="accounts.migrations",
-    background=[deliver_mail, prepare_and_tidy, keep_notify_stream_declared],
+    background=[deliver_mail, prepare, keep_notify_stream_declared],
+    schedules=schedules,
+    personal_data=PERSONAL_DATA,
     seed_demo=seed_demo,
     description=__doc__ or "",
 )

@@ -23,6 +23,8 @@ __all__ = [
     "ApiKey",
     "AuditEntry",
     "AuthorizationCode",
+    "DataExport",
+    "ErasureReport",
     "LoginThrottle",
     "MailMessage",
     "NotificationChannels",
@@ -245,3 +247,39 @@ class AuditEntry(AccountsModel, table=True):
     person_id: uuid.UUID | None = Field(default=None, index=True)
     action: str = Field(max_length=64)
     details: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class DataExport(AccountsModel, table=True):
+    """A person's data download across every service: asked for (pending), gathered by a scheduled step
+    (accounts' part and each service's export, with accounts' service token), then ready for the person
+    to fetch until `expires_at`. `parts` says per service: ok | failed (with why)."""
+
+    __tablename__ = "data_export"
+    __table_args__ = (Index("ix_data_export_due", "status", "claimed_until"),)
+    id: uuid.UUID = Field(default_factory=_uuid, primary_key=True)
+    person_id: uuid.UUID = Field(foreign_key="person.id", index=True)
+    # pending | ready | failed
+    status: str = Field(default="pending", max_length=16)
+    requested_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
+    # The gathering step holds a job this long; after that another run may take it over.
+    claimed_until: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    attempts: int = Field(default=0)
+    finished_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    expires_at: datetime | None = Field(default=None, sa_type=UtcDateTime, index=True)
+    parts: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    # The download itself (JSON text), once ready.
+    content: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+
+
+class ErasureReport(AccountsModel, table=True):
+    """One service's answer to a person's erasure (`<service>.personal_data.erased.v1`): when and what it
+    erased (counts only). Staff see per erasure which services have answered. Keeps the erased person's
+    bare id: it is the proof that the erasure was carried out (DSGVO Art. 5(2))."""
+
+    __tablename__ = "erasure_report"
+    person_id: uuid.UUID = Field(primary_key=True)
+    service: str = Field(max_length=64, primary_key=True)
+    erased_at: datetime = Field(sa_type=UtcDateTime)
+    completed_at: datetime = Field(sa_type=UtcDateTime)
+    reported_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
+    counts: dict[str, int] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))

@@ -13,7 +13,7 @@ import time
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from functools import partial
 from typing import Any, TypeVar
@@ -22,7 +22,12 @@ import anyio
 import anyio.from_thread
 from authlib.oauth2 import AuthorizationServer, OAuth2Request  # type: ignore[import-untyped]
 from authlib.oauth2.rfc6749 import grants  # type: ignore[import-untyped]
-from authlib.oauth2.rfc6749.errors import InvalidRequestError  # type: ignore[import-untyped]
+from authlib.oauth2.rfc6749.errors import (  # type: ignore[import-untyped]
+    InvalidGrantError,
+    InvalidRequestError,
+    OAuth2Error,
+    UnauthorizedClientError,
+)
 from authlib.oauth2.rfc6749.models import ClientMixin  # type: ignore[import-untyped]
 from authlib.oauth2.rfc6749.requests import OAuth2Payload  # type: ignore[import-untyped]
 from authlib.oauth2.rfc7009 import RevocationEndpoint  # type: ignore[import-untyped]
@@ -34,15 +39,21 @@ from joserfc.jwk import KeySet, RSAKey
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from accounts.config import AccountsSettings
-from accounts.crud import merchants, people, roles, tokens
+from accounts.crud import audit, merchants, people, roles, tokens
 from accounts.domain import roles as role_rules
 from accounts.domain.secrets import hash_secret, is_api_key_id, new_token, secret_matches
 from accounts.domain.signing import ALGORITHM, StoredKey
 from accounts.models import AuthorizationCode
+from platformkit.auth import InvalidToken, Principal, TokenVerifier, TokenVerifierUnavailable
 from platformkit.db import utcnow
 
 T = TypeVar("T")
 CLIENT_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
+TOKEN_EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange"  # noqa: S105 - a grant type
+ACCESS_TOKEN_TYPE = "urn:ietf:params:oauth:token-type:access_token"  # noqa: S105 - a URN
+# The subject of a token exchange is named by its person id: the people district staff act for often
+# have no login (phone-only) and so no token of their own (RFC 8693 allows token types of our own).
+PERSON_ID_TYPE = "urn:dorfmarktplatz:params:oauth:token-type:person-id"
 # Parsed keys by their stored JWK text (parsing RSA keys is slow; the text is the identity, not the kid,
 # since one process may meet several databases, e.g. in tests, whose first keys share the kid "key-1").
 _parsed_keys: dict[str, RSAKey] = {}
@@ -61,16 +72,18 @@ def private_key(stored: StoredKey) -> RSAKey:
 
 @dataclass(frozen=True)
 class Client(ClientMixin):  # type: ignore[misc]
-    """A client at our token endpoint: the gateway (first party, settings), a merchant's API key, or a
-    registered merchant OAuth client."""
+    """A client at our token endpoint: the gateway (first party, settings), a platform service (settings),
+    a merchant's API key, or a registered merchant OAuth client."""
 
     client_id: str
     secret_hash: str
-    kind: str  # first_party | api_key | merchant_client
+    kind: str  # first_party | service | api_key | merchant_client
     grant_types: frozenset[str]
     redirect_uris: tuple[str, ...] = ()
     allowed_scopes: str = ""
     merchant_id: str | None = None
+    # The `aud` of the token being issued (service tokens and token exchange name their callee).
+    token_audience: str | None = None
 
     def get_client_id(self) -> str:
         return self.client_id
@@ -164,9 +177,12 @@ class RefreshRecord:
 class Store:
     """authlib's storage questions, answered from a worker thread with the request's session."""
 
-    def __init__(self, session: AsyncSession, settings: AccountsSettings) -> None:
+    def __init__(
+        self, session: AsyncSession, settings: AccountsSettings, verifier: TokenVerifier | None = None
+    ) -> None:
         self.session = session
         self.settings = settings
+        self.verifier = verifier
 
     def call(self, function: Callable[..., Any], /, **kwargs: Any) -> Any:
         return anyio.from_thread.run(partial(function, session=self.session, **kwargs))
@@ -179,6 +195,15 @@ class Store:
     def person(self, person_id: uuid.UUID, auth_time: int) -> PersonUser | None:
         return self.call(load_person_user, person_id=person_id, auth_time=auth_time)  # type: ignore[no-any-return]
 
+    def verify(self, token: str) -> Principal | None:
+        """An access token of ours, checked like every service checks it (None: not acceptable)."""
+        if self.verifier is None:
+            return None
+        try:
+            return anyio.from_thread.run(self.verifier.verify, token)
+        except (InvalidToken, TokenVerifierUnavailable):
+            return None
+
 
 async def _load_client(*, session: AsyncSession, settings: AccountsSettings, client_id: str) -> Client | None:
     secret = settings.gateway_secret()
@@ -187,8 +212,17 @@ async def _load_client(*, session: AsyncSession, settings: AccountsSettings, cli
             client_id=client_id,
             secret_hash=hash_secret(secret),
             kind="first_party",
-            grant_types=frozenset({"authorization_code", "refresh_token"}),
+            grant_types=frozenset({"authorization_code", "refresh_token", TOKEN_EXCHANGE}),
             redirect_uris=settings.gateway_redirect_uris,
+        )
+    service_secret = settings.service_secret(client_id)
+    if service_secret is not None:
+        return Client(
+            client_id=client_id,
+            secret_hash=hash_secret(service_secret),
+            kind="service",
+            grant_types=frozenset({"client_credentials", TOKEN_EXCHANGE}),
+            allowed_scopes=" ".join(sorted(role_rules.SERVICE_SCOPES.get(client_id, ()))),
         )
     if is_api_key_id(client_id):
         key = await merchants.get_api_key(session=session, key_id=client_id)
@@ -324,8 +358,99 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):  # type: ignore[misc]
         pass  # already marked rotated when it was taken
 
 
+class InvalidTargetError(OAuth2Error):  # type: ignore[misc]
+    """RFC 8693 2.2.2: no token for the audience asked for."""
+
+    error = "invalid_target"
+
+
+def _audience(request: Any, settings: AccountsSettings) -> str:
+    """The one service a service token or an exchanged token is for (`audience`, RFC 8693 style)."""
+    audience = request.payload.data.get("audience")
+    if not audience:
+        raise InvalidRequestError("Missing 'audience'")
+    if len(request.payload.datalist.get("audience", [])) > 1 or audience not in settings.person_token_audiences:
+        raise InvalidTargetError(f"No tokens are issued for the audience {audience!r}")
+    return str(audience)
+
+
 class ClientCredentialsGrant(grants.ClientCredentialsGrant):  # type: ignore[misc]
+    """Merchant integrations (token for marketplace) and platform services (token for the `audience`
+    they call, role `service`)."""
+
     TOKEN_ENDPOINT_AUTH_METHODS = CLIENT_AUTH_METHODS
+    server: AccountsAuthorizationServer
+
+    def validate_token_request(self) -> None:
+        super().validate_token_request()
+        client: Client = self.request.client
+        if client.kind == "service":
+            audience = _audience(self.request, self.server.settings)
+            self.request.client = replace(client, token_audience=audience)
+
+
+class TokenExchangeGrant(grants.BaseGrant, grants.TokenEndpointMixin):  # type: ignore[misc]
+    """RFC 8693: district staff act for a person. The client (the gateway, or a platform service) sends
+    the staff member's access token as `actor_token` and the person as `subject_token` (their id, token
+    type PERSON_ID_TYPE), with the one `audience` service it wants a token for. The answer is a short
+    access token for the person (`sub`, their roles, no staff scopes) with `act: {sub: <staff>, ...}`,
+    only if the staff member's authority covers that audience (domain.roles.acting_authority). No refresh
+    token. accounts' audit log records both identities."""
+
+    GRANT_TYPE = TOKEN_EXCHANGE
+    TOKEN_ENDPOINT_AUTH_METHODS = CLIENT_AUTH_METHODS
+    server: AccountsAuthorizationServer
+
+    def validate_token_request(self) -> None:
+        client: Client = self.authenticate_token_endpoint_client()
+        if not client.check_grant_type(self.GRANT_TYPE):
+            raise UnauthorizedClientError(f"The client is not authorized to use 'grant_type={self.GRANT_TYPE}'")
+        self.request.client = client
+        data = self.request.payload.data
+        if data.get("subject_token_type") != PERSON_ID_TYPE or not data.get("subject_token"):
+            raise InvalidRequestError(f"'subject_token' must be a person id of type {PERSON_ID_TYPE}")
+        if data.get("actor_token_type") != ACCESS_TOKEN_TYPE or not data.get("actor_token"):
+            raise InvalidRequestError(f"'actor_token' must be an access token of type {ACCESS_TOKEN_TYPE}")
+        if data.get("requested_token_type", ACCESS_TOKEN_TYPE) != ACCESS_TOKEN_TYPE:
+            raise InvalidRequestError("Only access tokens are issued")
+        audience = _audience(self.request, self.server.settings)
+        actor = self.server.store.verify(data["actor_token"])
+        if actor is None or actor.actor is not None:
+            raise InvalidGrantError("The actor token is not valid")  # delegation does not chain
+        authority = role_rules.acting_authority(
+            roles=actor.roles, scopes=actor.scopes, organisation_id=actor.organisation_id, audience=audience,
+            everywhere=self.server.settings.person_token_audiences,
+        )
+        if authority is None:
+            raise InvalidTargetError(f"The acting party may not act for people towards {audience!r}")
+        try:
+            subject_id = uuid.UUID(data["subject_token"])
+        except ValueError:
+            raise InvalidGrantError("The subject is not a person id") from None
+        subject = self.server.store.person(subject_id, int(time.time()))
+        if subject is None or str(subject.id) == actor.sub or role_rules.OPERATOR in subject.claims["roles"]:
+            raise InvalidGrantError("No token can be issued for this subject")
+        act = {"sub": actor.sub, **authority}
+        self.request.user = replace(subject, claims={**subject.claims, "staff_scopes": [], "act": act})
+        self.request.client = replace(client, token_audience=audience)
+
+    def create_token_response(self) -> tuple[int, dict[str, Any], Any]:
+        user: PersonUser = self.request.user
+        token: dict[str, Any] = self.generate_token(user=user, scope="", include_refresh_token=False)
+        token["issued_token_type"] = ACCESS_TOKEN_TYPE
+        client: Client = self.request.client
+        self.server.store.call(
+            audit.record,
+            actor_id=user.claims["act"]["sub"],
+            action="token.exchanged",
+            person_id=user.id,
+            details={
+                "audience": client.token_audience,
+                "client_id": client.client_id,
+                **{key: value for key, value in user.claims["act"].items() if key != "sub"},
+            },
+        )
+        return 200, token, self.TOKEN_RESPONSE_HEADER
 
 
 class Revocation(RevocationEndpoint):  # type: ignore[misc]
@@ -364,6 +489,8 @@ class AccessTokenGenerator(JWTBearerTokenGenerator):  # type: ignore[misc]
         return self.keys
 
     def get_audiences(self, client: Client, user: PersonUser | None, scope: str) -> list[str]:
+        if client.token_audience is not None:
+            return [client.token_audience]
         if user is not None:
             return list(self.settings.person_token_audiences)
         return [self.settings.merchant_token_audience]
@@ -379,10 +506,12 @@ class AccessTokenGenerator(JWTBearerTokenGenerator):  # type: ignore[misc]
                 "roles": user.claims["roles"],
                 "scope": role_rules.token_scope((scope or "").split(), user.claims["staff_scopes"]),
             }
-            for name in ("merchant_id", "organisation_id"):
+            for name in ("merchant_id", "organisation_id", "act"):
                 if name in user.claims:
                     claims[name] = user.claims[name]
             return claims
+        if client.kind == "service":
+            return {"roles": [role_rules.SERVICE_ROLE]}
         return {"roles": [role_rules.MERCHANT], "merchant_id": client.merchant_id}
 
 
@@ -452,6 +581,7 @@ class AccountsAuthorizationServer(AuthorizationServer):  # type: ignore[misc]
         )
         self.register_grant(RefreshTokenGrant)
         self.register_grant(ClientCredentialsGrant)
+        self.register_grant(TokenExchangeGrant)
         self.register_endpoint(Revocation)
 
     def query_client(self, client_id: str) -> Client | None:
@@ -542,7 +672,9 @@ async def run_oauth(
     settings: AccountsSettings,
     signing: StoredKey | None,
     work: Callable[[AccountsAuthorizationServer], T],
+    verifier: TokenVerifier | None = None,
 ) -> T:
-    """Run `work(server)` in a worker thread; storage hooks use `session` back on the event loop."""
-    server = AccountsAuthorizationServer(Store(session, settings), settings, signing)
+    """Run `work(server)` in a worker thread; storage hooks use `session` back on the event loop.
+    `verifier` checks the tokens a token exchange presents."""
+    server = AccountsAuthorizationServer(Store(session, settings, verifier), settings, signing)
     return await anyio.to_thread.run_sync(work, server)

@@ -194,3 +194,41 @@ class ApiKeyPage(Page):
 
 class OAuthClientPage(Page):
     items: list[OAuthClientPublic]
+
+
+class DataExportPublic(BaseModel):
+    """A data download job: `pending` while the services' parts are gathered, then `ready` (fetch it at
+    `download` until `expires_at`). `parts`: per service, "ok" or why its part is missing."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    status: str
+    requested_at: datetime
+    finished_at: datetime | None
+    expires_at: datetime | None
+    parts: dict[str, str]
+    download: str | None = None
+
+
+class ErasureReportPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    service: str
+    completed_at: datetime
+    reported_at: datetime
+    counts: dict[str, int]
+
+
+class ErasurePublic(BaseModel):
+    """One erasure: which services have reported it done, which are still awaited."""
+
+    person_id: uuid.UUID
+    erased_at: datetime | None
+    complete: bool
+    waiting_for: list[str]
+    reports: list[ErasureReportPublic]
+
+
+class ErasurePage(Page):
+    items: list[ErasurePublic]

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from collections.abc import Mapping, Sequence
@@ -40,17 +41,39 @@ GATEWAY_SECRET_FILE = "gateway-client-secret"  # noqa: S105 - a file name, not t
 def gateway_client_secret(var: Path) -> str:
     """The gateway's OIDC client secret for this var/ folder, made once (readable by its owner only) and
     shared by accounts (GATEWAY_CLIENT_SECRET) and the gateway (OIDC_CLIENT_SECRET)."""
-    path = var / GATEWAY_SECRET_FILE
+    return _secret_file(var / GATEWAY_SECRET_FILE)
+
+
+SERVICE_SECRETS_DIR = "service-clients"
+
+
+def service_client_secret(var: Path, name: str) -> str:
+    """A service's client secret at accounts for this var/ folder (var/service-clients/<name>, made once,
+    readable by its owner only): the service gets it as SERVICE_CLIENT_SECRET, accounts all of them as
+    SERVICE_CLIENT_SECRETS."""
+    return _secret_file(var / SERVICE_SECRETS_DIR / name)
+
+
+def _secret_file(path: Path) -> str:
     if not path.exists():
-        var.mkdir(parents=True, exist_ok=True)
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another launcher process made it a moment ago
+            return path.read_text(encoding="ascii").strip()
         with os.fdopen(descriptor, "w", encoding="ascii") as file:
             file.write(secrets.token_urlsafe(32))
     return path.read_text(encoding="ascii").strip()
 
 
 def child_environment(
-    service: Service, *, var: Path, nats_url: str, ports: Mapping[str, int], issuer: str
+    service: Service,
+    *,
+    var: Path,
+    nats_url: str,
+    ports: Mapping[str, int],
+    issuer: str,
+    personal_data_services: Sequence[str] = (),
 ) -> dict[str, str]:
     env = dict(os.environ)
     env.update(
@@ -72,6 +95,15 @@ def child_environment(
     if ISSUER in ports:
         # Keys straight from accounts' internal address: nobody depends on the gateway to check a token.
         env["JWKS_URL"] = f"{http_url(ports[ISSUER])}/jwks.json"
+        # Service identity: each service's own client at accounts (the gateway has its own client).
+        if service.name != GATEWAY:
+            env["SERVICE_CLIENT_SECRET"] = service_client_secret(var, service.name)
+            env["OIDC_TOKEN_URL"] = f"{http_url(ports[ISSUER])}/token"
+        if service.name == ISSUER:
+            env["SERVICE_CLIENT_SECRETS"] = json.dumps(
+                {name: service_client_secret(var, name) for name in sorted(ports) if name != GATEWAY}
+            )
+            env["PERSONAL_DATA_SERVICES"] = ",".join(name for name in personal_data_services if name != ISSUER)
     if GATEWAY in ports:
         public = http_url(ports[GATEWAY])
         if service.name == ISSUER:
@@ -93,7 +125,16 @@ def environments_like_running(services: Sequence[Service], var: Path) -> dict[st
     ports = {process["name"]: int(process["port"]) for process in processes if process["name"] != "nats"}
     nats_url = next((process["url"] for process in processes if process["name"] == "nats"), NO_NATS)
     issuer = issuer_url(ports)
+    holders = personal_data_holders(services)
     return {
-        service.name: child_environment(service, var=var, nats_url=nats_url, ports=ports, issuer=issuer)
+        service.name: child_environment(
+            service, var=var, nats_url=nats_url, ports=ports, issuer=issuer, personal_data_services=holders
+        )
         for service in services
     }
+
+
+def personal_data_holders(services: Sequence[Service]) -> list[str]:
+    """The services whose spec declares personal data: accounts gathers downloads from them and waits for
+    their erasure reports."""
+    return [service.name for service in services if service.spec.personal_data is not None]

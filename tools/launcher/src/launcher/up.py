@@ -20,7 +20,7 @@ from launcher import runfile
 from launcher.databases import database_url, migrate
 from launcher.demo import SeedFailed, seed_demo
 from launcher.discovery import ENTRY_POINT_GROUP, GATEWAY, ISSUER, Service
-from launcher.environment import NO_ISSUER, child_environment, http_url, issuer_url
+from launcher.environment import NO_ISSUER, child_environment, http_url, issuer_url, personal_data_holders
 from launcher.ports import HOST, PortPlanner
 from launcher.processes import Child, stop
 from platformkit.natsserver import port_is_open
@@ -190,7 +190,8 @@ def run_up(services: Sequence[Service], options: UpOptions) -> int:
     nats = _nats_child(var, nats_port)
     children = {
         service.name: _service_child(service, logs, ports, child_environment(
-            service, var=var, nats_url=nats.url, ports=ports, issuer=issuer))
+            service, var=var, nats_url=nats.url, ports=ports, issuer=issuer,
+            personal_data_services=personal_data_holders(services)))
         for service in services
     }
     stages = [[nats]] + [[children[service.name] for service in stage] for stage in _stages(services)]

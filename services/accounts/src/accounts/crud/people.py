@@ -4,7 +4,7 @@ staff, export and erasure."""
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
@@ -23,6 +23,7 @@ from accounts.domain.secrets import email_key, normalize_email
 from accounts.models import (
     AuditEntry,
     AuthorizationCode,
+    DataExport,
     MailMessage,
     OneTimeToken,
     Person,
@@ -225,36 +226,44 @@ async def create_phone_only(
     return person
 
 
-async def erase(*, session: AsyncSession, person: Person, actor_id: str) -> None:
-    """Forget a person: future commitments end (sessions, codes, API keys they made, roles), personal
-    fields are emptied, rows that only carried personal data are deleted; the row itself stays (counts)
-    and `accounts.person.erased.v1` goes out with the same commit."""
-    now = utcnow()
-    pid = person.id
-    await execute(session, delete(RefreshToken).where(col(RefreshToken.person_id) == pid))
-    await execute(session, delete(AuthorizationCode).where(col(AuthorizationCode.person_id) == pid))
-    await execute(session, delete(OneTimeToken).where(col(OneTimeToken.person_id) == pid))
-    await execute(session, delete(MailMessage).where(col(MailMessage.person_id) == pid))
-    if person.email:
-        await throttle.clear(session=session, key=f"account:{email_key(person.email)}")
-        await throttle.clear(session=session, key=f"reset:{email_key(person.email)}")
-    await merchants.revoke_keys_created_by(session=session, person_id=str(pid))
+async def erase_records(*, session: AsyncSession, person_id: uuid.UUID, erased_at: datetime) -> dict[str, int]:
+    """Forget a person (accounts' part of the personal-data contract): future commitments end (sessions,
+    codes, API keys they made, roles), rows that only carried personal data are deleted, personal fields
+    are emptied; the row itself stays (counts) with `status=erased`. Idempotent: a second run finds
+    nothing left and counts zeros."""
+    pid = person_id
+    counts: dict[str, int] = {}
+
+    async def deleted(name: str, statement: Any) -> None:
+        counts[name] = int((await execute(session, statement)).rowcount)  # type: ignore[attr-defined]
+
+    await deleted("sessions_ended", delete(RefreshToken).where(col(RefreshToken.person_id) == pid))
+    await deleted("codes_deleted", delete(AuthorizationCode).where(col(AuthorizationCode.person_id) == pid))
+    await deleted("one_time_tokens_deleted", delete(OneTimeToken).where(col(OneTimeToken.person_id) == pid))
+    await deleted("mails_deleted", delete(MailMessage).where(col(MailMessage.person_id) == pid))
+    await deleted("data_exports_deleted", delete(DataExport).where(col(DataExport.person_id) == pid))
+    counts["api_keys_revoked"] = await merchants.revoke_keys_created_by(session=session, person_id=str(pid))
     await merchants.forget_creator(session=session, person_id=str(pid))
-    await roles.revoke_all(session=session, person_id=pid, actor_id=actor_id)
-    person.email = None
-    person.email_verified_at = None
-    person.password_hash = None
-    person.name = texts.ERASED_NAME
-    person.phone = None
-    person.home_place = None
-    person.status = "erased"
-    person.erased_at = now
-    person.version += 1
-    session.add(person)
-    await session.flush()
-    if actor_id != str(pid):
-        await audit.record(session=session, actor_id=actor_id, action="person.erased", person_id=pid)
-    await events.person_erased(session, person, now)
+    counts["roles_revoked"] = await roles.revoke_all(session=session, person_id=pid, actor_id="erasure")
+    person = await session.get(Person, pid, populate_existing=True)
+    counts["people_anonymised"] = 0
+    if person is not None and person.status != "erased":
+        if person.email:
+            await throttle.clear(session=session, key=f"account:{email_key(person.email)}")
+            await throttle.clear(session=session, key=f"reset:{email_key(person.email)}")
+        person.email = None
+        person.email_verified_at = None
+        person.password_hash = None
+        person.name = texts.ERASED_NAME
+        person.phone = None
+        person.home_place = None
+        person.status = "erased"
+        person.erased_at = erased_at
+        person.version += 1
+        session.add(person)
+        await session.flush()
+        counts["people_anonymised"] = 1
+    return counts
 
 
 async def export(*, session: AsyncSession, person: Person) -> dict[str, Any]:

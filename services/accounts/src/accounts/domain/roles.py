@@ -102,3 +102,39 @@ def merchant_scope(requested: str | None, allowed: str) -> str | None:
 def has_staff_scope(scopes: Iterable[str], needed: str) -> bool:
     held = set(scopes)
     return needed in held or ADMIN in held
+
+
+# --- service identity and acting on behalf (docs/architecture.md, "Service identity") -------------------
+
+# Every platform service has a client (id = its name) with role `service`; these may ask for scopes.
+SERVICE_ROLE = "service"
+SERVICE_SCOPES: dict[str, frozenset[str]] = {"accounts": frozenset({"personal-data-export"})}
+MOBILITY_DESK = "mobility-desk"
+
+
+def acting_authority(
+    *,
+    roles: Iterable[str],
+    scopes: Iterable[str],
+    organisation_id: str | None,
+    audience: str,
+    everywhere: Iterable[str],
+) -> dict[str, str] | None:
+    """May this staff member act for a person towards `audience` (token exchange), and by what authority?
+    Returns the `act` claim's authority part, or None (refused).
+
+    - operator with `people-desk` (or `admin`): towards every service (`everywhere`) — phone-only people;
+    - operator with `mobility-desk`: towards mobility only — booking rides for people who phone in;
+    - `org_coordinator`: towards volunteers only — signing up their organisation's helpers (volunteers
+      checks the organisation);
+    never towards accounts (its staff routes already serve the desk)."""
+    held_roles, held_scopes = set(roles), set(scopes)
+    if audience == "accounts" or audience not in set(everywhere):
+        return None
+    if OPERATOR in held_roles and has_staff_scope(held_scopes, PEOPLE_DESK):
+        return {"scope": PEOPLE_DESK}
+    if OPERATOR in held_roles and MOBILITY_DESK in held_scopes and audience == "mobility":
+        return {"scope": MOBILITY_DESK}
+    if ORG_COORDINATOR in held_roles and organisation_id and audience == "volunteers":
+        return {"role": ORG_COORDINATOR, "organisation_id": organisation_id}
+    return None

@@ -15,12 +15,16 @@ from accounts.api.deps import AdminDep, PeopleDeskDep, SettingsDep
 from accounts.api.routes.api_keys import check_merchant_scopes
 from accounts.api.routes.me import parse_if_match
 from accounts.api.views import audit_public, client_public, etag, mail_public, person_public, role_public
-from accounts.crud import audit, keys, mail, merchants, people, roles
+from accounts.crud import audit, erasure, keys, mail, merchants, people, roles
 from accounts.domain import texts_de as texts
 from accounts.domain.roles import Grant, grant_problem
 from accounts.models import Person
+from accounts.personal_data import erase_account
 from accounts.schemas import (
     AuditPage,
+    ErasurePage,
+    ErasurePublic,
+    ErasureReportPublic,
     MailPage,
     OAuthClientCreate,
     OAuthClientCreated,
@@ -116,7 +120,7 @@ async def update_phone_only_person(
 async def erase_phone_only_person(person_id: uuid.UUID, staff: PeopleDeskDep, session: SessionDep) -> None:
     """Erase a phone-only person at their request (they cannot do it themselves)."""
     person = await _phone_only(session, person_id)
-    await people.erase(session=session, person=person, actor_id=staff.sub)
+    await erase_account(session, person=person, actor_id=staff.sub)
     await session.commit()
 
 
@@ -164,6 +168,30 @@ async def read_audit_log(
         session=session, params=page, person_id=person_id, actor_id=actor_id
     )
     return AuditPage(items=[audit_public(row) for row in rows], next_cursor=cursor)
+
+
+@router.get("/erasures", response_model=ErasurePage)
+async def read_erasures(
+    _staff: AdminDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    page: PageDep,
+    person_id: Annotated[uuid.UUID | None, Query()] = None,
+) -> ErasurePage:
+    """Every erasure with each service's completion report and the services still awaited."""
+    expected = ["accounts", *settings.personal_data_services]
+    found, cursor = await erasure.erasures(session=session, params=page, expected=expected, person_id=person_id)
+    return ErasurePage(
+        items=[
+            ErasurePublic(
+                person_id=item.person_id, erased_at=item.erased_at, complete=not item.waiting_for,
+                waiting_for=item.waiting_for,
+                reports=[ErasureReportPublic.model_validate(report) for report in item.reports],
+            )
+            for item in found
+        ],
+        next_cursor=cursor,
+    )
 
 
 @router.get("/mails", response_model=MailPage)

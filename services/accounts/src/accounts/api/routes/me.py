@@ -11,6 +11,7 @@ from accounts.api.deps import CurrentPerson
 from accounts.api.views import etag, person_public
 from accounts.crud import people, roles, tokens
 from accounts.domain import texts_de as texts
+from accounts.personal_data import erase_account
 from accounts.schemas import PersonPublic, PersonUpdate
 from platformkit.deps import SessionDep
 from platformkit.problems import ProblemError
@@ -83,5 +84,5 @@ async def log_out_everywhere(person: CurrentPerson, session: SessionDep) -> None
 @router.delete("", status_code=204)
 async def erase_me(person: CurrentPerson, session: SessionDep) -> None:
     """Erase your account: logins end, personal data is deleted, and every service is told."""
-    await people.erase(session=session, person=person, actor_id=str(person.id))
+    await erase_account(session, person=person, actor_id=str(person.id))
     await session.commit()

@@ -184,14 +184,19 @@ async def authorize_login(
 
 @router.post("/token")
 async def token(request: Request, session: SessionDep, db: DatabaseDep, settings: SettingsDep) -> Response:
-    """RFC 6749 token endpoint: authorization_code (+ PKCE), refresh_token (rotating), client_credentials.
+    """RFC 6749 token endpoint: authorization_code (+ PKCE), refresh_token (rotating), client_credentials
+    (merchants; services with `audience`), token exchange (RFC 8693, staff acting for a person).
     Client authentication: client_secret_basic or client_secret_post."""
     form = await request.form()
     items = [(name, value) for name, value in form.multi_items() if isinstance(value, str)]
     oauth_request = _oauth_request(request, settings, items)
     signing = await _signing_key(db, settings)
     result = await run_oauth(
-        session, settings, signing, lambda server: server.create_token_response(oauth_request)
+        session,
+        settings,
+        signing,
+        lambda server: server.create_token_response(oauth_request),
+        verifier=request.app.state.token_verifier,
     )
     # Commit even for an error answer: a replayed code or refresh token has just revoked its family.
     await session.commit()
