@@ -1,0 +1,16 @@
+"""Statements that are not SELECTs of models (conditional UPDATEs with RETURNING, aggregates), run through
+SQLAlchemy's own session.execute: in the session's transaction, with the identity map kept in step (ORM
+UPDATEs synchronise loaded rows), without SQLModel's warning that steers towards exec() for SELECTs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.engine import Result
+from sqlalchemy.ext.asyncio import AsyncSession as SqlAlchemySession
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+
+async def execute(session: AsyncSession, statement: Any) -> Result[Any]:
+    result: Result[Any] = await SqlAlchemySession.execute(session, statement)
+    return result
