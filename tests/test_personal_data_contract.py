@@ -122,7 +122,11 @@ async def test_erasure_leaves_nothing_of_the_person_and_everything_of_the_bystan
         values_left = sorted({f"{c.table}.{c.column}" for c in after if mentions(c, mine)})
         assert not values_left, f"{name}: the erased person's data remains in {values_left}"
         ids_left = sorted(
-            {f"{c.table}.{c.column}" for c in after if mentions(c, id_forms(person)) and not may_keep_id(c, personal_data)}
+            {
+                f"{c.table}.{c.column}"
+                for c in after
+                if mentions(c, id_forms(person)) and not may_keep_id(c, personal_data)
+            }
         )
         assert not ids_left, f"{name}: the erased person's id remains in {ids_left} (not in keeps_id_in)"
         for value in theirs:
