@@ -21,6 +21,7 @@ from unittest import mock
 from launcher.discovery import ENTRY_POINT_GROUP, GATEWAY, ISSUER, Service, load_spec
 from launcher.environment import child_environment
 from platformkit.config import ServiceSettings, load_settings
+from platformkit.events.options import EventOptions
 from platformkit.service import ServiceSpec
 
 REPO = Path(__file__).resolve().parents[2]
@@ -63,8 +64,11 @@ class Workload:
         called = {match.lower() for match in _UPSTREAM.findall(source)}
         fields = {name.upper() for name in self.spec.settings.model_fields}
         called |= {match.lower() for match in _UPSTREAM.findall(" ".join(fields))}
-        if self.name != ISSUER:
-            called.add(ISSUER)
+        if self.name == ISSUER:
+            # accounts gathers a person's data download from every service that holds personal data.
+            called |= set(personal_data_holders())
+        else:
+            called.add(ISSUER)  # its keys (JWKS_URL) and its token endpoint (OIDC_TOKEN_URL)
         return called & names
 
 
@@ -88,6 +92,10 @@ def workloads() -> tuple[Workload, ...]:
             for name, target in points.items():
                 found.append(Workload(name, project["name"], pyproject.parent, target))
     return tuple(sorted(found, key=lambda workload: (workload.is_gateway, workload.name)))
+
+
+def personal_data_holders() -> list[str]:
+    return [item.name for item in workloads() if item.spec.personal_data is not None]
 
 
 def services() -> tuple[Workload, ...]:
@@ -119,7 +127,8 @@ def required_settings(workload: Workload) -> set[str]:
     this = next(item for item in everyone if item.name == workload.name)
     with mock.patch.dict(os.environ, {}, clear=True), tempfile.TemporaryDirectory() as var:
         given = child_environment(this, var=Path(var), nats_url="nats://nats:4222", ports=ports,
-                                  issuer="http://gateway/api/accounts")
+                                  issuer="http://gateway/api/accounts",
+                                  personal_data_services=personal_data_holders())
     known = setting_names(workload)
     from_dorf_up = {name for name in given if name in known}
     if not workload.has_database:
@@ -131,9 +140,11 @@ def required_settings(workload: Workload) -> set[str]:
 
 def unknown_names(workload: Workload, environment: Mapping[str, str]) -> set[str]:
     """Variables given to a workload that no setting of it reads: a typo or a leftover."""
-    known = setting_names(workload) | {"PYTHONUNBUFFERED", "PYTHONDONTWRITEBYTECODE"}
+    events = {f"EVENTS_{name.upper()}" for name in EventOptions.model_fields}  # platformkit's event runtime
+    known = setting_names(workload) | events | {"PYTHONUNBUFFERED", "PYTHONDONTWRITEBYTECODE"}
     allowed_pattern = re.compile(r"^UPSTREAM_[A-Z0-9_]+_(URL|CONNECT_TIMEOUT|READ_TIMEOUT)$")
-    helper = re.compile(r"^DB_[A-Z_]+$")  # parts a DATABASE_URL is composed of (k8s: $(DB_PASSWORD))
+    # Parts that settings are composed of in Kubernetes ($(DORF_DB_PASSWORD) in DATABASE_URL).
+    helper = re.compile(r"^DORF_[A-Z0-9_]+$")
     return {name for name in environment
             if name not in known and not allowed_pattern.match(name) and not helper.match(name)}
 
