@@ -1,0 +1,65 @@
+"""Rows to response bodies, applying who may see what (addresses, contact data, co-volunteers)."""
+
+from __future__ import annotations
+
+from volunteers.crud.villages import name
+from volunteers.domain.timing import format_span, local
+from volunteers.models import HelpRequest, Opportunity, Organisation, Shift, Signup
+from volunteers.schemas import HelpRequestOut, OpportunityOut, OrganisationOut, ShiftOut, SignupOut
+
+
+def organisation_out(organisation: Organisation, role: str | None = None) -> OrganisationOut:
+    return OrganisationOut(
+        id=organisation.id, name=organisation.name, legal_form=organisation.legal_form,
+        village_id=organisation.village_id, village=name(organisation.village_id),
+        description=organisation.description, public_email=organisation.public_email, state=organisation.state,
+        role=role,
+    )
+
+
+def opportunity_out(opportunity: Opportunity, organisation: Organisation, *, show_address: bool) -> OpportunityOut:
+    return OpportunityOut(
+        id=opportunity.id, organisation_id=organisation.id, organisation=organisation.name, kind=opportunity.kind,
+        title=opportunity.title, description=opportunity.description, category=opportunity.category,
+        requirements=list(opportunity.requirements), min_age=opportunity.min_age,
+        approval_mode=opportunity.approval_mode, village_id=opportunity.village_id,
+        village=name(opportunity.village_id),
+        address=opportunity.address if (opportunity.address_public or show_address) else None,
+        accessible=opportunity.accessible, remote=opportunity.remote, district_wide=opportunity.district_wide,
+        state=opportunity.state,
+    )
+
+
+def shift_out(shift: Shift, opportunity: Opportunity, organisation_name: str, *, show_address: bool = False,
+              team: list[str] | None = None) -> ShiftOut:
+    return ShiftOut(
+        id=shift.id, opportunity_id=opportunity.id, title=opportunity.title, organisation=organisation_name,
+        start=shift.start_at, end=shift.end_at, local_time=format_span(shift.start_at, shift.end_at, shift.zone),
+        local_date=f"{local(shift.start_at, shift.zone):%d.%m.%Y}", capacity=shift.capacity,
+        seats_taken=shift.seats_taken, places_left=max(shift.capacity - shift.seats_taken, 0),
+        overbooked=shift.seats_taken > shift.capacity, waitlist_enabled=shift.waitlist_enabled,
+        waitlist_count=shift.waitlist_count, state=shift.state, version=shift.version,
+        village_id=opportunity.village_id, village=name(opportunity.village_id),
+        address=opportunity.address if (opportunity.address_public or show_address) else None,
+        team=team or [],
+    )
+
+
+def signup_out(signup: Signup, warnings: tuple[str, ...] | list[str] = ()) -> SignupOut:
+    return SignupOut(
+        id=signup.id, shift_id=signup.shift_id, state=signup.state, waitlist_rank=signup.waitlist_rank,
+        offer_expires_at=signup.offer_expires_at, late_cancel=signup.late_cancel,
+        minutes_credited=signup.minutes_credited, warnings=list(warnings),
+    )
+
+
+def help_out(request: HelpRequest, *, viewer: str | None, staff: bool = False) -> HelpRequestOut:
+    mine = viewer is not None and str(request.requester_id) == viewer
+    helper = viewer is not None and str(request.helper_id) == viewer
+    released = mine or staff or (helper and request.state in ("matched", "done"))
+    return HelpRequestOut(
+        id=request.id, category=request.category, village_id=request.village_id, village=name(request.village_id),
+        description=request.description, window_start=request.window_start, window_end=request.window_end,
+        state=request.state, entered_by_staff=request.entered_by is not None, mine=mine, i_am_helper=helper,
+        address=request.address if released else None, contact_phone=request.contact_phone if released else None,
+    )

@@ -1,0 +1,66 @@
+"""Telling people about their shifts (platformkit notify: in the change's transaction, deduplicated)."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from platformkit.events import notify
+from platformkit.events.notify import Severity
+from volunteers.domain.organisations import MemberRole
+from volunteers.domain.timing import format_span, local
+from volunteers.models import OrgMember, Shift
+
+
+def when(shift: Shift) -> str:
+    return f"{local(shift.start_at, shift.zone):%d.%m.%Y}, {format_span(shift.start_at, shift.end_at, shift.zone)}"
+
+
+async def tell(
+    session: AsyncSession,
+    person_id: uuid.UUID,
+    *,
+    what: str,
+    title: str,
+    body: str,
+    key: str,
+    link: str | None = None,
+    severity: Severity = "info",
+) -> None:
+    await notify(
+        session,
+        person_id=person_id,
+        kind=f"volunteers.{what}",
+        title=title[:200],
+        body=body[:2000],
+        link=link,
+        severity=severity,
+        dedupe_key=key,
+    )
+
+
+async def coordinators(session: AsyncSession, organisation_id: uuid.UUID) -> list[uuid.UUID]:
+    rows = await session.exec(
+        select(OrgMember.person_id).where(
+            col(OrgMember.organisation_id) == organisation_id,
+            col(OrgMember.role).in_([MemberRole.ADMIN.value, MemberRole.COORDINATOR.value]),
+        )
+    )
+    return list(rows.all())
+
+
+async def tell_coordinators(
+    session: AsyncSession,
+    organisation_id: uuid.UUID,
+    *,
+    what: str,
+    title: str,
+    body: str,
+    key: str,
+    severity: Severity = "info",
+) -> None:
+    for person_id in await coordinators(session, organisation_id):
+        await tell(session, person_id, what=what, title=title, body=body, key=key, severity=severity,
+                   link="/helfen/traeger")

@@ -1,0 +1,60 @@
+"""A shift's places and waitlist, changed only by conditional UPDATE ... RETURNING: two sign-ups racing for
+the last place cannot both get it, on PostgreSQL or SQLite (research/volunteers.md 5)."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import or_, update
+from sqlmodel import col
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from volunteers.crud._sql import execute
+from volunteers.models import Shift
+
+
+async def take_seat(session: AsyncSession, shift_id: uuid.UUID) -> bool:
+    result = await execute(
+        session,
+        update(Shift)
+        .where(col(Shift.id) == shift_id, col(Shift.state) == "scheduled", col(Shift.seats_taken) < col(Shift.capacity))
+        .values(seats_taken=col(Shift.seats_taken) + 1)
+        .returning(col(Shift.seats_taken)),
+    )
+    return result.first() is not None
+
+
+async def give_back_seat(session: AsyncSession, shift_id: uuid.UUID) -> None:
+    await execute(
+        session,
+        update(Shift)
+        .where(col(Shift.id) == shift_id, col(Shift.seats_taken) > 0)
+        .values(seats_taken=col(Shift.seats_taken) - 1),
+    )
+
+
+async def take_waitlist_rank(session: AsyncSession, shift_id: uuid.UUID) -> int | None:
+    """The next rank on the shift's waitlist, or None when it has none or is at its limit."""
+    result = await execute(
+        session,
+        update(Shift)
+        .where(
+            col(Shift.id) == shift_id,
+            col(Shift.state) == "scheduled",
+            col(Shift.waitlist_enabled).is_(True),
+            or_(col(Shift.waitlist_limit).is_(None), col(Shift.waitlist_count) < col(Shift.waitlist_limit)),
+        )
+        .values(waitlist_count=col(Shift.waitlist_count) + 1, waitlist_last_rank=col(Shift.waitlist_last_rank) + 1)
+        .returning(col(Shift.waitlist_last_rank)),
+    )
+    row = result.first()
+    return None if row is None else int(row[0])
+
+
+async def leave_waitlist(session: AsyncSession, shift_id: uuid.UUID) -> None:
+    await execute(
+        session,
+        update(Shift)
+        .where(col(Shift.id) == shift_id, col(Shift.waitlist_count) > 0)
+        .values(waitlist_count=col(Shift.waitlist_count) - 1),
+    )

@@ -1,0 +1,27 @@
+"""volunteers: verified organisations, opportunities and shifts, sign-ups with waitlists, help requests."""
+
+from platformkit.events import keep_notify_stream_declared
+from platformkit.personal_data import PersonalData
+from platformkit.service import ServiceSpec
+from volunteers.api.routes import admin, help_requests, me, opportunities, organisations, public, shifts, signups
+from volunteers.config import VolunteersSettings
+from volunteers.crud import personal_data
+from volunteers.events import consumers
+from volunteers.models import VolunteersModel
+from volunteers.schedules import SCHEDULES
+from volunteers.seed import seed_demo
+
+service = ServiceSpec(
+    name="volunteers",
+    settings=VolunteersSettings,
+    routers=[organisations.router, opportunities.router, shifts.router, signups.router, me.router,
+             help_requests.router, admin.router, public.router],
+    consumers=consumers,
+    metadata=VolunteersModel.metadata,
+    migrations="volunteers.migrations",
+    background=[keep_notify_stream_declared],
+    schedules=SCHEDULES,
+    seed_demo=seed_demo,
+    personal_data=PersonalData(export=personal_data.export, erase=personal_data.erase, example=personal_data.example),
+    description=__doc__ or "",
+)
