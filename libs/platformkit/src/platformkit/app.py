@@ -18,6 +18,7 @@ from prometheus_client import CollectorRegistry
 from starlette.middleware import Middleware
 
 from platformkit.config import ServiceSettings, load_settings
+from platformkit.context import service_settings
 from platformkit.db import Database
 from platformkit.health import health_router
 from platformkit.logs import configure_logging
@@ -67,6 +68,7 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> Fa
             http=http,
         )
         app.state.service_tokens = _service_tokens(spec, settings, http)
+        service_settings.set(settings)  # for event handlers (platformkit.context)
         db = Database(settings.database_url, pool_size=settings.database_pool_size) if spec.metadata else None
         app.state.db = db
         events = None

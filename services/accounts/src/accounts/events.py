@@ -1,6 +1,7 @@
 """Events accounts publishes (through the transactional outbox, in the caller's transaction) and
 consumes: every service's erasure completion (`<service>.personal_data.erased.v1`), kept as the erasure
-report. The contracts live in eventcontracts.accounts and eventcontracts.personal_data."""
+report; and every notification of the NOTIFY stream, sent on the person's chosen channels. The
+contracts live in eventcontracts.accounts and eventcontracts.personal_data."""
 
 from __future__ import annotations
 
@@ -10,11 +11,14 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from accounts.crud import erasure
+from accounts.config import AccountsSettings
+from accounts.crud import channels, erasure
 from accounts.models import Person, RoleGrant
 from eventcontracts.accounts import PersonErasedV1, PersonRegisteredV1, RoleGrantedV1, RoleRevokedV1
 from eventcontracts.personal_data import PersonalDataErased, erasure_report_events
-from platformkit.events import Consumer, publish
+from platformkit.context import service_settings
+from platformkit.events import Consumer, NotificationSentV1, current_envelope, publish
+from platformkit.events.notify import NOTIFY_STREAM
 
 
 async def person_registered(session: AsyncSession, person: Person) -> None:
@@ -68,7 +72,27 @@ async def on_erasure_reported(event: PersonalDataErased, session: AsyncSession) 
     await erasure.record_report(session=session, event=event)
 
 
+async def on_notification(event: NotificationSentV1, session: AsyncSession) -> None:
+    """A notification for someone (from any service): Web Push, mail, SMS or a call as they chose.
+    The inbox and the dedupe keys (from the notification id) keep a redelivery from sending twice."""
+    envelope = current_envelope.get()
+    if envelope is None or envelope.subject is None:
+        return
+    settings = service_settings.get()
+    assert isinstance(settings, AccountsSettings), "the notification consumer runs inside the accounts app"
+    await channels.deliver(
+        session=session, settings=settings, person_id=envelope.subject, notification_id=envelope.id,
+        notification=event,
+    )
+
+
 consumers: list[Any] = [
-    Consumer(name=f"erasure-report-{report.service()}", event=report, handler=on_erasure_reported)
-    for report in erasure_report_events()
+    *(
+        Consumer(name=f"erasure-report-{report.service()}", event=report, handler=on_erasure_reported)
+        for report in erasure_report_events()
+    ),
+    Consumer(
+        name="notification-channels", event=NotificationSentV1, handler=on_notification,
+        from_stream=NOTIFY_STREAM, filter_subject="notify.>",
+    ),
 ]

@@ -32,6 +32,7 @@ from platformkit.events.envelope import Envelope, UndecodableEvent, decode, enco
 from platformkit.events.kv import Entry, KeyValueBucket, KeyValueUnavailable, RevisionConflict
 from platformkit.events.notify import (
     Notification,
+    NotificationSentV1,
     NotificationsUnavailable,
     NotifyLimits,
     keep_notify_stream_declared,
@@ -61,6 +62,7 @@ __all__ = [
     "KeyValueBucket",
     "KeyValueUnavailable",
     "Notification",
+    "NotificationSentV1",
     "NotificationsUnavailable",
     "NotifyLimits",
     "OutboxLag",

@@ -66,6 +66,10 @@ class Consumer(Generic[E]):
     ack_wait: float = 30.0
     batch_size: int = 100
     max_ack_pending: int = 1000
+    # Another stream than the producer's, and the subjects to take from it: for the NOTIFY stream
+    # (`stream="NOTIFY", filter_subject="notify.>"` with platformkit.events.NotificationSentV1).
+    from_stream: str | None = None
+    filter_subject: str | None = None
 
     def __post_init__(self) -> None:
         if not NAME_PATTERN.match(self.name):
@@ -79,7 +83,7 @@ class Consumer(Generic[E]):
 
     @property
     def stream(self) -> str:
-        return stream_name(self.event.service())
+        return self.from_stream or stream_name(self.event.service())
 
     def durable_name(self, service: str) -> str:
         return f"{service}-{self.name}"
@@ -280,7 +284,7 @@ class ConsumerWorker:
             # One spare delivery: if the process dies during the last allowed one, the message comes back
             # once more and is dead-lettered by us, not dropped by the server.
             max_deliver=self.consumer.max_deliver + 1,
-            filter_subject=self.consumer.event.type,
+            filter_subject=self.consumer.filter_subject or self.consumer.event.type,
             max_ack_pending=self.consumer.max_ack_pending,
         )
 

@@ -3,8 +3,9 @@
 A notification is meant for one person: `kind` (`<service>.<what>`, e.g. `accounts.welcome`), `title`,
 `body`, `link`, `severity`, `dedupe_key`. In NATS it is a message on subject `notify.<person_id>` of the
 `NOTIFY` stream; its stream sequence is its position in the person's feed (the gateway's SSE `id`, so
-`Last-Event-ID` resumes exactly). Channels read it from there: the gateway's live feed now; Web Push,
-mail and SMS later.
+`Last-Event-ID` resumes exactly). Channels read it from there: the gateway's live feed, and accounts,
+which consumes NOTIFY (`NotificationSentV1`) and sends each notification on the person's chosen channels
+(Web Push, mail, SMS, voice) through platformkit.outbound.
 
 How a service sends one, in the transaction of the change that causes it::
 
@@ -38,7 +39,7 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import nats.errors
 import nats.js.errors
@@ -50,7 +51,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from platformkit.context import request_id
 from platformkit.events.bus import STREAM_NAME_IN_USE, Bus
-from platformkit.events.contracts import stream_name
+from platformkit.events.contracts import Event, stream_name
 from platformkit.events.envelope import (
     CONTENT_TYPE,
     H_DATACONTENTTYPE,
@@ -79,6 +80,7 @@ __all__ = [
     "NOTIFY_STREAM",
     "FeedItem",
     "Notification",
+    "NotificationSentV1",
     "NotificationSubscription",
     "NotificationsUnavailable",
     "NotifyLimits",
@@ -140,6 +142,17 @@ class Notification(BaseModel):
     @property
     def service(self) -> str:
         return self.kind.split(".", 1)[0]
+
+
+# Event first: its `service()` classmethod (the "platform" of the type) wins over the notification's
+# `service` property; the data fields and checks are the notification's.
+class NotificationSentV1(Event, Notification):  # type: ignore[misc]
+    """A notification as a consumer of the NOTIFY stream receives it, e.g. the service that delivers it
+    on a person's chosen channels: `Consumer(name=..., event=NotificationSentV1, handler=...,
+    from_stream=NOTIFY_STREAM, filter_subject="notify.>")`. The person is the envelope's subject
+    (`current_envelope.get().subject`), the event id the notification's (stable for a dedupe key)."""
+
+    type: ClassVar[str] = NOTIFICATION_TYPE
 
 
 def notify_subject(person_id: str) -> str:

@@ -94,9 +94,10 @@ async def unsubscribe(*, session: AsyncSession, person_id: uuid.UUID, subscripti
         .where(col(PushSubscription.id) == subscription_id)
         .where(col(PushSubscription.person_id) == person_id),
     )
-    if result.rowcount:
+    removed = int(result.rowcount)  # type: ignore[attr-defined]
+    if removed:
         await outbound.cancel(session, reference=f"{GONE_REFERENCE}{subscription_id}")
-    return bool(result.rowcount)
+    return removed > 0
 
 
 async def forget_gone_subscriptions(session: AsyncSession, outcome: outbound.Outcome) -> None:
