@@ -54,7 +54,9 @@ def check_feed_url(url: str, allowed_hosts: tuple[str, ...] | list[str]) -> str:
 
 
 class FetchFailed(Exception):
-    pass
+    def __init__(self, reason: str, status: int | None = None) -> None:
+        super().__init__(reason)
+        self.status = status
 
 
 @dataclass(slots=True)
@@ -81,7 +83,7 @@ async def fetch(
             if response.status_code == 304:
                 return Fetched(304, etag=etag, last_modified=last_modified)
             if response.status_code != 200:
-                raise FetchFailed(f"HTTP {response.status_code}")
+                raise FetchFailed(f"HTTP {response.status_code}", response.status_code)
             chunks: list[bytes] = []
             size = 0
             async for chunk in response.aiter_bytes():
@@ -133,6 +135,12 @@ class FeedPoller:
             if feed is None:
                 raise LookupError(feed_id)
             url, kind, etag, modified, digest = feed.url, feed.kind, feed.etag, feed.last_modified, feed.body_sha256
+            # Items whose detail could not be fetched are retried: then the list is read even if unchanged.
+            retry = (await session.exec(
+                select(FeedItem.item).where(FeedItem.feed_id == feed_id, FeedItem.change_key == "")
+            )).first() is not None
+        if retry:
+            etag = modified = digest = None
         try:
             fetched = await self._get(url, etag=etag, last_modified=modified)
             body_digest = hashlib.sha256(fetched.body).hexdigest() if fetched.status == 200 else digest
@@ -184,8 +192,10 @@ class FeedPoller:
             report.detail_failures += 1
             log.warning("alerts feed %s: could not fetch %s (%s); kept as it was", feed_id, item.item, exc)
             async with self.db.transaction() as session:
-                if await session.get(FeedItem, (feed_id, item.item)) is None:
-                    session.add(FeedItem(feed_id=feed_id, item=item.item, change_key="", last_seen_at=self.ctx.now))
+                row = await session.get(FeedItem, (feed_id, item.item))
+                row = row or FeedItem(feed_id=feed_id, item=item.item, last_seen_at=self.ctx.now)
+                row.change_key = ""  # to be fetched again at the next poll; its warning stays as it was
+                session.add(row)
             return
         except MessageError as exc:
             report.quarantined += 1
@@ -223,11 +233,17 @@ class FeedPoller:
         if kind == "nina_list":
             base = url.rsplit("/", 2)[0] + "/"  # .../api31/<provider>/mapData.json -> .../api31/
             detail = await self._get(urljoin(base, f"warnings/{item.item}.json"))
-            shapes = await self._get(urljoin(base, f"warnings/{item.item}.geojson"))
+            try:
+                shapes = await self._get(urljoin(base, f"warnings/{item.item}.geojson"))
+                geojson = load_json(shapes.body, max_bytes=self.settings.feed_max_bytes)
+            except FetchFailed as exc:
+                if exc.status != 404:  # no geometry published is an answer; a failure is not
+                    raise
+                geojson = None
             version = item.change_key.split(":", 1)[0]
             return parse_warning(
                 load_json(detail.body, max_bytes=self.settings.feed_max_bytes),
-                geojson=load_json(shapes.body, max_bytes=self.settings.feed_max_bytes),
+                geojson=geojson,
                 version=int(version) if version.isdigit() else None,
             )
         if isinstance(item.load, str):  # an Atom/RSS entry linking to its CAP
