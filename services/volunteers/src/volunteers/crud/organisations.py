@@ -109,8 +109,8 @@ async def add_member(session: AsyncSession, *, organisation: Organisation, perso
         member = OrgMember(organisation_id=organisation.id, person_id=person_id, role=role.value,
                            added_by=audit.actor_of(by)[0])
         session.add(member)
-    audit.record(session, by=by, action="organisation.member_set", subject_kind="organisation",
-                 subject_id=organisation.id, person_id=person_id, role=role.value)
+    audit.record(session, by=by, action="organisation.member_set", subject_kind="org_member", subject_id=person_id,
+                 organisation_id=organisation.id, role=role.value)
     await session.flush()
     return member
 

@@ -114,16 +114,26 @@ async def erase(session: AsyncSession, person_id: uuid.UUID, erased_at: datetime
         .values(state="open", helper_id=None, offered_at=None, matched_at=None))
     await execute(session, update(HelpRequest).where(col(HelpRequest.helper_id) == person_id).values(helper_id=None))
     alias, plain = pseudonym(person_id), str(person_id)
+    # Where the person acted for others (added a member, recorded an inspection): a pseudonym.
+    await execute(session, update(OrgMember).where(col(OrgMember.added_by) == plain).values(added_by=alias))
+    await execute(session, update(EfzRecord).where(col(EfzRecord.recorded_by) == plain).values(recorded_by=alias))
+    await execute(session, update(OrgReport).where(col(OrgReport.resolved_by) == plain).values(resolved_by=alias))
+    await execute(session, update(Organisation).where(col(Organisation.verified_by) == plain).values(verified_by=alias))
+    await execute(session, update(HelpRequest).where(col(HelpRequest.entered_by) == plain).values(entered_by=alias))
     await execute(session, update(AuditEntry).where(col(AuditEntry.actor) == plain).values(actor=alias))
     await execute(session, update(AuditEntry).where(col(AuditEntry.on_behalf_of) == plain).values(on_behalf_of=alias))
     await execute(session, update(AuditEntry).where(col(AuditEntry.subject_id) == plain).values(subject_id=alias))
     return counts
 
 
-async def example(session: AsyncSession, person_id: uuid.UUID) -> None:
-    """Every kind of record this service holds about a person, past and future, with places taken."""
+async def example(session: AsyncSession, person_id: uuid.UUID) -> list[str]:
+    """Every kind of record this service holds about a person, past and future, with places taken;
+    returns the identifying values written (derived from the id, so two people's differ)."""
     now = utcnow()
-    organisation = Organisation(name="Beispielverein", legal_form="e.V.", village_id="ot-prenzlau-prenzlau",
+    tag = person_id.hex[:8]
+    name, email, phone = f"Helfer {tag}", f"helfer-{tag}@example.org", f"0170 {int(tag, 16) % 10**7:07d}"
+    address, help_text = f"Dorfstraße {tag}", f"Einkauf für Haushalt {tag}"
+    organisation = Organisation(name=f"Beispielverein {tag[:4]}", legal_form="e.V.", village_id="ot-prenzlau-prenzlau",
                                 state="verified", created_by=person_id)
     session.add(organisation)
     await session.flush()
@@ -131,30 +141,31 @@ async def example(session: AsyncSession, person_id: uuid.UUID) -> None:
     opportunity = Opportunity(organisation_id=organisation.id, kind="shifts", title="Tafel", category="social",
                               village_id="ot-prenzlau-prenzlau", state="published", published_at=now)
     session.add(opportunity)
-    session.add(Volunteer(person_id=person_id, display_name="Beispiel", contact_email="beispiel@example.org",
-                          contact_phone="0170 000000", birth_year=1980, home_village_id="ot-prenzlau-prenzlau",
-                          visible_to_orgs=True, calendar_token_hash=hashlib.sha256(b"example").hexdigest()))
+    session.add(Volunteer(person_id=person_id, display_name=name, contact_email=email, contact_phone=phone,
+                          birth_year=1980, home_village_id="ot-prenzlau-prenzlau", visible_to_orgs=True,
+                          calendar_token_hash=hashlib.sha256(person_id.bytes).hexdigest()))
     session.add(EfzRecord(person_id=person_id, inspected_by_kind="district", certificate_date=date(2025, 1, 2),
-                          inspected_on=date(2025, 1, 20), no_exclusion=True, recorded_by="staff"))
+                          inspected_on=date(2025, 1, 20), no_exclusion=True, recorded_by=str(person_id)))
     await session.flush()
-    for offset, state, taken in ((-7, SignupState.COMPLETED, 0), (3, SignupState.CONFIRMED, 1),
-                                 (4, SignupState.WAITLISTED, 1), (5, SignupState.REQUESTED, 1)):
+    for offset, state in ((-7, SignupState.COMPLETED), (3, SignupState.CONFIRMED), (4, SignupState.WAITLISTED),
+                          (5, SignupState.REQUESTED)):
         start = now + timedelta(days=offset)
+        waitlisted = state is SignupState.WAITLISTED
         shift = Shift(opportunity_id=opportunity.id, organisation_id=organisation.id, start_at=start,
-                      end_at=start + timedelta(hours=3), capacity=1, seats_taken=taken,
-                      waitlist_count=1 if state is SignupState.WAITLISTED else 0,
-                      waitlist_last_rank=1 if state is SignupState.WAITLISTED else 0)
+                      end_at=start + timedelta(hours=3), capacity=1, seats_taken=0 if offset < 0 else 1,
+                      waitlist_count=1 if waitlisted else 0, waitlist_last_rank=1 if waitlisted else 0)
         session.add(shift)
         await session.flush()
-        if state is SignupState.WAITLISTED:  # the place is someone else's
+        if waitlisted:  # the place is someone else's
             session.add(Signup(shift_id=shift.id, person_id=uuid.uuid4(), state=SignupState.CONFIRMED.value))
         session.add(Signup(shift_id=shift.id, person_id=person_id, state=state.value,
-                           waitlist_rank=1 if state is SignupState.WAITLISTED else None,
+                           waitlist_rank=1 if waitlisted else None,
                            minutes_credited=180 if state is SignupState.COMPLETED else None))
     session.add(HelpRequest(requester_id=person_id, category="shopping", village_id="ot-prenzlau-prenzlau",
-                            description="Einkauf für Frau Beispiel", window_start=now + timedelta(days=1),
-                            window_end=now + timedelta(days=1, hours=2), address="Marktstraße 1",
-                            contact_phone="03984 0000"))
+                            description=help_text, window_start=now + timedelta(days=1),
+                            window_end=now + timedelta(days=1, hours=2), address=address, contact_phone=phone))
+    session.add(OrgReport(organisation_id=organisation.id, reported_by=person_id, reason="Beispielmeldung"))
     session.add(AuditEntry(actor=str(person_id), action="profile.saved", subject_kind="volunteer",
                            subject_id=str(person_id)))
     await session.flush()
+    return [name, email, phone, address, help_text]

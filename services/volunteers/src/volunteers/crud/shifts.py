@@ -146,6 +146,8 @@ async def change_shift(session: AsyncSession, *, settings: VolunteersSettings, s
                        key=f"signup:{signup_id}:changed:v{fresh.version}", link=LINK)
     if capacity is not None and capacity > before["capacity"]:
         await fill_free_seats(session, settings.promotion, shift.id, now)
+        fresh = (await session.exec(select(Shift).where(col(Shift.id) == shift.id)
+                                    .execution_options(populate_existing=True))).one()
     return fresh
 
 
