@@ -1,0 +1,98 @@
+"""Checkout: one request, one order per merchant. Idempotent (Idempotency-Key), never oversells, never
+charges a price the customer did not see."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+
+from marketplace.api.deps import GazetteerDep, MarketplaceSettingsDep, NowDep, PaymentsDep, PersonDep
+from marketplace.api.views import orders_out
+from marketplace.crud import checkout, places, stock
+from marketplace.payments import PaymentDeclined, PaymentProvider, PaymentUnavailable
+from marketplace.schemas import CheckoutIn, CheckoutOut, RoundOut
+from platformkit.deps import SessionDep
+from platformkit.idempotency import IdempotencyDep
+from platformkit.problems import ProblemError
+
+router = APIRouter(prefix="/checkout", tags=["checkout"])
+log = logging.getLogger("marketplace.checkout")
+
+
+async def void_all(payments: PaymentProvider | None, authorizations: dict[str, str]) -> None:
+    for authorization_id in authorizations.values():
+        try:
+            assert payments is not None
+            await payments.void(authorization_id=authorization_id)
+        except PaymentUnavailable:
+            # The provider lets an unused authorization lapse; logged for the payments desk.
+            log.warning("could not void authorization %s", authorization_id)
+
+
+@router.post("", status_code=201, response_model=CheckoutOut,
+             responses={409: {"description": "PRICE_CHANGED, OUT_OF_STOCK or CUTOFF_PASSED"}})
+async def place_order(
+    body: CheckoutIn, person: PersonDep, session: SessionDep, idempotency: IdempotencyDep,
+    settings: MarketplaceSettingsDep, now: NowDep, gazetteer: GazetteerDep, payments: PaymentsDep,
+) -> CheckoutOut | JSONResponse:
+    replay = await idempotency.claim()
+    if replay is not None:
+        return replay
+    parts = await checkout.price(session, body=body, gazetteer=gazetteer, now=now)
+    totals = checkout.totals_of(parts)
+    if totals["total_cents"] != body.expected_total_cents:
+        raise ProblemError(409, "PRICE_CHANGED", "Prices changed since you looked; please check the new total.",
+                           field="body.expected_total_cents", extra=totals)
+    # End the read transaction before talking to the payment provider (SQLite: free the writer).
+    await session.commit()
+    authorizations: dict[str, str] = {}
+    if body.payment_method == "online":
+        if payments is None:
+            raise ProblemError(422, "PAYMENT_METHOD_UNAVAILABLE", "Online payment is not offered here.",
+                               field="body.payment_method")
+        if not body.payment_token:
+            raise ProblemError(422, "PAYMENT_TOKEN_REQUIRED", "Online payment needs the payment token.",
+                               field="body.payment_token")
+        try:
+            for part in parts:
+                authorizations[part.merchant.id] = await payments.authorize(
+                    amount_cents=part.total_cents, reference=f"{person}:{part.merchant.id}", token=body.payment_token)
+        except PaymentDeclined as error:
+            await void_all(payments, authorizations)
+            raise ProblemError(402, "PAYMENT_DECLINED", "The payment was declined.",
+                               field="body.payment_token") from error
+        except PaymentUnavailable as error:
+            await void_all(payments, authorizations)
+            raise ProblemError(503, "PAYMENT_UNAVAILABLE", "Payment is not reachable right now; try again.",
+                               headers={"Retry-After": "5"}) from error
+    try:
+        customer_order, placed = await checkout.place(
+            session, person_id=person, body=body, parts=parts, authorizations=authorizations,
+            threshold=settings.low_stock_threshold, now=now)
+        result = CheckoutOut(customer_order_id=customer_order.id, total_cents=customer_order.total_cents,
+                             orders=await orders_out(session, [order for order, _ in placed]))
+        await idempotency.complete(201, result)
+        await session.commit()
+    except stock.OutOfStock as error:
+        await session.rollback()
+        await void_all(payments, authorizations)
+        index = next(i for i, line in enumerate(body.lines) if line.variant_id == error.variant_id)
+        raise ProblemError(409, "OUT_OF_STOCK", "Not enough of this item is left.", field=f"body.lines[{index}].qty",
+                           extra={"variant_id": str(error.variant_id)}) from error
+    except stock.PriceMoved as error:
+        await session.rollback()
+        await void_all(payments, authorizations)
+        fresh = checkout.totals_of(await checkout.price(session, body=body, gazetteer=gazetteer, now=now))
+        raise ProblemError(409, "PRICE_CHANGED", "Prices changed since you looked; please check the new total.",
+                           field="body.expected_total_cents", extra=fresh) from error
+    except checkout.CutoffPassed as error:
+        await session.rollback()
+        await void_all(payments, authorizations)
+        upcoming = await places.open_rounds(session, merchant_id=error.merchant_id, now=now)
+        raise ProblemError(409, "CUTOFF_PASSED", f"The order deadline for {error.merchant_name} has passed.",
+                           field=f"body.choices[{body.choices.index(error.choice)}].round_id",
+                           extra={"next_round": RoundOut.model_validate(upcoming[0]).model_dump(mode="json")
+                                  if upcoming else None}) from error
+    return result

@@ -1,0 +1,37 @@
+"""Settings of the marketplace service (environment variables). See README.md, "Settings"."""
+
+from __future__ import annotations
+
+from platformkit.config import ServiceSettings, StringList
+
+
+class MarketplaceSettings(ServiceSettings):
+    service_name: str = "marketplace"
+    oidc_audience: str = "marketplace"
+
+    # A stock hold keeps units for a person's checkout this long (then the sweeper releases them).
+    hold_ttl_seconds: int = 15 * 60
+    # Stock at or below this is "low" (event marketplace.stock.ran_low.v1).
+    low_stock_threshold: int = 3
+    # Packed weight may exceed the ordered estimate by this much before the price is capped.
+    weight_tolerance_percent: int = 10
+
+    # The online payment provider (authorize / capture / void over HTTP). Unset: only payment on
+    # pickup, on delivery and by invoice are offered.
+    payment_provider_url: str | None = None
+
+    # Webhooks: per attempt timeout, consecutive failures before an endpoint is disabled, how often
+    # the sender looks for due deliveries. Targets must be public https URLs; `webhook_allowed_targets`
+    # lists exact host:port pairs let through anyway (a receiver in the district's own network), and
+    # `webhook_allow_http` permits plain http (development only).
+    webhook_timeout_seconds: float = 5.0
+    webhook_disable_after_failures: int = 8
+    webhook_poll_seconds: float = 2.0
+    webhook_allowed_targets: StringList = ()
+    webhook_allow_http: bool = False
+
+    # Merchant API requests per key and minute (429 with Retry-After beyond it), per replica.
+    merchant_api_requests_per_minute: int = 600
+
+    # The district's gazetteer (libs/places file format); unset: the Uckermark demo shipped with places.
+    gazetteer_file: str | None = None

@@ -1,0 +1,3 @@
+from platformkit.migrations import run_migrations
+
+run_migrations()

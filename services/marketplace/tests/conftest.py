@@ -1,0 +1,9 @@
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+# The test kit is a module beside these tests (pytest runs with --import-mode=importlib).
+sys.path.insert(0, str(Path(__file__).parent))
+
+from marketplace_testkit import market, payment_provider, receiver  # noqa: E402, F401
