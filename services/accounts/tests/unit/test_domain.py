@@ -125,6 +125,37 @@ def test_person_claims_and_token_scope() -> None:
     )
 
 
+EVERYWHERE = ("accounts", "gateway", "marketplace", "mobility", "volunteers", "alerts")
+
+
+@pytest.mark.parametrize(
+    ("roles_", "scopes", "organisation", "audience", "authority"),
+    [
+        ({"operator"}, {"people-desk"}, None, "marketplace", {"scope": "people-desk"}),
+        ({"operator"}, {"admin"}, None, "alerts", {"scope": "people-desk"}),
+        ({"operator"}, {"people-desk"}, None, "accounts", None),  # its staff routes serve the desk
+        ({"operator"}, {"people-desk"}, None, "bank", None),  # not a platform service
+        ({"operator"}, {"mobility-desk"}, None, "mobility", {"scope": "mobility-desk"}),
+        ({"operator"}, {"mobility-desk"}, None, "marketplace", None),
+        ({"operator"}, {"verifier", "alert-author"}, None, "alerts", None),
+        ({"mobility-desk"}, {"mobility-desk"}, None, "mobility", None),  # a scope without the role
+        ({"org_coordinator"}, set(), "tafel", "volunteers", {"role": "org_coordinator", "organisation_id": "tafel"}),
+        ({"org_coordinator"}, set(), None, "volunteers", None),  # unbound
+        ({"org_coordinator"}, set(), "tafel", "mobility", None),
+        ({"resident", "driver"}, set(), None, "mobility", None),
+    ],
+)
+def test_who_may_act_for_a_person_towards_which_service(
+    roles_: set[str], scopes: set[str], organisation: str | None, audience: str, authority: dict[str, str] | None
+) -> None:
+    assert (
+        roles.acting_authority(
+            roles=roles_, scopes=scopes, organisation_id=organisation, audience=audience, everywhere=EVERYWHERE
+        )
+        == authority
+    )
+
+
 def test_secrets_are_random_and_hashed() -> None:
     key_id, secret, prefix = secrets.new_api_key()
     assert key_id.startswith("mk_") and secret.startswith(prefix) and len(secret) > 40
