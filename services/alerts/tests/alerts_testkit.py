@@ -27,8 +27,7 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlmodel import select
-from sqlmodel import col
+from sqlmodel import col, select
 
 from alerts.config import AlertsSettings
 from alerts.crud import subscriptions

@@ -12,6 +12,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from alerts.crud import subscriptions
+from alerts.crud._sql import execute
 from alerts.models import Delivery, DeliveryRecord, Subscription, SubscriptionPlace
 from platformkit.db import utcnow
 from platformkit.personal_data import PersonalData
@@ -39,13 +40,15 @@ async def export(session: AsyncSession, person_id: uuid.UUID) -> dict[str, Any]:
 
 async def erase(session: AsyncSession, person_id: uuid.UUID, _erased_at: datetime) -> dict[str, int]:
     """Idempotent: a second run finds nothing left. Nothing here lies in the future, so the time is unused."""
-    places = (await session.execute(
-        delete(SubscriptionPlace).where(col(SubscriptionPlace.person_id) == person_id))).rowcount or 0  # type: ignore[attr-defined]
-    subs = (await session.execute(delete(Subscription).where(col(Subscription.person_id) == person_id))).rowcount or 0  # type: ignore[attr-defined]
-    told = (await session.execute(delete(Delivery).where(col(Delivery.person_id) == person_id))).rowcount or 0  # type: ignore[attr-defined]
-    notices = (await session.execute(
+    async def rows(statement: Any) -> int:
+        return int((await execute(session, statement)).rowcount)  # type: ignore[attr-defined]
+
+    places = await rows(delete(SubscriptionPlace).where(col(SubscriptionPlace.person_id) == person_id))
+    subs = await rows(delete(Subscription).where(col(Subscription.person_id) == person_id))
+    told = await rows(delete(Delivery).where(col(Delivery.person_id) == person_id))
+    notices = await rows(
         update(DeliveryRecord).where(col(DeliveryRecord.person_id) == person_id).values(person_id=None)
-    )).rowcount or 0  # type: ignore[attr-defined]
+    )
     return {"subscriptions_deleted": subs, "places_deleted": places, "deliveries_deleted": told,
             "notices_anonymised": notices}
 

@@ -9,12 +9,14 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import and_, or_, select, tuple_
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from alerts.crud._sql import execute
 from alerts.domain.matching import Target
 from alerts.models import SubscriptionPlace
 from places import Gazetteer
@@ -56,7 +58,7 @@ async def matching_spots(
         .where(col(place.kind) != "area", or_(*where), *_filters(severity, topic_mask))
         .distinct()
     )
-    rows = (await session.execute(statement)).all()
+    rows: Sequence[Any] = (await execute(session, statement)).all()
     found: dict[tuple[float, float, float], None] = {}
     for lat, lon, radius, ars in rows:
         if target.covers_point(lat, lon, radius, ars):
@@ -91,13 +93,12 @@ async def recipients(
             tuple_(col(place.lat), col(place.lon), col(place.radius_m)).in_(chunk),
             *_filters(severity, topic_mask),
         )
-        add((await session.execute(statement)).all())
-    areas = (
-        await session.execute(
-            select(col(place.person_id), col(place.label), col(place.languages), col(place.ars))
-            .where(col(place.kind) == "area", *_filters(severity, topic_mask))
-        )
-    ).all()
+        add((await execute(session, statement)).all())
+    areas: Sequence[Any] = (await execute(
+        session,
+        select(col(place.person_id), col(place.label), col(place.languages), col(place.ars))
+        .where(col(place.kind) == "area", *_filters(severity, topic_mask)),
+    )).all()
     centroids: dict[str, list[tuple[float, float]]] = {}
     for person_id, label, languages, ars in areas:
         points = centroids.setdefault(ars, [(o.lat, o.lon) for o in gazetteer.ortsteile_in(ars)])

@@ -9,12 +9,15 @@ from sqlalchemy import delete
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from alerts.crud._sql import execute
 from alerts.domain.matching import Topic
 from alerts.domain.message import Severity
 from alerts.models import Subscription, SubscriptionPlace
 from alerts.schemas import PlaceIn, SubscriptionIn
 from places import Gazetteer
 from platformkit.problems import ProblemError
+
+NEAR_VILLAGE_M = 8_000.0
 
 
 def _place(index: int, place: PlaceIn, gazetteer: Gazetteer, max_radius_m: float) -> SubscriptionPlace:
@@ -48,9 +51,13 @@ def _place(index: int, place: PlaceIn, gazetteer: Gazetteer, max_radius_m: float
         raise ProblemError(422, "PLACE_AMBIGUOUS", "A point needs both lat and lon.", field=field)
     # A point is kept to about 100 m (enough for a warning, less revealing than a doorstep).
     lat, lon = round(place.lat, 3), round(place.lon, 3)
+    # Warnings by Gemeinde (warn cells, ARS) reach a point through the village it lies in; a point farther
+    # than NEAR_VILLAGE_M from every village of the district belongs to none and is matched by shapes only.
     nearest = gazetteer.nearest(lat, lon)
-    return SubscriptionPlace(kind="point", place_ref="", label=place.label or f"Nähe {nearest.ortsteil.name}",
-                             lat=lat, lon=lon, radius_m=place.radius_m, ars=nearest.ortsteil.ars,
+    in_district = nearest.metres <= NEAR_VILLAGE_M
+    label = place.label or (f"Nähe {nearest.ortsteil.name}" if in_district else f"{lat:.3f}, {lon:.3f}")
+    return SubscriptionPlace(kind="point", place_ref="", label=label,
+                             lat=lat, lon=lon, radius_m=place.radius_m, ars=nearest.ortsteil.ars if in_district else "",
                              subscription_id=uuid.UUID(int=0), person_id=uuid.UUID(int=0), topic_mask=0)
 
 
@@ -80,7 +87,7 @@ async def replace(
         sub = Subscription(person_id=person_id, topic_mask=int(topics))
     else:
         sub = existing[0]
-        await session.execute(delete(SubscriptionPlace).where(col(SubscriptionPlace.subscription_id) == sub.id))
+        await execute(session, delete(SubscriptionPlace).where(col(SubscriptionPlace.subscription_id) == sub.id))
     sub.topic_mask = int(topics)
     sub.min_severity = int(Severity.parse(body.min_severity))
     sub.languages = " ".join(lang.lower() for lang in body.languages)
@@ -99,6 +106,6 @@ async def remove(session: AsyncSession, person_id: uuid.UUID) -> bool:
     existing = await get(session, person_id)
     if existing is None:
         return False
-    await session.execute(delete(SubscriptionPlace).where(col(SubscriptionPlace.person_id) == person_id))
+    await execute(session, delete(SubscriptionPlace).where(col(SubscriptionPlace.person_id) == person_id))
     await session.delete(existing[0])
     return True

@@ -19,6 +19,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from alerts import events
 from alerts.crud import delivery
+from alerts.crud._sql import execute
 from alerts.crud.context import Ingest
 from alerts.domain.language import primary_info
 from alerts.domain.matching import compile_target, covered_ortsteile, target_to_json, topics_of
@@ -220,7 +221,7 @@ async def end(session: AsyncSession, thread: WarningThread, reason: str, ctx: In
     was_live = thread.public and thread.state == "active"
     thread.state, thread.ended_at, thread.updated_at = reason, ctx.now, ctx.now
     session.add(thread)
-    await session.execute(
+    await execute(session,
         update(delivery.Delivery).where(col(delivery.Delivery.thread_id) == thread.id).values(affected=False)
     )
     if was_live:

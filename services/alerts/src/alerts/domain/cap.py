@@ -16,7 +16,7 @@ from xml.etree.ElementTree import Element, SubElement, tostring  # noqa: S405 - 
 import defusedxml.ElementTree as SafeET  # type: ignore[import-untyped]
 from defusedxml import DefusedXmlException
 
-from alerts.domain.geometry import Circle, Polygon, Shape, circle_from_cap, ring_from_cap
+from alerts.domain.geometry import Circle, Polygon, Shape, circle_from_cap, decimal, ring_from_cap
 from alerts.domain.message import (
     Area,
     Info,
@@ -298,7 +298,7 @@ def write_cap(draft: CapDraft) -> bytes:
             add(area, "polygon", shape.to_cap())
     for shape in draft.shapes:
         if isinstance(shape, Circle):
-            add(area, "circle", f"{shape.lat:.6f},{shape.lon:.6f} {shape.radius_km:g}")
+            add(area, "circle", f"{decimal(shape.lat)},{decimal(shape.lon)} {decimal(shape.radius_km)}")
     for name, value in draft.geocodes:
         geocode = SubElement(area, "geocode")
         add(geocode, "valueName", name)

@@ -55,7 +55,7 @@ class Polygon:
         return _ring_distance_m(self.outer, lat, lon) <= within_m
 
     def to_cap(self) -> str:
-        return " ".join(f"{lat:.6f},{lon:.6f}".replace(".000000", ".0") for lat, lon in self.outer)
+        return " ".join(f"{decimal(lat)},{decimal(lon)}" for lat, lon in self.outer)
 
     def to_geojson(self) -> list[list[list[float]]]:
         return [[[lon, lat] for lat, lon in ring] for ring in (self.outer, *self.holes)]
@@ -76,6 +76,11 @@ class Circle:
 
 
 Shape = Polygon | Circle
+
+
+def decimal(value: float) -> str:
+    """A coordinate as CAP writes it: at most six decimals (about 0.1 m), no trailing zeros."""
+    return f"{value:.6f}".rstrip("0").rstrip(".")
 
 
 def _in_ring(ring: Ring, lat: float, lon: float) -> bool:

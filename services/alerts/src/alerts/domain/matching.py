@@ -41,6 +41,8 @@ class Target:
         """A place (a point with a radius, in the Gemeinde `ars`)."""
         if any(shape.contains(lat, lon, radius_m) for shape in self.shapes):
             return True
+        if not ars:  # a place outside the district's Gemeinden: shapes only
+            return False
         if any(ars.startswith(p) for p in self.area_prefixes):
             return True
         return not self.shapes and any(ars.startswith(p) for p in self.district_prefixes)
