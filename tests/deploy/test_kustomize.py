@@ -287,11 +287,41 @@ def test_every_secret_production_needs_is_created_by_a_command_in_the_operations
     needed |= {role["passwordSecret"]["name"] for role in cluster["managed"]["roles"]}
     needed.add(cluster["backup"]["barmanObjectStore"]["s3Credentials"]["accessKeyId"]["name"])
     needed |= {tls["secretName"] for tls in output.get("Ingress", "gateway")["spec"]["tls"]}
-    guide = OPERATIONS.read_text(encoding="utf-8")
+    guide = _guide_for_each_service()
     for name in sorted(needed):
         assert output.find("Secret", name) is None, f"{name} must not be in the repository"
-        assert re.search(rf"create secret [a-z-]+ {re.escape(name)}\b", guide), \
+        assert re.search(rf"create secret [a-z-]+ (--type=\S+ )?\"?{re.escape(name)}\b", guide), \
             f"docs/operations.md does not say how to create the secret {name}"
+    for service in workspace.services():  # every key of dorf-service-clients
+        assert f"--from-literal={service.name}=" in guide
+
+
+def _guide_for_each_service() -> str:
+    """docs/operations.md with each line that uses $service repeated for every service in its SERVICES."""
+    guide = OPERATIONS.read_text(encoding="utf-8")
+    listed = re.search(r'^SERVICES="([a-z -]+)"', guide, flags=re.MULTILINE)
+    assert listed is not None, "docs/operations.md sets SERVICES once for its commands"
+    assert listed.group(1).split() == workspace.names(workspace.services()), "SERVICES in docs/operations.md"
+    lines = []
+    for line in guide.splitlines():
+        uses = "$service" in line
+        lines += [line.replace("$service", name) for name in listed.group(1).split()] if uses else [line]
+    return "\n".join(lines)
+
+
+def test_the_connection_budget_fits_postgres_at_full_scale() -> None:
+    for overlay in OVERLAYS:
+        output = rendered(overlay)
+        cluster = output.get("Cluster", "dorf-db")["spec"]
+        pool = int(output.get("ConfigMap", _platform_config(output))["data"]["DATABASE_POOL_SIZE"])
+        roles = {role["name"]: role for role in cluster["managed"]["roles"]}
+        total = 0
+        for workload in DATABASES:
+            most = output.get("HorizontalPodAutoscaler", workload.name)["spec"]["maxReplicas"] * 2 * pool
+            assert most <= roles[workload.name]["connectionLimit"], f"{workload.name}'s role connection limit"
+            total += most + 1  # and its migration job
+        reserved = 10  # the operator, replication, superuser slots
+        assert total + reserved <= int(cluster["postgresql"]["parameters"]["max_connections"])
 
 
 def test_new_services_get_their_file_from_the_template() -> None:

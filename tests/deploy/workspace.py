@@ -134,6 +134,8 @@ def required_settings(workload: Workload) -> set[str]:
     if not workload.has_database:
         from_dorf_up.discard("DATABASE_URL")  # required by the base model, unused without tables
     upstreams = {f"UPSTREAM_{name.upper().replace('-', '_')}_URL" for name in workload.calls()}
+    if "public_url" in model.model_fields:
+        required.add("PUBLIC_URL")  # its default is a loopback address: links would point nowhere
     # The image itself sets SERVICE_NAME (Dockerfile: ENV SERVICE_NAME=${SERVICE}).
     return (required | from_dorf_up | upstreams) - {"SERVICE_NAME"}
 
