@@ -34,6 +34,7 @@ ON_LIST_STATES = HOLDING_STATES | {S.WAITLISTED.value}
 CANCELLABLE_STATES = ON_LIST_STATES - {S.CHECKED_IN.value}
 # Sign-ups whose contact data the organisation may see (for a limited time).
 CONTACT_STATES = frozenset({S.CONFIRMED.value, S.CHECKED_IN.value, S.COMPLETED.value})
+CANCELLED_STATES = frozenset({S.CANCELLED_BY_VOLUNTEER.value, S.CANCELLED_BY_ORG.value})
 # Sign-ups that end up in a person's calendar.
 CALENDAR_STATES = frozenset({S.CONFIRMED.value, S.CHECKED_IN.value, S.OFFERED.value, S.REQUESTED.value})
 

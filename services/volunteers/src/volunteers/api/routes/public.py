@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Response
+from sqlalchemy import or_
 from sqlmodel import col, select
 
 from platformkit.db import utcnow
@@ -11,7 +12,7 @@ from platformkit.problems import ProblemError
 from volunteers.crud import profiles, search
 from volunteers.crud.villages import gazetteer, name
 from volunteers.domain.ical import CalendarEntry, render
-from volunteers.domain.signups import CALENDAR_STATES
+from volunteers.domain.signups import CALENDAR_STATES, CANCELLED_STATES
 from volunteers.models import Opportunity, Organisation, Shift, Signup
 from volunteers.schemas import MapPoint
 
@@ -40,13 +41,15 @@ async def calendar(token: str, session: ReadSessionDep) -> Response:
         .join(Shift, col(Shift.id) == col(Signup.shift_id))
         .join(Opportunity, col(Opportunity.id) == col(Shift.opportunity_id))
         .join(Organisation, col(Organisation.id) == col(Shift.organisation_id))
-        .where(col(Signup.person_id) == volunteer.person_id, col(Signup.state).in_(sorted(CALENDAR_STATES)),
-               col(Organisation.state) == "verified")
+        .where(col(Signup.person_id) == volunteer.person_id, col(Organisation.state) == "verified",
+               # What was cancelled stays as a cancelled entry for a while, so calendar apps remove it.
+               or_(col(Signup.state).in_(sorted(CALENDAR_STATES)),
+                   (col(Signup.state).in_(sorted(CANCELLED_STATES)) & (col(Shift.start_at) > utcnow()))))
         .order_by(col(Shift.start_at)))).all()
     entries = [CalendarEntry(
         uid=f"signup-{signup.id}@volunteers.dorfmarktplatz", sequence=shift.version - 1, start=shift.start_at,
         end=shift.end_at, summary=opportunity.title, location=name(opportunity.village_id),
-        description=organisation_name, cancelled=shift.state == "cancelled") for signup, shift, opportunity,
+        description=organisation_name, cancelled=signup.state not in CALENDAR_STATES) for signup, shift, opportunity,
         organisation_name in rows]
     body = render(entries, name="Meine Einsätze", now=utcnow())
     return Response(body, media_type="text/calendar; charset=utf-8",
