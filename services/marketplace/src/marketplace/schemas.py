@@ -15,6 +15,7 @@ Qty = Annotated[int, Field(ge=1, le=999)]
 OrtsteilId = Annotated[str, Field(min_length=4, max_length=80, pattern=r"^ot-[a-z0-9-]+$")]
 Text200 = Annotated[str, Field(min_length=1, max_length=200)]
 Label = Literal["bio", "regional", "vegan", "fairtrade"]
+# One of marketplace.domain.categories.CATEGORIES.
 Category = Literal["obst-gemuese", "brot-backwaren", "milch-kaese", "fleisch-wurst", "eier", "getraenke",
                    "honig-aufstriche", "vorrat", "haushalt", "drogerie", "sonstiges"]
 

@@ -48,7 +48,8 @@ MERCHANTS = [
 
 # merchant, title, category, labels, ingredients, allergens, origin, variants:
 #   (label, price, vat, deposit, unit, net quantity, stock, variable weight (price per kg, estimate g))
-PRODUCTS = [
+DemoVariant = tuple[str, int, int, int, str, int | None, int, tuple[int, int] | None]
+PRODUCTS: list[tuple[str, str, str, list[str], str, list[str], str | None, list[DemoVariant]]] = [
     (HOFLADEN_GRAMZOW, "Bergkäse, 6 Monate gereift", "milch-kaese", ["regional"], "Rohmilch, Salz, Lab",
      ["milk"], "Gramzow", [("250 g", 549, 7, 0, "g", 250, 20, None)]),
     (HOFLADEN_GRAMZOW, "Frischmilch 3,8 %", "milch-kaese", ["bio", "regional"], "Vollmilch", ["milk"], "Gramzow",

@@ -9,10 +9,11 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import func, text, update
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from marketplace.crud import _sql
+from marketplace.domain.categories import CATEGORIES
 from marketplace.domain.lmiv import missing_food_information
 from marketplace.domain.search import search_body
 from marketplace.models import Merchant, Product, Variant
@@ -52,7 +53,7 @@ async def decide_merchant(session: AsyncSession, *, merchant: Merchant, status: 
     merchant.updated_at = now
     session.add(merchant)
     # A suspended merchant's goods leave the search; an approved one's published goods come back.
-    products = (await session.exec(select(Product).where(Product.merchant_id == merchant.id))).all()
+    products = (await session.exec(select(Product).where(col(Product.merchant_id) == merchant.id))).all()
     for product in products:
         await reindex(session, product=product, merchant=merchant)
     return merchant
@@ -122,7 +123,7 @@ async def merchant_variant(session: AsyncSession, *, merchant_id: str, variant_i
 async def variants_of(session: AsyncSession, product_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[Variant]]:
     found: dict[uuid.UUID, list[Variant]] = {pid: [] for pid in product_ids}
     if product_ids:
-        rows = (await session.exec(select(Variant).where(Variant.product_id.in_(product_ids)))).all()  # type: ignore[attr-defined]
+        rows = (await session.exec(select(Variant).where(col(Variant.product_id).in_(product_ids)))).all()
         for variant in rows:
             found[variant.product_id].append(variant)
     return found
@@ -147,8 +148,8 @@ async def update_product(session: AsyncSession, *, product: Product, body: Produ
         changes["allergens"] = " ".join(sorted(set(changes["allergens"])))
     # Conditional on the version, so two writers with the same If-Match cannot both win.
     done = (await _sql.execute(session,
-        update(Product).where(Product.id == product.id, Product.version == product.version)  # type: ignore[arg-type]
-        .values(**changes, updated_at=now, version=Product.version + 1).returning(Product.id)  # type: ignore[arg-type]
+        update(Product).where(col(Product.id) == product.id, col(Product.version) == product.version)
+        .values(**changes, updated_at=now, version=col(Product.version) + 1).returning(col(Product.id))
     )).first()
     if done is None:
         raise ProblemError(412, "VERSION_MISMATCH", "The record changed since you read it; read it again.",
@@ -168,14 +169,14 @@ async def update_variant(session: AsyncSession, *, variant: Variant, body: Varia
     _check_version(variant.version, if_match)
     changes = body.model_dump(exclude_unset=True)
     done = (await _sql.execute(session,
-        update(Variant).where(Variant.id == variant.id, Variant.version == variant.version)  # type: ignore[arg-type]
-        .values(**changes, updated_at=now, version=Variant.version + 1).returning(Variant.id)  # type: ignore[arg-type]
+        update(Variant).where(col(Variant.id) == variant.id, col(Variant.version) == variant.version)
+        .values(**changes, updated_at=now, version=col(Variant.version) + 1).returning(col(Variant.id))
     )).first()
     if done is None:
         raise ProblemError(412, "VERSION_MISMATCH", "The record changed since you read it; read it again.",
                            field="header.If-Match")
     await session.refresh(variant)
-    await _sql.execute(session, update(Product).where(Product.id == variant.product_id).values(updated_at=now))  # type: ignore[arg-type]
+    await _sql.execute(session, update(Product).where(col(Product.id) == variant.product_id).values(updated_at=now))
     return variant
 
 
@@ -217,8 +218,8 @@ async def reindex(session: AsyncSession, *, product: Product, merchant: Merchant
     merchant = merchant or await session.get(Merchant, product.merchant_id)
     if product.status != "published" or merchant is None or merchant.status != "active":
         return
-    body = search_body(product.title, product.category.replace("-", " "), product.labels, merchant.name,
-                       product.origin)
+    body = search_body(product.title, CATEGORIES.get(product.category, product.category), product.labels,
+                       merchant.name, product.origin)
     await _sql.execute(session, text("INSERT INTO product_fts (product_id, body) VALUES (:id, :body)"),
                           {"id": _fts_id(session, product.id), "body": body})
 
@@ -230,5 +231,5 @@ def _fts_id(session: AsyncSession, product_id: uuid.UUID) -> str:
 
 async def count_published(session: AsyncSession) -> int:
     return int((await session.exec(select(func.count()).select_from(Product)
-                                   .where(Product.status == "published"))).one())
+                                   .where(col(Product.status) == "published"))).one())
 

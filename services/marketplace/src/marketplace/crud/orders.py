@@ -67,13 +67,13 @@ async def list_orders(session: AsyncSession, *, params: PageParams, merchant_id:
                       number: str | None = None) -> tuple[list[MerchantOrder], str | None]:
     statement = select(MerchantOrder)
     if merchant_id is not None:
-        statement = statement.where(MerchantOrder.merchant_id == merchant_id)
+        statement = statement.where(col(MerchantOrder.merchant_id) == merchant_id)
     if person_id is not None:
-        statement = statement.where(MerchantOrder.person_id == person_id)
+        statement = statement.where(col(MerchantOrder.person_id) == person_id)
     if state is not None:
-        statement = statement.where(MerchantOrder.state == state)
+        statement = statement.where(col(MerchantOrder.state) == state)
     if number is not None:
-        statement = statement.where(MerchantOrder.number == number)
+        statement = statement.where(col(MerchantOrder.number) == number)
     if updated_since is not None:
         statement = statement.where(col(MerchantOrder.updated_at) >= updated_since)
     return await paginate(session, statement, order_by=[col(MerchantOrder.updated_at), col(MerchantOrder.id)],
@@ -91,7 +91,7 @@ async def _move(session: AsyncSession, order: MerchantOrder, transition: Transit
     row = (await _sql.execute(session,
         update(MerchantOrder).where(col(MerchantOrder.id) == order.id,
                                     col(MerchantOrder.state).in_([s.value for s in sources(transition)]))
-        .values(state=target.value, updated_at=now, version=MerchantOrder.version + 1, **values)
+        .values(state=target.value, updated_at=now, version=col(MerchantOrder.version) + 1, **values)
         .returning(col(MerchantOrder.id)))).first()
     if row is not None:
         await session.refresh(order)
@@ -112,7 +112,7 @@ async def accept(session: AsyncSession, *, order: MerchantOrder, now: datetime) 
         raise _invalid(order, Transition.ACCEPT) from error
     if not await _move(session, order, Transition.ACCEPT, target, now):
         raise _invalid(order, Transition.ACCEPT)
-    await publish(session, OrderAcceptedV1(**_event_base(order, now)))  # type: ignore[arg-type]
+    await publish(session, OrderAcceptedV1(**_event_base(order, now)))
     await webhooks.enqueue(session, merchant_id=order.merchant_id, event="order.accepted",
                            data=webhook_order(order, await lines_of(session, order.id)), now=now)
     return order
@@ -157,7 +157,7 @@ async def cancel(
                              reason="cancel_restock", ref=order.number, now=now)
     if order.round_id is not None:
         await places.leave_round(session, round_id=order.round_id)
-    await publish(session, OrderCancelledV1(**_event_base(order, now), by=by, reason=reason,  # type: ignore[arg-type]
+    await publish(session, OrderCancelledV1(**_event_base(order, now), by=by, reason=reason,
                                             rejected=reject, restocked=restock))
     await webhooks.enqueue(session, merchant_id=order.merchant_id, event="order.cancelled",
                            data={**webhook_order(order, lines), "restocked": restock}, now=now)
@@ -192,12 +192,12 @@ async def pack(
     lines = await lines_of(session, order.id)
     by_id = {ln.id: ln for ln in lines}
     packed = {p.line_id: p for p in body.lines}
-    for index, entry in enumerate(body.lines):
-        line = by_id.get(entry.line_id)
+    for index, given in enumerate(body.lines):
+        line = by_id.get(given.line_id)
         if line is None:
             raise ProblemError(422, "UNKNOWN_LINE", "This line is not part of the order.",
                                field=f"body.lines[{index}].line_id")
-        if entry.qty_fulfilled > line.qty:
+        if given.qty_fulfilled > line.qty:
             raise ProblemError(422, "TOO_MANY", "More than ordered cannot be packed.",
                                field=f"body.lines[{index}].qty_fulfilled")
     for index, line in enumerate(lines):
@@ -225,7 +225,7 @@ async def pack(
                        deposit_cents=order.deposit_cents, total_cents=total, vat=order.vat,
                        partially_fulfilled=partially):
         raise _invalid(order, Transition.PACK)
-    await publish(session, OrderReadyV1(**_event_base(order, now), state=order.state,  # type: ignore[arg-type]
+    await publish(session, OrderReadyV1(**_event_base(order, now), state=order.state,
                                         total_cents=total, partially_fulfilled=partially))
     await webhooks.enqueue(session, merchant_id=order.merchant_id, event="order.packed",
                            data=webhook_order(order, lines), now=now)
@@ -258,7 +258,7 @@ async def hand_over(session: AsyncSession, *, order: MerchantOrder, now: datetim
         raise _invalid(order, Transition.HAND_OVER) from error
     if not await _move(session, order, Transition.HAND_OVER, target, now):
         raise _invalid(order, Transition.HAND_OVER)
-    await publish(session, OrderCompletedV1(**_event_base(order, now)))  # type: ignore[arg-type]
+    await publish(session, OrderCompletedV1(**_event_base(order, now)))
     await webhooks.enqueue(session, merchant_id=order.merchant_id, event="order.completed",
                            data=webhook_order(order, await lines_of(session, order.id)), now=now)
     return order
@@ -301,7 +301,7 @@ async def edit(session: AsyncSession, *, order: MerchantOrder, body: EditIn, thr
     row = (await _sql.execute(session,
         update(MerchantOrder).where(col(MerchantOrder.id) == order.id, col(MerchantOrder.state) == OrderState.PLACED)
         .values(goods_cents=order.goods_cents, deposit_cents=order.deposit_cents, total_cents=order.total_cents,
-                vat=order.vat, updated_at=now, version=MerchantOrder.version + 1)
+                vat=order.vat, updated_at=now, version=col(MerchantOrder.version) + 1)
         .returning(col(MerchantOrder.id)))).first()
     if row is None:
         raise ProblemError(409, "NOT_EDITABLE", "The merchant accepted the order meanwhile.")

@@ -70,9 +70,9 @@ async def take(
             # Consume the hold with a conditional DELETE: the sweeper or a twin request gets it or we do.
             row = (await _sql.execute(session,
                 delete(StockHold)
-                .where(StockHold.person_id == person_id, StockHold.variant_id == item.variant_id,  # type: ignore[arg-type]
-                       StockHold.expires_at > now)  # type: ignore[arg-type]
-                .returning(StockHold.qty)  # type: ignore[arg-type]
+                .where(col(StockHold.person_id) == person_id, col(StockHold.variant_id) == item.variant_id,
+                       col(StockHold.expires_at) > now)
+                .returning(col(StockHold.qty))
             )).first()
             released = row[0] if row else 0
         else:
@@ -85,7 +85,7 @@ async def take(
         # Stock changes never touch `version` (it guards the merchant's edits of the record, If-Match).
         result = (await _sql.execute(session,
             update(Variant).where(*conditions)
-            .values(on_hand=Variant.on_hand - item.qty, reserved=Variant.reserved - released, updated_at=now)
+            .values(on_hand=col(Variant.on_hand) - item.qty, reserved=col(Variant.reserved) - released, updated_at=now)
             .returning(col(Variant.on_hand), col(Variant.reserved), col(Variant.product_id),
                        col(Variant.merchant_id))
         )).first()
@@ -95,7 +95,7 @@ async def take(
                     current.price_cents, current.deposit_cents) != (item.price_cents, item.deposit_cents):
                 raise PriceMoved()
             raise OutOfStock(item.variant_id)
-        on_hand, reserved, product_id, merchant_id = result
+        on_hand, reserved, product_id, merchant_id = tuple(result)
         session.add(StockMovement(variant_id=item.variant_id, merchant_id=merchant_id, delta=-item.qty,
                                   reason="sale", ref=ref, created_at=now))
         after = on_hand - reserved
@@ -110,9 +110,9 @@ async def put_back(
         if item.qty <= 0:
             continue
         merchant_id = (await _sql.execute(session,
-            update(Variant).where(Variant.id == item.variant_id)  # type: ignore[arg-type]
-            .values(on_hand=Variant.on_hand + item.qty, updated_at=now)
-            .returning(Variant.merchant_id)  # type: ignore[arg-type]
+            update(Variant).where(col(Variant.id) == item.variant_id)
+            .values(on_hand=col(Variant.on_hand) + item.qty, updated_at=now)
+            .returning(col(Variant.merchant_id))
         )).scalar_one()
         session.add(StockMovement(variant_id=item.variant_id, merchant_id=merchant_id, delta=item.qty,
                                   reason=reason, ref=ref, created_at=now))
@@ -125,10 +125,10 @@ async def adjust(
     """on_hand += delta, refused (None) where it would drop below what is held for checkouts."""
     row = (await _sql.execute(session,
         update(Variant)
-        .where(Variant.id == variant_id, Variant.merchant_id == merchant_id,  # type: ignore[arg-type]
-               Variant.on_hand + delta >= Variant.reserved)  # type: ignore[operator]
-        .values(on_hand=Variant.on_hand + delta, updated_at=now)
-        .returning(Variant.id)  # type: ignore[arg-type]
+        .where(col(Variant.id) == variant_id, col(Variant.merchant_id) == merchant_id,
+               col(Variant.on_hand) + delta >= col(Variant.reserved))
+        .values(on_hand=col(Variant.on_hand) + delta, updated_at=now)
+        .returning(col(Variant.id))
     )).first()
     if row is None:
         return None
@@ -148,10 +148,10 @@ async def compare_and_set(
     """on_hand := on_hand only if it still is `expected` (the caller is the source of truth)."""
     row = (await _sql.execute(session,
         update(Variant)
-        .where(Variant.id == variant_id, Variant.merchant_id == merchant_id,  # type: ignore[arg-type]
-               Variant.on_hand == expected, Variant.reserved <= on_hand)  # type: ignore[arg-type]
+        .where(col(Variant.id) == variant_id, col(Variant.merchant_id) == merchant_id,
+               col(Variant.on_hand) == expected, col(Variant.reserved) <= on_hand)
         .values(on_hand=on_hand, updated_at=now)
-        .returning(Variant.id)  # type: ignore[arg-type]
+        .returning(col(Variant.id))
     )).first()
     if row is None:
         return None
@@ -176,22 +176,22 @@ async def hold(
     """Hold `qty` units for the person until `expires_at` (replacing their earlier hold on the variant,
     so a repeated hold is idempotent and extends it). False when not enough is available."""
     previous = (await _sql.execute(session,
-        delete(StockHold).where(StockHold.person_id == person_id, StockHold.variant_id == variant_id)  # type: ignore[arg-type]
-        .returning(StockHold.qty, StockHold.expires_at)  # type: ignore[arg-type]
+        delete(StockHold).where(col(StockHold.person_id) == person_id, col(StockHold.variant_id) == variant_id)
+        .returning(col(StockHold.qty), col(StockHold.expires_at))
     )).first()
     # An expired hold the sweeper has not reached yet still counts in `reserved`: give it back too.
     released = previous[0] if previous else 0
     row = (await _sql.execute(session,
         update(Variant)
-        .where(Variant.id == variant_id,  # type: ignore[arg-type]
-               Variant.on_hand - Variant.reserved + released >= qty)  # type: ignore[operator]
-        .values(reserved=Variant.reserved - released + qty)
-        .returning(Variant.id)  # type: ignore[arg-type]
+        .where(col(Variant.id) == variant_id,
+               col(Variant.on_hand) - col(Variant.reserved) + released >= qty)
+        .values(reserved=col(Variant.reserved) - released + qty)
+        .returning(col(Variant.id))
     )).first()
     if row is None:
         if released:
-            await _sql.execute(session, update(Variant).where(Variant.id == variant_id)  # type: ignore[arg-type]
-                                  .values(reserved=Variant.reserved - released))
+            await _sql.execute(session, update(Variant).where(col(Variant.id) == variant_id)
+                                  .values(reserved=col(Variant.reserved) - released))
         return False
     session.add(StockHold(person_id=person_id, variant_id=variant_id, qty=qty, expires_at=expires_at))
     return True
@@ -203,14 +203,14 @@ async def release_holds(session: AsyncSession, *, person_id: uuid.UUID | None = 
     RETURNING, so a hold is given back exactly once even with a checkout consuming it concurrently."""
     statement = delete(StockHold)
     if person_id is not None:
-        statement = statement.where(StockHold.person_id == person_id)  # type: ignore[arg-type]
+        statement = statement.where(col(StockHold.person_id) == person_id)
     if expired_before is not None:
-        statement = statement.where(StockHold.expires_at <= expired_before)  # type: ignore[arg-type]
-    rows = (await _sql.execute(session, statement.returning(StockHold.variant_id, StockHold.qty))).all()  # type: ignore[arg-type]
+        statement = statement.where(col(StockHold.expires_at) <= expired_before)
+    rows = (await _sql.execute(session, statement.returning(col(StockHold.variant_id), col(StockHold.qty)))).all()
     totals: dict[uuid.UUID, int] = {}
-    for variant_id, qty in rows:
+    for variant_id, qty in map(tuple, rows):
         totals[variant_id] = totals.get(variant_id, 0) + qty
     for variant_id in sorted(totals):
-        await _sql.execute(session, update(Variant).where(Variant.id == variant_id)  # type: ignore[arg-type]
-                              .values(reserved=Variant.reserved - totals[variant_id]))
+        await _sql.execute(session, update(Variant).where(col(Variant.id) == variant_id)
+                              .values(reserved=col(Variant.reserved) - totals[variant_id]))
     return len(rows)

@@ -24,6 +24,7 @@ from marketplace.api.deps import (
 )
 from marketplace.api.views import orders_out, products_out, webhook_out
 from marketplace.crud import audit, catalogue, orders, places, stock, webhooks
+from marketplace.domain.webhooks import UnsafeTarget
 from marketplace.models import Product, Variant, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from marketplace.schemas import (
     CancelIn,
@@ -474,7 +475,7 @@ async def create_webhook(body: WebhookIn, caller: MerchantDep, session: SessionD
     try:
         await webhooks.check_target(body.url, webhooks.TargetRules(settings.webhook_allow_http,
                                                                    tuple(settings.webhook_allowed_targets)))
-    except webhooks.signing.UnsafeTarget as error:
+    except UnsafeTarget as error:
         raise ProblemError(422, "UNSAFE_WEBHOOK_URL", str(error), field="body.url") from error
     endpoint = await webhooks.create_endpoint(session, merchant_id=caller.merchant_id, url=body.url, events=body.events)
     await audit.record(session, principal=caller.principal, action="webhook.created", target=str(endpoint.id),
