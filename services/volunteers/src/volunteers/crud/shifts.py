@@ -98,9 +98,9 @@ async def generate(session: AsyncSession, *, series: ShiftSeries, organisation_i
                 series_id=series.id, occurrence_date=day, start_at=start, end_at=end, zone=series.zone,
                 capacity=series.capacity, seats_taken=0, waitlist_enabled=series.waitlist_enabled,
                 waitlist_count=0, waitlist_last_rank=0, state="scheduled", version=1, created_at=now,
-            ).on_conflict_do_nothing(index_elements=["series_id", "occurrence_date"])
+            ).on_conflict_do_nothing(index_elements=["series_id", "occurrence_date"]).returning(col(Shift.id))
         )
-        created += result.rowcount or 0
+        created += len(result.all())
     return created
 
 
