@@ -105,7 +105,7 @@ def make_settings(database_url: str, **overrides: Any) -> AccountsSettings:
         "gateway_client_secret": GATEWAY_SECRET,
         "gateway_redirect_uris": (CALLBACK,),
         "outbox_poll_seconds": 0.1,
-        "mail_poll_seconds": 0.1,
+        "outbound_poll_seconds": 0.1,
     }
     values.update(overrides)
     return AccountsSettings(**values)
@@ -140,13 +140,12 @@ class Accounts:
         return httpx.BasicAuth(client_id, secret)
 
     async def held_mail(self, to: str) -> list[dict[str, Any]]:
-        from sqlmodel import select
-
-        from accounts.models import MailMessage
+        from accounts.crud.mail import list_messages
+        from platformkit.pagination import PageParams
 
         async with self.db.session() as session:
-            rows = (await session.exec(select(MailMessage).where(MailMessage.to_address == to))).all()
-        return [{"subject": r.subject, "body": r.body, "status": r.status} for r in rows]
+            mails, _ = await list_messages(session=session, params=PageParams(limit=100, cursor=None), to_address=to)
+        return [{"subject": m.subject, "body": m.body, "status": m.status} for m in mails]
 
     async def sign_up(self, email: str, password: str = PASSWORD, name: str = "Erika Schulze") -> None:
         response = await self.http.post(

@@ -44,6 +44,7 @@ from platformkit.auth import Principal, PrincipalDep
 from platformkit.db import utcnow
 from platformkit.deps import ReadSessionDep
 from platformkit.events import Bus, Consumer, publish, stream_name
+from platformkit.outbound import forget_person
 from platformkit.problems import ProblemError
 from platformkit.tables import idempotency_key, outbox
 
@@ -84,7 +85,8 @@ class PersonalData:
 
 async def forget_platform_records(session: AsyncSession, *, service: str, person_id: uuid.UUID) -> dict[str, int]:
     """The platform tables' part: answers stored for the person's idempotent requests (they can hold
-    what the person sent) and their notifications still in the outbox (their texts)."""
+    what the person sent), their notifications still in the outbox (their texts) and the messages sent to
+    them (platformkit.outbound: addresses and texts)."""
     connection = await session.connection()
     answers = await connection.execute(
         delete(idempotency_key).where(idempotency_key.c.scope == f"{service}:{person_id}")
@@ -93,6 +95,7 @@ async def forget_platform_records(session: AsyncSession, *, service: str, person
     return {
         "stored_answers_deleted": int(answers.rowcount),
         "notifications_deleted": int(notifications.rowcount),
+        "outgoing_messages_deleted": await forget_person(session, person_id=person_id),
     }
 
 

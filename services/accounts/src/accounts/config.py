@@ -55,8 +55,6 @@ class AccountsSettings(OutboundSettings):
     # --- mail -----------------------------------------------------------------------------------
     # SMTP_URL and MAIL_FROM (OutboundSettings). Without SMTP_URL mails are kept as "held" and operators
     # read them through GET /admin/mails (embedded default).
-    mail_poll_seconds: float = 2.0
-    mail_max_attempts: int = 8
     # Where links in mails point (verification, password reset): this service's public address.
     # Defaults to OIDC_ISSUER.
     public_url: str | None = None

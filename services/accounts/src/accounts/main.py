@@ -1,7 +1,7 @@
 """accounts: identity for residents, merchants and district staff; the platform's OIDC issuer."""
 
 from accounts.api.routes import admin, api_keys, channels, data_exports, me, oauth, people
-from accounts.background import deliver_mail, prepare
+from accounts.background import prepare
 from accounts.config import AccountsSettings
 from accounts.crud.channels import forget_gone_subscriptions
 from accounts.events import consumers
@@ -22,7 +22,7 @@ service = ServiceSpec(
     consumers=consumers,
     metadata=AccountsModel.metadata,
     migrations="accounts.migrations",
-    background=[deliver_mail, background_sender(forget_gone_subscriptions), prepare, keep_notify_stream_declared],
+    background=[background_sender(forget_gone_subscriptions), prepare, keep_notify_stream_declared],
     schedules=schedules,
     personal_data=PERSONAL_DATA,
     seed_demo=seed_demo,

@@ -26,7 +26,6 @@ __all__ = [
     "DataExport",
     "ErasureReport",
     "LoginThrottle",
-    "MailMessage",
     "NotificationChannels",
     "OAuthClient",
     "OneTimeToken",
@@ -177,27 +176,6 @@ class OAuthClient(AccountsModel, table=True):
     created_by: str = Field(max_length=64)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
     revoked_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
-
-
-class MailMessage(AccountsModel, table=True):
-    """The mail outbox: written in the transaction of the change that causes it, delivered by the
-    mail loop (status pending -> sent | failed), or kept as `held` when no SMTP server is configured."""
-
-    __tablename__ = "mail_message"
-    __table_args__ = (Index("ix_mail_message_due", "status", "next_attempt_at"),)
-    id: uuid.UUID = Field(default_factory=_uuid, primary_key=True)
-    person_id: uuid.UUID | None = Field(default=None, index=True)
-    to_address: str = Field(max_length=254)
-    subject: str = Field(max_length=200)
-    body: str = Field(sa_column=Column(Text, nullable=False))
-    # pending | held | sent | failed
-    status: str = Field(max_length=16)
-    attempts: int = Field(default=0)
-    next_attempt_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
-    claimed_until: datetime | None = Field(default=None, sa_type=UtcDateTime)
-    last_error: str | None = Field(default=None, max_length=500)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
-    sent_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
 
 
 class PushSubscription(AccountsModel, table=True):

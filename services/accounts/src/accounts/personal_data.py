@@ -12,9 +12,10 @@ from typing import Any
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from accounts import events
-from accounts.crud import audit, merchants, people, roles, tokens
+from accounts.crud import audit, channels, merchants, people, roles, tokens
 from accounts.domain.roles import Grant
-from accounts.models import MailMessage, Person
+from accounts.models import Person
+from platformkit import outbound
 from platformkit.db import utcnow
 from platformkit.events import notify
 from platformkit.personal_data import PersonalData, erase_person
@@ -35,14 +36,15 @@ async def erase(session: AsyncSession, person_id: uuid.UUID, erased_at: datetime
 
 async def example(session: AsyncSession, person_id: uuid.UUID) -> Collection[str]:
     """A merchant's staff member with everything accounts keeps about someone: the person, a role, a
-    live session, a pending reset token, a mail, an API key they made, a notification, staff's audit
-    entry about them."""
+    live session, a pending reset token, a mail, a browser's push subscription and their channel choice,
+    an API key they made, a notification, staff's audit entry about them."""
     tag = person_id.hex[:8]
     name, email = f"Erika Beispiel-{tag}", f"erika.{tag}@beispiel.example"
     phone = f"+49 3984 {int(tag, 16) % 10**7:07d}"
     mail_subject = f"Ihr Hofladen-Schlüssel {tag}"
-    session.add(Person(id=person_id, email=email, email_verified_at=utcnow(), password_hash=f"$argon2id$x{tag}",
-                       name=name, phone=phone, home_place="ot-prenzlau-dedelow"))
+    person = Person(id=person_id, email=email, email_verified_at=utcnow(), password_hash=f"$argon2id$x{tag}",
+                    name=name, phone=phone, home_place="ot-prenzlau-dedelow")
+    session.add(person)
     await session.flush()
     await roles.grant_role(
         session=session, person_id=person_id, grant=Grant(role="merchant", merchant_id=f"m-{tag}"), actor_id="staff-1"
@@ -54,16 +56,22 @@ async def example(session: AsyncSession, person_id: uuid.UUID) -> Collection[str
     await tokens.issue_one_time(
         session=session, person_id=person_id, purpose=tokens.RESET_PASSWORD, ttl=timedelta(hours=1)
     )
-    session.add(
-        MailMessage(person_id=person_id, to_address=email, subject=mail_subject, body=f"Hallo {name}", status="held")
+    await outbound.enqueue(
+        session, channel="mail", target=email, payload={"subject": mail_subject, "body": f"Hallo {name}"},
+        person_id=person_id, hold=True,
     )
+    endpoint = f"https://push.beispiel.example/{tag}"
+    await channels.subscribe(
+        session=session, person_id=person_id, endpoint=endpoint, p256dh="B" + "A" * 86, auth="x" * 22
+    )
+    await channels.choose(session=session, person=person, choices=["push", "mail", "sms"], actor_id=str(person_id))
     await merchants.create_api_key(
         session=session, merchant_id=f"m-{tag}", name="Kasse", scopes="orders:read", created_by=str(person_id)
     )
     await notify(session, person_id=person_id, kind="accounts.welcome", title=f"Willkommen, {name}")
     await audit.record(session=session, actor_id="staff-1", action="person.changed", person_id=person_id)
     await session.flush()
-    return [name, email, phone, mail_subject]
+    return [name, email, phone, mail_subject, endpoint]
 
 
 PERSONAL_DATA = PersonalData(

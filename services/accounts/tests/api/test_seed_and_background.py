@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Callable
 
 from accounts_testkit import Accounts, MailSink, bearer, free_port, make_settings, start_accounts
 from sqlalchemy import text
 
-from accounts.background import bootstrap_operator, deliver_due_mail
+from accounts.background import bootstrap_operator
 from accounts.crud._sql import execute
 from accounts.main import service
 from accounts.seed import OPERATOR_EMAIL, OPERATOR_PASSWORD, RESIDENT_PASSWORD
@@ -72,36 +73,44 @@ async def test_bootstrap_operator_from_settings(database_url: str) -> None:
 
 
 async def test_mail_is_retried_until_the_smtp_server_answers(database_url: str) -> None:
+    """Through the app's own outbound sender: the first attempt finds no SMTP server, the next one (made
+    due at once here instead of after the backoff) delivers."""
     from aiosmtpd.controller import Controller
 
     port = free_port()
-    settings = make_settings(database_url, smtp_url=f"smtp://127.0.0.1:{port}", mail_poll_seconds=3600)
+    settings = make_settings(database_url, smtp_url=f"smtp://127.0.0.1:{port}")
     async with start_accounts(settings) as accounts:
         await accounts.sign_up("karl@schwedt.example")
-        assert await deliver_due_mail(accounts.db, settings) == 1  # nobody listens yet
-        [held] = await status_of(accounts)
-        assert held["status"] == "pending" and held["attempts"] == 1 and held["last_error"]
-        assert await deliver_due_mail(accounts.db, settings) == 0  # backing off
+        # Nobody listens yet: the first attempt fails and is logged.
+        [pending] = await wait_for_mail(accounts, lambda row: row["last_error"] is not None)
+        assert pending["status"] == "pending" and pending["attempts"] == 1
 
         sink = MailSink()
         controller = Controller(sink, hostname="127.0.0.1", port=port)
         controller.start()
         try:
             async with accounts.db.transaction() as session:
-                await execute(session, text("UPDATE mail_message SET next_attempt_at = created_at"))
-            assert await deliver_due_mail(accounts.db, settings) == 1
+                await execute(session, text("UPDATE outbound_message SET next_attempt_at = created_at"))
             await asyncio.wait_for(sink.wait_for("karl@schwedt.example"), 20)
         finally:
             controller.stop()
-        [sent] = await status_of(accounts)
-        assert sent["status"] == "sent" and sent["attempts"] == 2
+        [sent] = await wait_for_mail(accounts, lambda row: row["status"] == "sent")
+        assert sent["attempts"] == 2
+        attempts = await execute_all(accounts, "SELECT outcome FROM outbound_attempt ORDER BY attempt")
+        assert [row["outcome"] for row in attempts] == ["retrying", "sent"]  # the delivery log
 
 
-async def status_of(accounts: Accounts) -> list[dict[str, object]]:
+async def execute_all(accounts: Accounts, sql: str) -> list[dict[str, object]]:
     async with accounts.db.session() as session:
-        rows = (
-            (await execute(session, text("SELECT status, attempts, last_error FROM mail_message")))
-            .mappings()
-            .all()
+        return [dict(row) for row in (await execute(session, text(sql))).mappings().all()]
+
+
+async def wait_for_mail(accounts: Accounts, condition: Callable[[dict[str, object]], bool]) -> list[dict[str, object]]:
+    for _ in range(200):
+        rows = await execute_all(
+            accounts, "SELECT status, attempts, last_error FROM outbound_message WHERE channel = 'mail'"
         )
-    return [dict(row) for row in rows]
+        if rows and all(condition(row) for row in rows):
+            return rows
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"mail never reached the expected state: {rows}")

@@ -73,6 +73,9 @@ Retries: attempt n failing waits a random time in [½, 1] × min(5 s × 2^(n-1),
 receiver sent Retry-After; a message fails when its next attempt would fall after its horizon (webhook
 and mail 24 h, Web Push 4 h, SMS 2 h, voice 1 h; OUTBOUND_HORIZON_SECONDS, or `horizon=` per message).
 Finished messages are kept OUTBOUND_RETENTION_DAYS (30): a dedupe key is remembered that long.
+
+Personal data: `messages_of(session, person_id=...)` for a person's export; the platform's erasure
+(platformkit.personal_data) deletes the person's messages with `forget_person`.
 """
 
 from platformkit.outbound.guard import UnsafeUrl, check_public_url, parse_networks
@@ -85,6 +88,8 @@ from platformkit.outbound.messages import (
     OutboundMessage,
     cancel,
     enqueue,
+    forget_person,
+    messages_of,
 )
 from platformkit.outbound.sender import (
     OutboundSender,
@@ -116,6 +121,8 @@ __all__ = [
     "check_public_url",
     "delivery_log",
     "enqueue",
+    "forget_person",
+    "messages_of",
     "new_webhook_secret",
     "parse_networks",
     "retry_delay",

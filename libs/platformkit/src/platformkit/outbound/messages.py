@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal, Protocol
 
+from sqlalchemy import delete, select, update
 from sqlalchemy import event as sa_event
-from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from platformkit.db import utcnow
-from platformkit.tables import outbound_message
+from platformkit.tables import outbound_attempt, outbound_message
 
 Channel = Literal["webhook", "mail", "webpush", "sms", "voice"]
 CHANNELS: tuple[Channel, ...] = ("webhook", "mail", "webpush", "sms", "voice")
@@ -161,6 +161,33 @@ async def cancel(session: AsyncSession, *, reference: str) -> int:
         .values(status="cancelled", finished_at=utcnow(), claimed_until=None)
     )
     return int(result.rowcount)
+
+
+async def forget_person(session: AsyncSession, *, person_id: str | uuid.UUID) -> int:
+    """Erasure: delete every outgoing message about the person (queued ones are not sent) and their
+    delivery log; returns how many messages."""
+    connection = await session.connection()
+    theirs = select(outbound_message.c.id).where(outbound_message.c.person_id == str(person_id))
+    await connection.execute(delete(outbound_attempt).where(outbound_attempt.c.message_id.in_(theirs)))
+    result = await connection.execute(delete(outbound_message).where(outbound_message.c.person_id == str(person_id)))
+    return int(result.rowcount)
+
+
+async def messages_of(session: AsyncSession, *, person_id: str | uuid.UUID) -> list[dict[str, Any]]:
+    """A person's data export: the messages sent to them (channel, address, content, status)."""
+    connection = await session.connection()
+    rows = await connection.execute(
+        select(
+            outbound_message.c.channel, outbound_message.c.target, outbound_message.c.payload,
+            outbound_message.c.status, outbound_message.c.created_at, outbound_message.c.finished_at,
+        )
+        .where(outbound_message.c.person_id == str(person_id))
+        .order_by(outbound_message.c.created_at)
+    )
+    return [
+        {**row._asdict(), "target": "push subscription" if row.channel == "webpush" else row.target}
+        for row in rows
+    ]
 
 
 @sa_event.listens_for(Session, "after_commit")

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from accounts.models import ApiKey, AuditEntry, MailMessage, OAuthClient, Person, RoleGrant
+from accounts.crud.mail import Mail
+from accounts.models import ApiKey, AuditEntry, OAuthClient, Person, RoleGrant
 from accounts.schemas import (
     ApiKeyPublic,
     AuditEntryPublic,
@@ -41,7 +42,7 @@ def audit_public(entry: AuditEntry) -> AuditEntryPublic:
     return AuditEntryPublic.model_validate(entry, from_attributes=True)
 
 
-def mail_public(message: MailMessage) -> MailPublic:
+def mail_public(message: Mail) -> MailPublic:
     return MailPublic.model_validate(message, from_attributes=True)
 
 

@@ -145,12 +145,19 @@ async def choose(
     return channels.parse(value, reachability(person))
 
 
-async def forget_person(*, session: AsyncSession, person_id: uuid.UUID) -> None:
-    """Erasure: the person's subscriptions and channel choice go."""
-    for subscription in await push_subscriptions(session=session, person_id=person_id):
-        await outbound.cancel(session, reference=f"{GONE_REFERENCE}{subscription.id}")
-    await execute(session, delete(PushSubscription).where(col(PushSubscription.person_id) == person_id))
-    await execute(session, delete(NotificationChannels).where(col(NotificationChannels.person_id) == person_id))
+async def forget_person(*, session: AsyncSession, person_id: uuid.UUID) -> dict[str, int]:
+    """Erasure: the person's subscriptions and channel choice go (their queued messages go with the
+    platform's part of the erasure, platformkit.outbound.forget_person)."""
+    subscriptions = await execute(
+        session, delete(PushSubscription).where(col(PushSubscription.person_id) == person_id)
+    )
+    choice = await execute(
+        session, delete(NotificationChannels).where(col(NotificationChannels.person_id) == person_id)
+    )
+    return {
+        "push_subscriptions_deleted": int(subscriptions.rowcount),  # type: ignore[attr-defined]
+        "channel_choices_deleted": int(choice.rowcount),  # type: ignore[attr-defined]
+    }
 
 
 # --- delivering a notification ---------------------------------------------------------------------

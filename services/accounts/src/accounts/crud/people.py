@@ -3,6 +3,7 @@ staff, export and erasure."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import datetime, timedelta
 from typing import Any
@@ -15,7 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from accounts import events
 from accounts.config import AccountsSettings
-from accounts.crud import audit, mail, merchants, roles, throttle, tokens
+from accounts.crud import audit, channels, mail, merchants, roles, throttle, tokens
 from accounts.crud._sql import execute
 from accounts.domain import texts_de as texts
 from accounts.domain.roles import Grant
@@ -24,12 +25,12 @@ from accounts.models import (
     AuditEntry,
     AuthorizationCode,
     DataExport,
-    MailMessage,
     OneTimeToken,
     Person,
     RefreshToken,
     RoleGrant,
 )
+from platformkit import outbound
 from platformkit.db import utcnow
 from platformkit.events import notify
 
@@ -240,7 +241,7 @@ async def erase_records(*, session: AsyncSession, person_id: uuid.UUID, erased_a
     await deleted("sessions_ended", delete(RefreshToken).where(col(RefreshToken.person_id) == pid))
     await deleted("codes_deleted", delete(AuthorizationCode).where(col(AuthorizationCode.person_id) == pid))
     await deleted("one_time_tokens_deleted", delete(OneTimeToken).where(col(OneTimeToken.person_id) == pid))
-    await deleted("mails_deleted", delete(MailMessage).where(col(MailMessage.person_id) == pid))
+    counts.update(await channels.forget_person(session=session, person_id=pid))
     await deleted("data_exports_deleted", delete(DataExport).where(col(DataExport.person_id) == pid))
     counts["api_keys_revoked"] = await merchants.revoke_keys_created_by(session=session, person_id=str(pid))
     await merchants.forget_creator(session=session, person_id=str(pid))
@@ -271,7 +272,7 @@ async def export(*, session: AsyncSession, person: Person) -> dict[str, Any]:
     pid = person.id
     grants = (await session.exec(select(RoleGrant).where(RoleGrant.person_id == pid))).all()
     refresh = await tokens.live_sessions(session=session, person_id=pid)
-    mails = (await session.exec(select(MailMessage).where(MailMessage.person_id == pid))).all()
+    messages = await outbound.messages_of(session, person_id=pid)
     entries = (
         await session.exec(
             select(AuditEntry).where((AuditEntry.person_id == pid) | (AuditEntry.actor_id == str(pid)))
@@ -296,13 +297,29 @@ async def export(*, session: AsyncSession, person: Person) -> dict[str, Any]:
         ],
         "mails": [
             {
-                "subject": m.subject,
-                "to_address": m.to_address,
-                "status": m.status,
-                "created_at": m.created_at.isoformat(),
+                "subject": json.loads(m["payload"]).get("subject", ""),
+                "to_address": m["target"],
+                "status": m["status"],
+                "created_at": m["created_at"].isoformat(),
             }
-            for m in mails
+            for m in messages
+            if m["channel"] == "mail"
         ],
+        "notifications_sent": [
+            {
+                "channel": m["channel"],
+                "to": m["target"],
+                "status": m["status"],
+                "created_at": m["created_at"].isoformat(),
+            }
+            for m in messages
+            if m["channel"] != "mail"
+        ],
+        "push_subscriptions": [
+            {"endpoint": s.endpoint, "created_at": s.created_at.isoformat()}
+            for s in await channels.push_subscriptions(session=session, person_id=pid)
+        ],
+        "notification_channels": await channels.chosen(session=session, person=person),
         "api_keys_created": [
             {
                 "id": k.id,

@@ -199,9 +199,10 @@ async def read_mails(
     _staff: AdminDep,
     session: SessionDep,
     page: PageDep,
-    status: Annotated[str | None, Query(pattern="^(pending|held|sent|failed)$")] = None,
+    status: Annotated[str | None, Query(pattern="^(pending|held|sent|failed|cancelled)$")] = None,
 ) -> MailPage:
-    """The mail outbox; in the embedded default (no SMTP_URL) the place to read what would have been sent."""
+    """The mails accounts sent or holds (platformkit.outbound); in the embedded default (no SMTP_URL) the
+    place to read what would have been sent."""
     rows, cursor = await mail.list_messages(session=session, params=page, status=status)
     return MailPage(items=[mail_public(row) for row in rows], next_cursor=cursor)
 
