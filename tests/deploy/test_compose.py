@@ -9,12 +9,18 @@ import json
 import os
 import shutil
 import subprocess
+import uuid
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 import workspace
 from deploytools import compose_binary, nats_server_binary
+from sqlalchemy.engine import make_url
+
+from platformkit.testing.databases import postgres_base_url
+from platformkit.testing.plugin import require_postgres
 
 COMPOSE_FILE = workspace.REPO / "docker-compose.yml"
 PORT = "8000"
@@ -150,3 +156,32 @@ def test_nats_is_valid_for_the_real_server_and_fsyncs_every_message() -> None:
                              timeout=30, check=False)
     assert checked.returncode == 0, checked.stderr
     assert "sync_interval: always" in conf.read_text()
+
+
+@pytest.mark.postgres
+def test_postgres_init_gives_each_service_a_role_that_owns_its_database_and_no_other() -> None:
+    require_postgres()
+    base = make_url(postgres_base_url())
+    suffix = uuid.uuid4().hex[:8]
+    names = [f"dorfinit_a{suffix}", f"dorfinit_b{suffix}"]
+    environment = {
+        "PATH": os.environ["PATH"], "POSTGRES_USER": base.username or "postgres",
+        "PGHOST": base.host or "127.0.0.1", "PGPORT": str(base.port or 5432),
+        "DORF_DATABASES": " ".join(names), **{f"{name.upper()}_DB_PASSWORD": f"pw-{name}" for name in names},
+    }
+    admin = base.set(drivername="postgresql", database="postgres").render_as_string(hide_password=False)
+    try:
+        subprocess.run(["sh", str(workspace.REPO / "deploy/compose/postgres-init.sh")], env=environment,
+                       check=True, capture_output=True, timeout=60)
+        first, second = (base.set(drivername="postgresql", username=name, password=f"pw-{name}", database=name)
+                         for name in names)
+        with psycopg.connect(first.render_as_string(hide_password=False)) as connection:
+            connection.execute("CREATE TABLE owned (id int)")  # the role owns its database
+        with pytest.raises(psycopg.OperationalError, match="permission denied"):
+            psycopg.connect(first.set(database=names[1]).render_as_string(hide_password=False))
+        assert second.database == names[1]
+    finally:
+        with psycopg.connect(admin, autocommit=True) as connection:
+            for name in names:
+                connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                connection.execute(f'DROP ROLE IF EXISTS "{name}"')

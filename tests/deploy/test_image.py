@@ -44,7 +44,7 @@ def _stages() -> dict[str, list[tuple[str, str]]]:
     return stages
 
 
-def _json_argument(stage: list[tuple[str, str]], instruction: str) -> str:
+def _argument(stage: list[tuple[str, str]], instruction: str) -> str:
     return next(arguments for name, arguments in stage if name == instruction)
 
 
@@ -87,11 +87,11 @@ def test_the_build_stage_installs_through_the_script_and_the_runtime_stage_gets_
     assert copies == ["--from=build /opt/dorf/venv /opt/dorf/venv"]  # not uv, not the sources
     runs = " ".join(arguments for name, arguments in runtime if name == "RUN")
     assert "pip uninstall" in runs and not re.search(r"apt-get|apk add|pip install|uv ", runs)
-    user = _json_argument(runtime, "USER")
+    user = _argument(runtime, "USER")
     assert re.fullmatch(r"[1-9][0-9]*:[1-9][0-9]*", user), "a numeric non-root user (runAsNonRoot checks it)"
-    assert "SERVICE_NAME=${SERVICE}" in _json_argument(runtime, "ENV")
-    assert "/readyz" in _json_argument(runtime, "HEALTHCHECK")
-    assert "launcher.serve" in _json_argument(runtime, "CMD")
+    assert "SERVICE_NAME=${SERVICE}" in _argument(runtime, "ENV")
+    assert "/readyz" in _argument(runtime, "HEALTHCHECK")
+    assert "launcher.serve" in _argument(runtime, "CMD")
 
 
 def test_dockerignore_keeps_the_machine_state_out_but_every_workspace_package_in(tmp_path: Path) -> None:
@@ -159,9 +159,9 @@ def test_the_install_script_gives_a_runtime_that_migrates_serves_and_is_healthy(
         assert f"{service.name}: empty ->" in migrated.stdout
 
         port = free_port()
-        server = subprocess.Popen(_image_command(_json_argument(runtime, "CMD"), port), env=environment,
+        server = subprocess.Popen(_image_command(_argument(runtime, "CMD"), port), env=environment,
                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=tmp_path)
-        healthcheck = _image_command(_json_argument(runtime, "HEALTHCHECK"), port)
+        healthcheck = _image_command(_argument(runtime, "HEALTHCHECK"), port)
         deadline = time.monotonic() + 60
         while True:
             probe = subprocess.run(healthcheck, env=environment, capture_output=True, timeout=10, check=False)

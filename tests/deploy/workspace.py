@@ -44,7 +44,10 @@ class Workload:
 
     @property
     def spec(self) -> ServiceSpec:
-        return load_spec(self.target)
+        try:
+            return load_spec(self.target)
+        except SystemExit as error:  # the launcher's way to say it; a test reports it as an error
+            raise ImportError(str(error)) from None
 
     @property
     def has_database(self) -> bool:
