@@ -9,7 +9,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, Text
+from sqlalchemy import JSON, Column, Index, Text, text
 from sqlmodel import Field, SQLModel
 
 from platformkit.db import UtcDateTime, service_registry, utcnow
@@ -233,7 +233,14 @@ class DataExport(AccountsModel, table=True):
     to fetch until `expires_at`. `parts` says per service: ok | failed (with why)."""
 
     __tablename__ = "data_export"
-    __table_args__ = (Index("ix_data_export_due", "status", "claimed_until"),)
+    __table_args__ = (
+        Index("ix_data_export_due", "status", "claimed_until"),
+        # One download being gathered per person, however many requests race.
+        Index(
+            "uq_data_export_pending", "person_id", unique=True,
+            postgresql_where=text("status = 'pending'"), sqlite_where=text("status = 'pending'"),
+        ),
+    )
     id: uuid.UUID = Field(default_factory=_uuid, primary_key=True)
     person_id: uuid.UUID = Field(foreign_key="person.id", index=True)
     # pending | ready | failed

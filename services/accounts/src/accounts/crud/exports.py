@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, or_, update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -19,17 +20,20 @@ PENDING, READY = "pending", "ready"
 
 
 async def request(*, session: AsyncSession, person_id: uuid.UUID) -> DataExport:
-    """A new download job, or the person's one still being gathered (asking twice gathers once)."""
-    waiting = (
-        await session.exec(
-            select(DataExport).where(col(DataExport.person_id) == person_id, col(DataExport.status) == PENDING)
-        )
-    ).first()
-    if waiting is not None:
-        return waiting
+    """A new download job, or the person's one still being gathered (asking twice gathers once; the
+    unique index on pending jobs settles two requests at the same moment)."""
     job = DataExport(person_id=person_id)
-    session.add(job)
-    await session.flush()
+    try:
+        async with session.begin_nested():
+            session.add(job)
+            await session.flush()
+    except IntegrityError:
+        waiting = (
+            await session.exec(
+                select(DataExport).where(col(DataExport.person_id) == person_id, col(DataExport.status) == PENDING)
+            )
+        ).one()
+        return waiting
     return job
 
 
@@ -43,7 +47,7 @@ async def get_own(*, session: AsyncSession, job_id: uuid.UUID, person_id: uuid.U
 async def claim_due(
     *, session: AsyncSession, now: datetime, lease: timedelta, limit: int = 10
 ) -> list[tuple[uuid.UUID, uuid.UUID, int]]:
-    """Take pending jobs nobody holds (a conditional UPDATE: one runner wins each job); returns
+    """Take pending jobs nobody holds (a conditional UPDATE: one run wins each job); returns
     (job id, person id, attempt)."""
     due = (
         select(DataExport.id)
@@ -53,6 +57,9 @@ async def claim_due(
         )
         .order_by(col(DataExport.requested_at))
         .limit(limit)
+        # PostgreSQL: a racing run skips the jobs another is taking instead of coming back empty (SQLite
+        # has no row locks; its write transactions run one at a time).
+        .with_for_update(skip_locked=True)
     )
     result = await execute(
         session,
