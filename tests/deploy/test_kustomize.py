@@ -107,6 +107,9 @@ def test_every_service_runs_locked_down_with_probes_limits_and_its_own_account(
     assert image.split("/")[-1].split(":")[0] == name
     if overlay == "prod":
         assert re.search(r":[0-9][^:/]*$", image), f"{name}'s image is not pinned in prod: {image}"
+        assert "imagePullPolicy" not in container
+    else:  # built on the developer's machine and loaded into the cluster
+        assert container["imagePullPolicy"] == "Never"
 
     labels = deployment["spec"]["template"]["metadata"]["labels"]
     service = output.get("Service", name)

@@ -24,6 +24,7 @@ import workspace
 from scale_run import ScaledPlatform, scaled_platform
 from sqlalchemy.engine import make_url
 
+from platformkit.events import stream_name
 from platformkit.testing.plugin import require_postgres
 
 TICKETS = 240
@@ -143,18 +144,22 @@ async def _load_kill_and_check(platform: ScaledPlatform) -> None:
     twice = [row for row in per_ref if row[1] != 1 or row[2] != 1]
     assert not twice, f"applied more than once: {twice[:5]}"
 
-    # ... and stored once in its stream: the outboxes are drained, the broker kept no duplicate.
-    for name in ("scaleprobe", "accounts"):
-        def drained(url: str = urls[name]) -> bool:
-            return _query(url, "SELECT count(*) FROM outbox WHERE published_at IS NULL")[0][0] == 0
-
-        await _until(drained, SETTLE_SECONDS, f"{name}'s outbox did not drain")
+    # ... and every service's events are stored once in its stream: the outboxes, relayed by two replicas
+    # of which one died, are drained, and the broker kept no duplicate.
     connection = await nats.connect(platform.nats.url)
     try:
-        info = await connection.jetstream().stream_info("SCALEPROBE")
+        for name, url in urls.items():
+            def drained(url: str = url) -> bool:
+                return _query(url, "SELECT count(*) FROM outbox WHERE published_at IS NULL")[0][0] == 0
+
+            await _until(drained, SETTLE_SECONDS, f"{name}'s outbox did not drain")
+            events = _query(url, "SELECT count(*) FROM outbox")[0][0]
+            if events:
+                info = await connection.jetstream().stream_info(stream_name(name))
+                assert info.state.messages == events, f"{name}: {info.state.messages} stored, {events} published"
     finally:
         await connection.close()
-    assert info.state.messages == len(stored)
+    assert _query(probe, "SELECT count(*) FROM outbox")[0][0] == len(stored)
 
     # The step ran once per due time, by one replica; the survivor took over after the kill.
     runs = _query(probe, "SELECT due, count(*), array_agg(pid) FROM step_run GROUP BY due ORDER BY due")
