@@ -5,6 +5,7 @@ parties, over real HTTP)."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import threading
 import time
@@ -21,9 +22,12 @@ import pytest
 from fastapi import FastAPI
 
 from marketplace.config import MarketplaceSettings
+from marketplace.crud import webhooks
 from marketplace.main import service
 from platformkit.db import Database
 from platformkit.migrations import upgrade
+from platformkit.outbound import OutboundSender, parse_networks, sender_options
+from platformkit.outbound.webhook import WebhookAdapter
 from platformkit.scheduler import ManualClock
 from platformkit.testing.tokens import OidcIssuer
 
@@ -98,10 +102,11 @@ def payment_provider() -> Iterator[PaymentProviderServer]:
 
 
 class WebhookReceiver:
-    """A merchant's webhook receiver on 127.0.0.1 answering from a script: a status code, or 'hang'
+    """A merchant's webhook receiver on 127.0.0.2 (a loopback address tests allow as a webhook target,
+    unlike 127.0.0.1) answering from a script: a status code, or 'hang'
     (sleeps past the sender's timeout). Records every request (headers and raw body)."""
 
-    def __init__(self) -> None:
+    def __init__(self, host: str = "127.0.0.2") -> None:
         self.script: list[int | str] = []
         self.requests: list[tuple[dict[str, str], bytes]] = []
         receiver = self
@@ -121,9 +126,9 @@ class WebhookReceiver:
             def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = ThreadingHTTPServer((host, 0), Handler)
         self.port = self.server.server_address[1]
-        self.url = f"http://127.0.0.1:{self.port}/hooks"
+        self.url = f"http://{host}:{self.port}/hooks"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
     def stop(self) -> None:
@@ -158,6 +163,14 @@ class Market:
     @property
     def http(self) -> httpx.AsyncClient:
         return self.clients[0]
+
+    def sender(self, timeout_seconds: float = 0.5) -> OutboundSender:
+        """platformkit's outbound sender on this market's database and manual clock, with marketplace's
+        outcome hook (the app's own sender loop is not running in tests)."""
+        networks = parse_networks(self.settings.outbound_allowed_networks)
+        adapters = {"webhook": WebhookAdapter(allowed_networks=networks, timeout_seconds=timeout_seconds)}
+        return OutboundSender(self.db, adapters, on_outcome=webhooks.on_outcome,
+                              options=sender_options(self.settings), clock=self.clock)
 
     @property
     def db(self) -> Database:
@@ -238,7 +251,7 @@ def settings_for(database_url: str, issuer: OidcIssuer, **overrides: Any) -> Mar
         "database_url": database_url,
         "environment": "test",
         "nats_url": "nats://127.0.0.1:9",  # nothing there: events wait in the outbox
-        "webhook_poll_seconds": 3600,  # tests send webhooks themselves
+        "outbound_allowed_networks": ("127.0.0.2/32",),
         "merchant_api_requests_per_minute": 100_000,
     }
     values.update(overrides)
@@ -251,8 +264,10 @@ async def start_market(stack: AsyncExitStack, database_url: str, issuer: OidcIss
     settings = settings_for(database_url, issuer, **overrides)
     clock = ManualClock(start)
     apps, clients = [], []
+    # Without the outbound sender loop: tests send webhooks themselves, on the manual clock (sender()).
+    quiet = dataclasses.replace(service, background=())
     for _ in range(replicas):
-        app = service.create_app(settings)
+        app = quiet.create_app(settings)
         app.state.clock = clock
         await stack.enter_async_context(app.router.lifespan_context(app))
         client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://marketplace", timeout=60)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from platformkit.config import ServiceSettings, StringList
+from platformkit.outbound import OutboundSettings
 
 
-class MarketplaceSettings(ServiceSettings):
+class MarketplaceSettings(OutboundSettings):
     service_name: str = "marketplace"
     oidc_audience: str = "marketplace"
 
@@ -20,15 +20,10 @@ class MarketplaceSettings(ServiceSettings):
     # pickup, on delivery and by invoice are offered.
     payment_provider_url: str | None = None
 
-    # Webhooks: per attempt timeout, consecutive failures before an endpoint is disabled, how often
-    # the sender looks for due deliveries. Targets must be public https URLs; `webhook_allowed_targets`
-    # lists exact host:port pairs let through anyway (a receiver in the district's own network), and
-    # `webhook_allow_http` permits plain http (development only).
-    webhook_timeout_seconds: float = 5.0
+    # A webhook endpoint is disabled after this many failed attempts in a row (its messages are then held
+    # and sent again when the merchant turns it back on). Sending, retries, signing and the SSRF guard are
+    # platformkit.outbound's (OUTBOUND_* settings; OUTBOUND_ALLOWED_NETWORKS only for development).
     webhook_disable_after_failures: int = 8
-    webhook_poll_seconds: float = 2.0
-    webhook_allowed_targets: StringList = ()
-    webhook_allow_http: bool = False
 
     # Merchant API requests per key and minute (429 with Retry-After beyond it), per replica.
     merchant_api_requests_per_minute: int = 600

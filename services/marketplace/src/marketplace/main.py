@@ -5,11 +5,13 @@ from datetime import timedelta
 
 from marketplace.api.deps import marketplace_resources
 from marketplace.api.routes import admin, cart, catalogue, checkout, merchant_v1, merchants, orders
-from marketplace.background import close_rounds, release_expired_holds, send_webhooks
+from marketplace.background import close_rounds, release_expired_holds
 from marketplace.config import MarketplaceSettings
+from marketplace.crud.webhooks import on_outcome
 from marketplace.models import MarketplaceModel
 from marketplace.personal import personal_data
 from marketplace.seed import seed_demo
+from platformkit.outbound import background_sender
 from platformkit.scheduler import Schedule
 from platformkit.service import ServiceSpec
 
@@ -20,7 +22,7 @@ service = ServiceSpec(
              admin.router],
     metadata=MarketplaceModel.metadata,
     migrations="marketplace.migrations",
-    background=[send_webhooks],
+    background=[background_sender(on_outcome=on_outcome)],
     schedules=[Schedule("release-expired-holds", every=timedelta(minutes=1), step=release_expired_holds),
                Schedule("close-rounds", every=timedelta(minutes=1), step=close_rounds)],
     lifespan=marketplace_resources,

@@ -280,45 +280,11 @@ class WebhookEndpoint(MarketplaceModel, table=True):
     secret: str = Field(max_length=80)
     # Space-separated event names (order.placed ...); empty: all.
     events: str = Field(default="", max_length=500)
-    # active | disabled
+    # active | disabled (after failures: its messages are held) | removed (by the merchant)
     status: str = Field(default="active", max_length=16)
     consecutive_failures: int = 0
     disabled_reason: str | None = Field(default=None, max_length=200)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
-
-
-class WebhookDelivery(MarketplaceModel, table=True):
-    """One message to one endpoint (the webhook outbox): written in the transaction of the change it
-    tells about, sent and retried by the sender. `id` is the `webhook-id` receivers dedupe on."""
-
-    __tablename__ = "webhook_delivery"
-    __table_args__ = (Index("ix_webhook_delivery_due", "status", "next_attempt_at"),)
-    id: str = Field(primary_key=True, max_length=40)
-    endpoint_id: uuid.UUID = Field(foreign_key="webhook_endpoint.id", index=True)
-    merchant_id: str = Field(max_length=64)
-    event: str = Field(max_length=40)
-    payload: str = Field(sa_column=Column(Text, nullable=False))
-    # pending | delivered | failed (given up) | held (endpoint disabled; replayable)
-    status: str = Field(default="pending", max_length=16)
-    attempts: int = 0
-    next_attempt_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
-    # A sender holds a delivery until then (so two replicas never send one message at once).
-    claimed_until: datetime | None = Field(default=None, sa_type=UtcDateTime)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
-    delivered_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
-
-
-class WebhookAttempt(MarketplaceModel, table=True):
-    """The delivery log: every attempt with its outcome."""
-
-    __tablename__ = "webhook_attempt"
-    id: uuid.UUID = Field(default_factory=_uuid, primary_key=True)
-    delivery_id: str = Field(foreign_key="webhook_delivery.id", max_length=40, index=True)
-    attempt: int
-    at: datetime = Field(sa_type=UtcDateTime)
-    status_code: int | None = None
-    error: str | None = Field(default=None, max_length=300)
-    duration_ms: int
 
 
 class AuditEntry(MarketplaceModel, table=True):

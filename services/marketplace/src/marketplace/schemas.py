@@ -484,25 +484,18 @@ class WebhookCreated(WebhookOut):
     secret: str
 
 
-class WebhookAttemptOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-    attempt: int
-    at: datetime
-    status_code: int | None
-    error: str | None
-    duration_ms: int
-
-
 class WebhookDeliveryOut(BaseModel):
+    """One message to an endpoint (platformkit.outbound) with its attempts (`log`)."""
+
     id: str
-    endpoint_id: uuid.UUID
     event: str
+    # pending | held | sent | failed | cancelled
     status: str
     attempts: int
     next_attempt_at: datetime
     created_at: datetime
-    delivered_at: datetime | None
-    log: list[WebhookAttemptOut] = []
+    finished_at: datetime | None
+    log: list[dict[str, Any]]
 
 
 class AuditOut(BaseModel):

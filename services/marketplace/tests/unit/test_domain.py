@@ -1,16 +1,13 @@
 """The pure rules: money and VAT, Grundpreis, LMIV, cut-offs in Berlin time, the order state machine,
-search folding, webhook signatures and the SSRF address rule."""
+search folding, category names."""
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 from datetime import UTC, date, datetime, time
 
 import pytest
 
-from marketplace.domain import lifecycle, webhooks
+from marketplace.domain import lifecycle
 from marketplace.domain.lmiv import missing_food_information, unknown_allergens
 from marketplace.domain.money import (
     TaxableAmount,
@@ -94,34 +91,6 @@ def test_search_folds_umlauts_both_ways() -> None:
     assert query_terms("Kaese KASE") == ["kaese", "kase"]
     assert all(term in body for term in query_terms("käse")) and "saft" in body
     assert len(query_terms(" ".join(f"w{n}" for n in range(20)))) == 6
-
-
-def test_signature_is_standard_webhooks_hmac() -> None:
-    secret = webhooks.new_secret()
-    key = base64.b64decode(secret.removeprefix("whsec_"))
-    expected = base64.b64encode(hmac.new(key, b"msg_1.1700000000.{}", hashlib.sha256).digest()).decode()
-    assert webhooks.sign(secret, "msg_1", 1700000000, b"{}") == "v1," + expected
-    assert webhooks.sign(secret, "msg_1", 1700000001, b"{}") != "v1," + expected
-
-
-@pytest.mark.parametrize("address", ["127.0.0.1", "10.1.2.3", "192.168.0.10", "172.16.5.5", "169.254.169.254",
-                                     "::1", "fe80::1", "fd00::1", "::ffff:127.0.0.1", "0.0.0.0", "100.64.0.1"])
-def test_private_loopback_and_link_local_addresses_are_refused(address: str) -> None:
-    with pytest.raises(webhooks.UnsafeTarget):
-        webhooks.check_addresses("hooks.example", 443, [address])
-
-
-def test_public_targets_pass_and_an_allowed_pair_is_exact() -> None:
-    webhooks.check_addresses("hooks.example", 443, ["93.184.215.14", "2606:2800:21f:cb07:6820:80da:af6b:8b2c"])
-    webhooks.check_addresses("127.0.0.1", 8080, ["127.0.0.1"], allowed=["127.0.0.1:8080"])
-    with pytest.raises(webhooks.UnsafeTarget):
-        webhooks.check_addresses("127.0.0.1", 8081, ["127.0.0.1"], allowed=["127.0.0.1:8080"])
-    with pytest.raises(webhooks.UnsafeTarget):
-        webhooks.check_url_shape("http://hooks.example/x", allow_http=False)
-    with pytest.raises(webhooks.UnsafeTarget):
-        webhooks.check_url_shape("https://user:pw@hooks.example/x", allow_http=False)
-    assert webhooks.check_url_shape("https://hooks.example/x", allow_http=False) == ("hooks.example", 443)
-    assert webhooks.backoff_seconds(1) == 5 and webhooks.backoff_seconds(99) == 36000
 
 
 def test_every_category_of_the_api_has_a_name() -> None:

@@ -1,68 +1,48 @@
-"""Webhook subscriptions and their outbox: a delivery row per endpoint is written in the transaction of
-the change (so a webhook goes out exactly when the change commits), then sent and retried by `send_due`.
+"""Webhook subscriptions of merchants, delivered by platformkit.outbound (the platform's one sender:
+written in the transaction of the change, Standard Webhooks signature, retries with backoff, delivery log,
+SSRF guard at registration and at every send).
 
-Built inside marketplace on its own outbox table because platformkit's shared outbound sender was not
-there yet; the shape (endpoint, delivery, attempt log, claim by conditional UPDATE) is meant to move to
-it unchanged."""
+What marketplace adds: which endpoints want which events, and the endpoint's health — after
+`webhook_disable_after_failures` failed attempts in a row the endpoint is disabled, the district is told
+(audit entry, webhook health view), and its messages are held instead of dropped; turning it back on
+sends them (to its current URL)."""
 
 from __future__ import annotations
 
-import asyncio
-import ipaddress
-import json
-import secrets
-import socket
-import time
-from collections.abc import Callable
-from dataclasses import dataclass
+import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
-import httpx
 from fastapi.encoders import jsonable_encoder
-from sqlalchemy import update
+from sqlalchemy import func, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from marketplace.crud import _sql
-from marketplace.domain import webhooks as signing
-from marketplace.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
-from platformkit.db import Database
+from marketplace.models import AuditEntry, WebhookEndpoint
+from platformkit import outbound
+from platformkit.context import service_settings
+from platformkit.db import utcnow
+from platformkit.tables import outbound_message
 
 EVENTS = ("order.placed", "order.accepted", "order.cancelled", "order.packed", "order.completed",
           "stock.ran_low", "stock.ran_out")
-CLAIM = timedelta(seconds=60)
+REFERENCE = "webhook_endpoint:"
+# Messages held while an endpoint is disabled get a fresh retry horizon when it is turned back on.
+REPLAY_HORIZON = timedelta(hours=24)
 
 
-async def resolve(host: str, port: int) -> list[str]:
-    try:
-        ipaddress.ip_address(host)
-        return [host]
-    except ValueError:
-        pass
-    try:
-        infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except OSError:
-        return []
-    return sorted({str(info[4][0]) for info in infos})
+def reference(endpoint_id: uuid.UUID) -> str:
+    return f"{REFERENCE}{endpoint_id}"
 
 
-@dataclass(frozen=True)
-class TargetRules:
-    allow_http: bool
-    allowed: tuple[str, ...]
-
-
-async def check_target(url: str, rules: TargetRules) -> tuple[str, int, list[str]]:
-    """The target's host, port and addresses, or UnsafeTarget (private, loopback, link-local...)."""
-    host, port = signing.check_url_shape(url, allow_http=rules.allow_http)
-    addresses = await resolve(host, port)
-    signing.check_addresses(host, port, addresses, allowed=rules.allowed)
-    return host, port, addresses
+async def check_target(url: str, allowed_networks: tuple[str, ...]) -> str:
+    """The URL if it may be called (public address, https; see platformkit.outbound.guard)."""
+    return str(await outbound.check_public_url(url, allowed_networks=outbound.parse_networks(allowed_networks)))
 
 
 async def create_endpoint(session: AsyncSession, *, merchant_id: str, url: str, events: list[str]) -> WebhookEndpoint:
-    endpoint = WebhookEndpoint(merchant_id=merchant_id, url=url, secret=signing.new_secret(),
+    endpoint = WebhookEndpoint(merchant_id=merchant_id, url=url, secret=outbound.new_webhook_secret(),
                                events=" ".join(sorted(set(events))))
     session.add(endpoint)
     await session.flush()
@@ -75,132 +55,110 @@ async def endpoints_of(session: AsyncSession, merchant_id: str) -> list[WebhookE
 
 
 async def enqueue(session: AsyncSession, *, merchant_id: str, event: str, data: dict[str, Any], now: datetime) -> int:
-    """A delivery for every active endpoint of the merchant that wants this event."""
+    """A message for every endpoint of the merchant that wants this event: sent when active, held (kept
+    for later) while the endpoint is disabled after failures."""
     endpoints = (await session.exec(select(WebhookEndpoint).where(
-        WebhookEndpoint.merchant_id == merchant_id, WebhookEndpoint.status == "active"))).all()
+        WebhookEndpoint.merchant_id == merchant_id, col(WebhookEndpoint.status).in_(["active", "disabled"])))).all()
+    payload = {"type": event, "timestamp": now.isoformat(), "data": jsonable_encoder(data)}
+    occurrence = uuid.uuid4()
     count = 0
     for endpoint in endpoints:
         wanted = endpoint.events.split()
         if wanted and event not in wanted:
             continue
-        message_id = "msg_" + secrets.token_hex(12)
-        payload = json.dumps({"type": event, "timestamp": now.isoformat(), "data": jsonable_encoder(data)},
-                             separators=(",", ":"))
-        session.add(WebhookDelivery(id=message_id, endpoint_id=endpoint.id, merchant_id=merchant_id, event=event,
-                                    payload=payload, next_attempt_at=now, created_at=now))
+        await outbound.enqueue(session, channel="webhook", target=endpoint.url, payload=payload,
+                               dedupe_key=f"marketplace-webhook:{occurrence}:{endpoint.id}",
+                               params={"secret": endpoint.secret}, reference=reference(endpoint.id),
+                               hold=endpoint.status != "active")
         count += 1
     return count
 
 
-async def _claim_due(db: Database, now: datetime, limit: int) -> list[str]:
-    """Take due deliveries for this sender with a conditional UPDATE each (another replica's claim wins
-    or ours does, never both)."""
-    async with db.transaction() as session:
-        due = (await session.exec(select(WebhookDelivery.id).where(
-            WebhookDelivery.status == "pending", col(WebhookDelivery.next_attempt_at) <= now,
-            col(WebhookDelivery.claimed_until).is_(None) | (col(WebhookDelivery.claimed_until) <= now))
-            .order_by(col(WebhookDelivery.next_attempt_at)).limit(limit))).all()
-        taken = []
-        for delivery_id in due:
-            result = await _sql.execute(session,
-                update(WebhookDelivery).where(
-                    col(WebhookDelivery.id) == delivery_id, col(WebhookDelivery.status) == "pending",
-                    col(WebhookDelivery.claimed_until).is_(None) | (col(WebhookDelivery.claimed_until) <= now))
-                .values(claimed_until=now + CLAIM).returning(col(WebhookDelivery.id)))
-            if result.first() is not None:
-                taken.append(delivery_id)
-        return taken
-
-
-async def send_due(db: Database, *, http: httpx.AsyncClient, rules: TargetRules, attempt_timeout: float,
-                   disable_after: int, now: Callable[[], datetime], limit: int = 50) -> int:
-    """Send every due delivery once; returns how many were attempted."""
-    taken = await _claim_due(db, now(), limit)
-    for delivery_id in taken:
-        await _attempt(db, delivery_id, http=http, rules=rules, attempt_timeout=attempt_timeout,
-                       disable_after=disable_after, now=now)
-    return len(taken)
-
-
-async def _attempt(db: Database, delivery_id: str, *, http: httpx.AsyncClient, rules: TargetRules,
-                   attempt_timeout: float, disable_after: int, now: Callable[[], datetime]) -> None:
-    async with db.read_sessions() as session:
-        delivery = await session.get(WebhookDelivery, delivery_id)
-        assert delivery is not None
-        endpoint = await session.get(WebhookEndpoint, delivery.endpoint_id)
-        assert endpoint is not None
-    status_code: int | None = None
-    error: str | None = None
-    started = time.monotonic()
-    if endpoint.status != "active":
-        error = "endpoint disabled"
+async def on_outcome(session: AsyncSession, outcome: outbound.Outcome) -> None:
+    """The sender's hook after every webhook attempt (in its transaction): keep the endpoint's health."""
+    if outcome.channel != "webhook" or not (outcome.reference or "").startswith(REFERENCE):
+        return
+    endpoint = await session.get(WebhookEndpoint, uuid.UUID(str(outcome.reference)[len(REFERENCE):]))
+    if endpoint is None:
+        return
+    if outcome.status == "sent":
+        endpoint.consecutive_failures = 0
     else:
-        try:
-            # Checked again right before sending: the name may resolve elsewhere now (DNS rebinding).
-            # The request goes to the address we checked, with the name kept for Host and TLS.
-            host, _port, addresses = await check_target(endpoint.url, rules)
-            body = delivery.payload.encode()
-            headers = signing.headers(endpoint.secret, delivery.id, int(now().timestamp()), body)
-            url = httpx.URL(endpoint.url)
-            headers["host"] = url.netloc.decode()
-            response = await http.post(url.copy_with(host=addresses[0]), content=body, headers=headers,
-                                       timeout=attempt_timeout, follow_redirects=False,
-                                       extensions={"sni_hostname": host})
-            status_code = response.status_code
-            if not 200 <= status_code < 300:
-                error = f"answered {status_code}"
-        except signing.UnsafeTarget as refused:
-            error = f"refused: {refused}"
-        except httpx.TimeoutException:
-            error = "timed out"
-        except httpx.HTTPError as failed:
-            error = f"failed: {type(failed).__name__}"
-    elapsed_ms = int((time.monotonic() - started) * 1000)
-    at = now()
-    async with db.transaction() as session:
-        delivery = await session.get(WebhookDelivery, delivery_id)
-        endpoint = await session.get(WebhookEndpoint, delivery.endpoint_id) if delivery else None
-        assert delivery is not None and endpoint is not None
-        delivery.attempts += 1
-        delivery.claimed_until = None
-        session.add(WebhookAttempt(delivery_id=delivery.id, attempt=delivery.attempts, at=at,
-                                   status_code=status_code, error=error, duration_ms=elapsed_ms))
-        if error is None:
-            delivery.status = "delivered"
-            delivery.delivered_at = at
-            endpoint.consecutive_failures = 0
-        else:
-            endpoint.consecutive_failures += 1
-            if endpoint.status == "active" and endpoint.consecutive_failures >= disable_after:
-                endpoint.status = "disabled"
-                endpoint.disabled_reason = f"{endpoint.consecutive_failures} failed deliveries in a row"
-                await _alert_operators(session, endpoint, at)
-            if endpoint.status != "active":
-                # Kept, not dropped: replayable once the merchant fixed the receiver and re-enabled it.
-                delivery.status = "held"
-            else:
-                delivery.next_attempt_at = at + timedelta(seconds=signing.backoff_seconds(delivery.attempts))
-        session.add(delivery)
-        session.add(endpoint)
+        endpoint.consecutive_failures += 1
+        # The running service's settings (the hook is given only the session and the outcome).
+        limit = int(getattr(service_settings.get(), "webhook_disable_after_failures", 8))
+        if endpoint.status == "active" and endpoint.consecutive_failures >= limit:
+            await disable(session, endpoint=endpoint, reason=f"{endpoint.consecutive_failures} failed attempts in "
+                          "a row", now=utcnow())
+    session.add(endpoint)
 
 
-async def _alert_operators(session: AsyncSession, endpoint: WebhookEndpoint, at: datetime) -> None:
-    from marketplace.models import AuditEntry
-
+async def disable(session: AsyncSession, *, endpoint: WebhookEndpoint, reason: str, now: datetime) -> None:
+    """Stop sending: queued messages are held (not dropped), the district sees it in the audit log and
+    the webhook health view."""
+    endpoint.status = "disabled"
+    endpoint.disabled_reason = reason
+    session.add(endpoint)
+    await _sql.execute(session, update(outbound_message)
+                       .where(outbound_message.c.reference == reference(endpoint.id),
+                              outbound_message.c.status == "pending")
+                       .values(status="held", claimed_until=None))
     session.add(AuditEntry(actor="marketplace", merchant_id=endpoint.merchant_id, action="webhook.disabled",
-                           target=str(endpoint.id), detail={"url": endpoint.url,
-                                                            "failures": endpoint.consecutive_failures}, at=at))
+                           target=str(endpoint.id), detail={"url": endpoint.url, "reason": reason}, at=now))
 
 
 async def reenable(session: AsyncSession, *, endpoint: WebhookEndpoint, now: datetime) -> int:
-    """Turn an endpoint back on and queue its held deliveries again."""
+    """Turn an endpoint back on: its held and failed messages go out again, to its current URL."""
     endpoint.status = "active"
     endpoint.consecutive_failures = 0
     endpoint.disabled_reason = None
     session.add(endpoint)
-    result = await _sql.execute(session,
-        update(WebhookDelivery).where(col(WebhookDelivery.endpoint_id) == endpoint.id,
-                                      col(WebhookDelivery.status) == "held")
-        .values(status="pending", next_attempt_at=now).returning(col(WebhookDelivery.id)))
+    result = await _sql.execute(session, update(outbound_message)
+                                .where(outbound_message.c.reference == reference(endpoint.id),
+                                       outbound_message.c.status.in_(("held", "failed")))
+                                .values(status="pending", target=endpoint.url, next_attempt_at=now,
+                                        give_up_at=now + REPLAY_HORIZON, finished_at=None, claimed_until=None)
+                                .returning(outbound_message.c.id))
     return len(result.all())
 
+
+async def remove(session: AsyncSession, *, endpoint: WebhookEndpoint) -> int:
+    """The merchant removed the endpoint: nothing more is sent to it (its log stays)."""
+    endpoint.status = "removed"
+    endpoint.disabled_reason = "removed by the merchant"
+    session.add(endpoint)
+    return await outbound.cancel(session, reference=reference(endpoint.id))
+
+
+async def deliveries(session: AsyncSession, *, endpoint: WebhookEndpoint, limit: int,
+                     before: datetime | None) -> list[dict[str, Any]]:
+    """The endpoint's messages, newest first, each with its attempts (the delivery log)."""
+    statement = outbound_message.select().where(outbound_message.c.reference == reference(endpoint.id))
+    if before is not None:
+        statement = statement.where(outbound_message.c.created_at < before)
+    rows = (await _sql.execute(session, statement.order_by(outbound_message.c.created_at.desc(),
+                                                            outbound_message.c.id).limit(limit))).mappings().all()
+    result = []
+    for row in rows:
+        result.append({"id": row["id"], "event": _event_of(row["payload"]), "status": row["status"],
+                       "attempts": row["attempts"], "next_attempt_at": row["next_attempt_at"],
+                       "created_at": row["created_at"], "finished_at": row["finished_at"],
+                       "log": list(await outbound.delivery_log(session, row["id"]))})
+    return result
+
+
+def _event_of(payload: str) -> str:
+    import json
+
+    try:
+        return str(json.loads(payload).get("type", ""))
+    except ValueError:
+        return ""
+
+
+async def health(session: AsyncSession) -> dict[tuple[str, str], int]:
+    """Messages per endpoint reference and status."""
+    rows = (await _sql.execute(session, select(outbound_message.c.reference, outbound_message.c.status, func.count())
+                               .where(outbound_message.c.reference.like(f"{REFERENCE}%"))
+                               .group_by(outbound_message.c.reference, outbound_message.c.status))).all()
+    return {(str(ref), str(status)): int(count) for ref, status, count in map(tuple, rows)}

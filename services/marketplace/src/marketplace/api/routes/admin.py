@@ -8,14 +8,13 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from sqlalchemy import func
 from sqlmodel import col, select
 
 from marketplace.api.actions import cancel_order
 from marketplace.api.deps import ApproverDep, GazetteerDep, NowDep, PaymentsDep, StaffDep
 from marketplace.api.views import orders_out, webhook_out
-from marketplace.crud import audit, catalogue, orders, places
-from marketplace.models import AuditEntry, Merchant, WebhookDelivery, WebhookEndpoint
+from marketplace.crud import audit, catalogue, orders, places, webhooks
+from marketplace.models import AuditEntry, Merchant, WebhookEndpoint
 from marketplace.schemas import (
     AuditOut,
     CancelIn,
@@ -133,12 +132,10 @@ async def cancel(order_id: uuid.UUID, body: CancelIn, staff: StaffDep, session: 
 async def webhook_health(_staff: StaffDep, session: SessionDep) -> list[dict[str, object]]:
     """Every endpoint with its state, failures in a row and deliveries waiting or held."""
     endpoints = (await session.exec(select(WebhookEndpoint).order_by(col(WebhookEndpoint.merchant_id)))).all()
-    counts = {(e, s): n for e, s, n in (await session.exec(
-        select(WebhookDelivery.endpoint_id, WebhookDelivery.status, func.count())
-        .group_by(col(WebhookDelivery.endpoint_id), col(WebhookDelivery.status)))).all()}
+    counts = await webhooks.health(session)
     return [{**webhook_out(e).model_dump(mode="json"),
-             "pending": counts.get((e.id, "pending"), 0), "held": counts.get((e.id, "held"), 0),
-             "delivered": counts.get((e.id, "delivered"), 0)} for e in endpoints]
+             **{status: counts.get((webhooks.reference(e.id), status), 0)
+                for status in ("pending", "held", "sent", "failed")}} for e in endpoints]
 
 
 @router.get("/audit", response_model=Page[AuditOut])

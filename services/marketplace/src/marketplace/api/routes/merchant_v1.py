@@ -24,8 +24,7 @@ from marketplace.api.deps import (
 )
 from marketplace.api.views import orders_out, products_out, webhook_out
 from marketplace.crud import audit, catalogue, orders, places, stock, webhooks
-from marketplace.domain.webhooks import UnsafeTarget
-from marketplace.models import Product, Variant, WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from marketplace.models import Product, Variant, WebhookEndpoint
 from marketplace.schemas import (
     CancelIn,
     DeliveryAreaIn,
@@ -45,13 +44,13 @@ from marketplace.schemas import (
     VariantIn,
     VariantOut,
     VariantPatch,
-    WebhookAttemptOut,
     WebhookCreated,
     WebhookDeliveryOut,
     WebhookIn,
     WebhookOut,
 )
 from marketplace.views import variant_out
+from platformkit import outbound
 from platformkit.deps import SessionDep
 from platformkit.idempotency import IdempotencyDep
 from platformkit.pagination import Page, PageDep, paginate
@@ -473,10 +472,10 @@ async def create_webhook(body: WebhookIn, caller: MerchantDep, session: SessionD
     if unknown:
         raise ProblemError(422, "UNKNOWN_EVENT", f"Unknown events: {', '.join(unknown)}.", field="body.events")
     try:
-        await webhooks.check_target(body.url, webhooks.TargetRules(settings.webhook_allow_http,
-                                                                   tuple(settings.webhook_allowed_targets)))
-    except UnsafeTarget as error:
-        raise ProblemError(422, "UNSAFE_WEBHOOK_URL", str(error), field="body.url") from error
+        await webhooks.check_target(body.url, tuple(settings.outbound_allowed_networks))
+    except outbound.UnsafeUrl as error:
+        raise ProblemError(422, "UNSAFE_WEBHOOK_URL", error.reason, field="body.url",
+                           extra={"reason_code": error.code}) from error
     endpoint = await webhooks.create_endpoint(session, merchant_id=caller.merchant_id, url=body.url, events=body.events)
     await audit.record(session, principal=caller.principal, action="webhook.created", target=str(endpoint.id),
                        merchant_id=caller.merchant_id, detail={"url": body.url})
@@ -498,9 +497,7 @@ async def delete_webhook(endpoint_id: uuid.UUID, caller: MerchantDep, session: S
     """Stop sending to this receiver (its delivery log stays; the endpoint is disabled, not removed)."""
     caller.require("webhooks:manage")
     endpoint = await _own_endpoint(session, caller, endpoint_id)
-    endpoint.status = "disabled"
-    endpoint.disabled_reason = "removed by the merchant"
-    session.add(endpoint)
+    await webhooks.remove(session, endpoint=endpoint)
     await audit.record(session, principal=caller.principal, action="webhook.removed", target=str(endpoint.id),
                        merchant_id=caller.merchant_id)
     await session.commit()
@@ -522,25 +519,13 @@ async def enable_webhook(endpoint_id: uuid.UUID, caller: MerchantDep, session: S
     return result
 
 
-@router.get("/webhooks/{endpoint_id}/deliveries", response_model=Page[WebhookDeliveryOut])
+@router.get("/webhooks/{endpoint_id}/deliveries", response_model=list[WebhookDeliveryOut])
 async def webhook_deliveries(endpoint_id: uuid.UUID, caller: MerchantDep, session: SessionDep,
-                             page: PageDep) -> Page[WebhookDeliveryOut]:
-    """The delivery log: each message with its attempts, newest first by creation."""
+                             limit: Annotated[int, Query(ge=1, le=100)] = 20,
+                             before: Annotated[datetime | None, Query(description="created before")] = None,
+                             ) -> list[WebhookDeliveryOut]:
+    """The delivery log: the endpoint's messages, newest first, each with its attempts."""
     caller.require("webhooks:manage")
     endpoint = await _own_endpoint(session, caller, endpoint_id)
-    rows, cursor = await paginate(session, select(WebhookDelivery).where(WebhookDelivery.endpoint_id == endpoint.id),
-                                  order_by=[col(WebhookDelivery.created_at), col(WebhookDelivery.id)], params=page)
-    return Page(items=await deliveries_out(session, rows), next_cursor=cursor)
-
-
-async def deliveries_out(session: SessionDep, rows: list[WebhookDelivery]) -> list[WebhookDeliveryOut]:
-    result = []
-    for delivery in rows:
-        attempts = (await session.exec(select(WebhookAttempt).where(WebhookAttempt.delivery_id == delivery.id)
-                                       .order_by(col(WebhookAttempt.attempt)))).all()
-        result.append(WebhookDeliveryOut(id=delivery.id, endpoint_id=delivery.endpoint_id, event=delivery.event,
-                                         status=delivery.status, attempts=delivery.attempts,
-                                         next_attempt_at=delivery.next_attempt_at, created_at=delivery.created_at,
-                                         delivered_at=delivery.delivered_at,
-                                         log=[WebhookAttemptOut.model_validate(a) for a in attempts]))
-    return result
+    return [WebhookDeliveryOut.model_validate(row)
+            for row in await webhooks.deliveries(session, endpoint=endpoint, limit=limit, before=before)]
