@@ -19,6 +19,7 @@ import time
 import uuid
 import zipfile
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -248,3 +249,55 @@ async def harness(database_url: str) -> AsyncIterator[Harness]:
 def at(text: str) -> datetime:
     return datetime.fromisoformat(text)
 
+
+
+# --- the whole service over ASGI ------------------------------------------------------------------------
+
+@dataclass
+class App:
+    app: Any
+    http: httpx.AsyncClient
+    db: Database
+    clock: Any  # platformkit.scheduler.ManualClock
+    tokens: Any  # platformkit.testing.TokenFactory
+    settings: AlertsSettings
+
+    def resident(self, name: str) -> tuple[uuid.UUID, dict[str, str]]:
+        person_id = uuid.uuid5(uuid.NAMESPACE_URL, f"alerts-test:{name}")
+        token = self.tokens.issue(str(person_id), roles=["resident"])
+        return person_id, {"Authorization": f"Bearer {token}"}
+
+    def author(self, sub: str = "op-1", *, district: str | None = None, scopes: tuple[str, ...] = ("alert-author",),
+               roles: tuple[str, ...] = ("operator",)) -> dict[str, str]:
+        extra = {"district": district} if district is not None else None
+        token = self.tokens.issue(sub, roles=list(roles), scopes=list(scopes), extra_claims=extra)
+        # A fresh Idempotency-Key per call (creating a warning needs one); tests that replay set their own.
+        return {"Authorization": f"Bearer {token}", "Idempotency-Key": uuid.uuid4().hex}
+
+    async def notices(self, person_id: uuid.UUID) -> list[dict[str, Any]]:
+        async with self.db.engine.connect() as connection:
+            rows = (await connection.execute(
+                select(outbox.c.data).where(outbox.c.subject == f"alerts.notify.{person_id}")
+                .order_by(col(outbox.c.position))
+            )).all()
+        return [json.loads(row.data) for row in rows]
+
+
+@asynccontextmanager
+async def running(settings: AlertsSettings, clock: Any, tokens: Any) -> AsyncIterator[App]:
+    upgrade(service, settings.database_url)
+    app = service.create_app(settings)
+    app.state.clock = clock
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 50000))
+        async with httpx.AsyncClient(transport=transport, base_url="http://alerts", timeout=60) as http:
+            yield App(app=app, http=http, db=app.state.db, clock=clock, tokens=tokens, settings=settings)
+
+
+@pytest.fixture
+async def alerts_app(database_url: str, oidc_issuer: Any) -> AsyncIterator[App]:
+    from platformkit.scheduler import ManualClock
+
+    settings = make_settings(database_url, **oidc_issuer.settings_overrides())
+    async with running(settings, ManualClock(datetime.now(UTC)), oidc_issuer.tokens) as app:
+        yield app

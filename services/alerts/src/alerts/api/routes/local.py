@@ -32,7 +32,7 @@ async def issue(
     body: LocalWarningIn, author: AuthorDep, session: SessionDep, ctx: IngestDep, idempotency: IdempotencyDep
 ) -> Response | WarningOut:
     """Issue a warning for the district (CAP Alert). Beyond the territory it waits for a second author
-    (state `pending_approval`). Send an Idempotency-Key: a repeated submission creates no second warning."""
+    (state `pending_approval`). Needs an Idempotency-Key: a repeated submission creates no second warning."""
     replay = await idempotency.claim()
     if replay is not None:
         return replay
@@ -46,13 +46,10 @@ async def issue(
 @router.put("/{thread_id}", response_model=WarningOut)
 async def update(
     thread_id: uuid.UUID, body: LocalWarningIn, author: AuthorDep, session: SessionDep, ctx: IngestDep,
-    idempotency: IdempotencyDep, if_match: Annotated[str | None, Header()] = None,
-) -> Response | WarningOut:
+    if_match: Annotated[str | None, Header()] = None,
+) -> WarningOut:
     """Change the warning (CAP Update referencing every earlier message). `If-Match: <version>` guards
-    against overwriting a colleague's change."""
-    replay = await idempotency.claim()
-    if replay is not None:
-        return replay
+    against overwriting a colleague's change (and makes a retried update harmless)."""
     expected = None
     if if_match is not None:
         try:
@@ -62,7 +59,6 @@ async def update(
                                field="header.If-Match") from None
     thread = await local.update(session, thread_id, body, author, ctx, expected_version=expected)
     out = await _out(session, thread)
-    await idempotency.complete(200, out)
     await session.commit()
     return out
 
