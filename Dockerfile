@@ -13,6 +13,8 @@ ARG PYTHON_IMAGE=python:3.11-slim-bookworm
 
 FROM ${PYTHON_IMAGE} AS build
 ARG SERVICE
+# The uv cache is a mounted volume: copy out of it rather than hard-link across filesystems.
+ENV UV_LINK_MODE=copy
 WORKDIR /src
 COPY . .
 RUN --mount=type=cache,target=/root/.cache/uv \
