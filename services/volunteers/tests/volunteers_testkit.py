@@ -115,7 +115,8 @@ class Volunteers:
         headers = {**who.headers, "Idempotency-Key": key or uuid.uuid4().hex}
         return await self.http.post(f"/shifts/{shift_id}/signups", headers=headers)
 
-    async def notifications(self, kind: str | None = None, person_id: uuid.UUID | None = None) -> list[dict[str, Any]]:
+    async def notifications(self, kind: str | None = None,
+                            person_id: uuid.UUID | None = None) -> list[dict[str, Any]]:
         """What the outbox holds for people (notify), newest last."""
         async with self.db.read_sessions() as session:
             rows = (await (await session.connection()).execute(select(outbox.c.subject, outbox.c.data).where(
@@ -130,8 +131,9 @@ class Volunteers:
 
     async def events(self, event_type: str) -> list[dict[str, Any]]:
         async with self.db.read_sessions() as session:
-            rows = (await (await session.connection()).execute(select(outbox.c.data).where(outbox.c.subject == event_type)
-                                          .order_by(outbox.c.position))).all()
+            connection = await session.connection()
+            rows = (await connection.execute(select(outbox.c.data).where(outbox.c.subject == event_type)
+                                             .order_by(outbox.c.position))).all()
         return [json.loads(data) for (data,) in rows]
 
 

@@ -15,8 +15,19 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from platformkit.config import ServiceSettings
 from platformkit.db import Database, utcnow
+from volunteers.config import VolunteersSettings
+from volunteers.crud.shifts import generate_all
 from volunteers.domain.timing import to_utc
-from volunteers.models import HelpRequest, Opportunity, Organisation, OrgMember, Shift, ShiftSeries, Volunteer
+from volunteers.models import (
+    HelpRequest,
+    Opportunity,
+    Organisation,
+    OrgMember,
+    Shift,
+    ShiftSeries,
+    Volunteer,
+    VolunteersModel,
+)
 
 ACCOUNTS_DEMO_NAMESPACE = uuid.UUID("5b0f3c1e-6d7a-4f0e-9a52-0d0f5e1c0a11")
 DEMO_NAMESPACE = uuid.UUID("0c5b9d2e-7a41-4e4f-8f0b-3c6d2a9e1f77")
@@ -71,7 +82,8 @@ SHIFTS = (
     ("pflanzen", 8, time(10, 0), time(14, 0), 10),
 )
 
-PROFILES = (
+PROFILES: tuple[tuple[str, str, str, float, list[dict[str, object]], dict[str, str], list[str], list[str], bool],
+                ...] = (
     # key, display name, village, radius, availability, languages, skills, licence classes, own car
     ("anna", "Anna B.", "ot-angermuende-angermuende", 25.0,
      [{"weekday": d, "start": "08:00", "end": "20:00"} for d in range(7)], {"de": "C2", "en": "B2"},
@@ -89,8 +101,9 @@ HELP_REQUESTS = (
 )
 
 
-async def _add(session: AsyncSession, row: object, model: type, key: object) -> None:
-    if await session.get(model, key) is None:
+async def _add(session: AsyncSession, row: VolunteersModel, key: uuid.UUID) -> None:
+    """Add a demo row unless its fixed id is there already."""
+    if await session.get(type(row), key) is None:
         session.add(row)
 
 
@@ -103,51 +116,49 @@ async def seed_demo(db: Database, settings: ServiceSettings) -> None:
             await _add(session, Organisation(
                 id=organisation_id, name=org_name, legal_form=form, village_id=village, state=state,
                 description=description, created_by=person(admin), verified_at=now if state == "verified" else None,
-                verified_by="demo" if state == "verified" else None), Organisation, organisation_id)
+                verified_by="demo" if state == "verified" else None), organisation_id)
             member_id = demo_id(f"member:{key}:{admin}")
             await _add(session, OrgMember(id=member_id, organisation_id=organisation_id, person_id=person(admin),
-                                          role="admin", added_by="demo"), OrgMember, member_id)
+                                          role="admin", added_by="demo"), member_id)
         await session.flush()
-        for key, org, title, category, village, requirements, description, remote in OPPORTUNITIES:
+        for key, org, title, category, site, requirements, description, remote in OPPORTUNITIES:
             opportunity_id = demo_id(f"opportunity:{key}")
-            verified = dict((o[0], o[4]) for o in ORGANISATIONS)[org] == "verified"
+            verified = next(o[4] for o in ORGANISATIONS if o[0] == org) == "verified"
             await _add(session, Opportunity(
                 id=opportunity_id, organisation_id=demo_id(f"organisation:{org}"), kind="shifts", title=title,
-                description=description, category=category, village_id=village, requirements=list(requirements),
+                description=description, category=category, village_id=site, requirements=list(requirements),
                 remote=remote, address="Marktberg 1" if key == "ausgabe" else None,
                 state="published" if verified else "awaiting_verification", published_at=now if verified else None,
-            ), Opportunity, opportunity_id)
+            ), opportunity_id)
         await session.flush()
         for key, days, start, end, capacity in SHIFTS:
             day = today + timedelta(days=days)
             shift_id = demo_id(f"shift:{key}:{day.isoformat()}:{start}")
             org = next(o[1] for o in OPPORTUNITIES if o[0] == key)
             await _add(session, Shift(
-                id=shift_id, opportunity_id=demo_id(f"opportunity:{key}"), organisation_id=demo_id(f"organisation:{org}"),
+                id=shift_id, opportunity_id=demo_id(f"opportunity:{key}"),
+                organisation_id=demo_id(f"organisation:{org}"),
                 start_at=to_utc(datetime.combine(day, start)), end_at=to_utc(datetime.combine(day, end)),
-                capacity=capacity), Shift, shift_id)
+                capacity=capacity), shift_id)
         series_id = demo_id("series:besuch:wednesday")
         await _add(session, ShiftSeries(id=series_id, opportunity_id=demo_id("opportunity:besuch"), weekday=2,
                                         local_start="15:00", local_end="16:30", capacity=2,
-                                        valid_from=date(2026, 1, 7)), ShiftSeries, series_id)
+                                        valid_from=date(2026, 1, 7)), series_id)
         for key, display, village, radius, availability, languages, skills, licences, car in PROFILES:
             await _add(session, Volunteer(
                 person_id=person(key), display_name=display, home_village_id=village, radius_km=radius,
                 availability=availability, languages=languages, skills=skills, licence_classes=licences, own_car=car,
-                birth_year=1975, visible_to_orgs=True), Volunteer, person(key))
+                birth_year=1975, visible_to_orgs=True), person(key))
         for key, requester, by_staff, category, village, days, description in HELP_REQUESTS:
             request_id = demo_id(f"help:{key}")
-            start = to_utc(datetime.combine(today + timedelta(days=days), time(10, 0)))
+            begins = to_utc(datetime.combine(today + timedelta(days=days), time(10, 0)))
             await _add(session, HelpRequest(
                 id=request_id, requester_id=person(requester), entered_by=str(uuid.uuid5(
                     ACCOUNTS_DEMO_NAMESPACE, "operator:leitstelle")) if by_staff else None, category=category,
-                village_id=village, description=description, window_start=start,
-                window_end=start + timedelta(hours=4), address="Dorfstraße 7" if by_staff else None,
-                contact_phone="+49 39862 4711" if by_staff else None), HelpRequest, request_id)
+                village_id=village, description=description, window_start=begins,
+                window_end=begins + timedelta(hours=4), address="Dorfstraße 7" if by_staff else None,
+                contact_phone="+49 39862 4711" if by_staff else None), request_id)
     # The series' shifts, the same way the daily step tops them up.
-    from volunteers.crud.shifts import generate_all
-    from volunteers.config import VolunteersSettings
-
     if isinstance(settings, VolunteersSettings):
         async with db.transaction() as session:
             await generate_all(session, settings, now)

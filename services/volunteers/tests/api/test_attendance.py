@@ -7,12 +7,12 @@ import uuid
 from datetime import timedelta
 
 from sqlmodel import col, select
+from volunteers_testkit import Volunteers, soon
 
 from platformkit.auth import Principal
 from platformkit.db import utcnow
 from volunteers.crud import signups
 from volunteers.models import AuditEntry, Signup
-from volunteers_testkit import Volunteers, soon
 
 
 async def signup_id(vol: Volunteers, shift_id: str, person_id: uuid.UUID) -> uuid.UUID:

@@ -9,12 +9,12 @@ import uuid
 from datetime import timedelta
 
 from sqlmodel import col, select
+from volunteers_testkit import Volunteers, soon
 
 from platformkit.auth import Principal
 from platformkit.db import utcnow
 from volunteers.crud import signups
 from volunteers.models import Signup
-from volunteers_testkit import Volunteers, soon
 
 
 async def states(vol: Volunteers, shift_id: str) -> dict[uuid.UUID, str]:

@@ -7,12 +7,14 @@ from __future__ import annotations
 import asyncio
 import re
 import uuid
+from collections.abc import AsyncIterator
 
 import pytest
 from sqlmodel import col, select
+from volunteers_testkit import DEDELOW, SCHWEDT, Person, Volunteers, make_settings, soon, start_volunteers
 
+from platformkit.testing.tokens import OidcIssuer
 from volunteers.models import Shift, Signup
-from volunteers_testkit import DEDELOW, SCHWEDT, Person, Volunteers, soon
 
 STAMPEDE = 40
 
@@ -35,8 +37,18 @@ async def stampede(vol: Volunteers, shift_id: str, people: list[Person]) -> tupl
     return [r.status_code for r in responses], seen
 
 
+@pytest.fixture
+async def wide(database_url: str, oidc_issuer: OidcIssuer) -> AsyncIterator[Volunteers]:
+    """The service with a connection for each of the 40 (PostgreSQL: 20 + 20 overflow, well under its
+    limit of 100), so that the race is between database connections, not a queue for the pool."""
+    settings = make_settings(database_url, oidc_issuer, database_pool_size=STAMPEDE // 2)
+    async with start_volunteers(settings, oidc_issuer) as running:
+        yield running
+
+
 @pytest.mark.parametrize("waitlist", [True, False], ids=["waitlist", "no-waitlist"])
-async def test_forty_people_race_for_five_places(vol: Volunteers, waitlist: bool) -> None:
+async def test_forty_people_race_for_five_places(wide: Volunteers, waitlist: bool) -> None:
+    vol = wide
     world = await vol.world()
     shift = await vol.shift(world, start=soon(5), capacity=5, waitlist_enabled=waitlist)
     people = [await vol.profile() for _ in range(STAMPEDE)]

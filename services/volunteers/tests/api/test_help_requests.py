@@ -7,10 +7,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 from sqlmodel import col, select
+from volunteers_testkit import DEDELOW, Volunteers
 
 from platformkit.db import utcnow
 from volunteers.models import AuditEntry
-from volunteers_testkit import DEDELOW, Volunteers
 
 
 async def test_staff_ask_for_a_senior_and_only_the_confirmed_helper_sees_the_address(vol: Volunteers) -> None:

@@ -44,8 +44,9 @@ async def test_suspension_unpublishes_and_tells_confirmed_volunteers_neutrally(v
     helper = await vol.profile()
     assert (await vol.sign_up(shift["id"], helper)).status_code == 201
     reporter = vol.person()
-    assert (await vol.http.post(f"/organisations/{world.organisation_id}/reports", json={"reason": "Verdacht auf Betrug"},
-                                headers=reporter.headers)).status_code == 202
+    reported = await vol.http.post(f"/organisations/{world.organisation_id}/reports",
+                                   json={"reason": "Verdacht auf Betrug"}, headers=reporter.headers)
+    assert reported.status_code == 202
     staff = vol.staff()
     reports = (await vol.http.get("/admin/reports", headers=staff.headers)).json()
     assert [r["organisation_id"] for r in reports] == [world.organisation_id]
@@ -108,7 +109,8 @@ async def test_contact_data_only_for_confirmed_people_of_the_own_organisation(vo
 async def test_an_operator_granted_coordinator_acts_for_the_organisation(vol: Volunteers) -> None:
     world = await vol.world()
     granted = vol.person(roles=["resident", "org_coordinator"], organisation_id=world.organisation_id)
-    elsewhere = vol.person(roles=["resident", "org_coordinator"], organisation_id="5f2c1f5e-0000-4000-8000-000000000000")
+    elsewhere = vol.person(roles=["resident", "org_coordinator"],
+                           organisation_id="5f2c1f5e-0000-4000-8000-000000000000")
     shift = await vol.shift(world, start=soon(3))
     assert (await vol.http.get(f"/shifts/{shift['id']}/signups", headers=granted.headers)).status_code == 200
     assert (await vol.http.get(f"/shifts/{shift['id']}/signups", headers=elsewhere.headers)).status_code == 404

@@ -9,13 +9,13 @@ import uuid
 from datetime import UTC, date, datetime, timedelta
 
 from sqlmodel import col, select
+from volunteers_testkit import Volunteers, make_settings, start_volunteers
 
 from platformkit.db import utcnow
 from platformkit.scheduler import ManualClock
 from platformkit.testing.tokens import OidcIssuer
 from volunteers.crud import shifts as shift_crud
 from volunteers.models import Shift, ShiftSeries
-from volunteers_testkit import Volunteers, make_settings, start_volunteers
 
 # 31 Oct 2027: the clocks go back (03:00 CEST -> 02:00 CET); 28 Mar 2027: forward (02:00 -> 03:00).
 SUNDAY_AFTER_CHANGE = datetime(2027, 10, 31, 9, 0, tzinfo=UTC)  # 10:00 CET

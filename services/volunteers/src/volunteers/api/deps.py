@@ -43,7 +43,8 @@ def staff_with(*scopes: str):  # type: ignore[no-untyped-def]
 
     async def check(principal: PrincipalDep) -> Principal:
         if not any(is_staff(principal, scope) for scope in scopes):
-            raise ProblemError(403, "FORBIDDEN", "This needs district staff with the scope " + " or ".join(scopes) + ".",
+            raise ProblemError(403, "FORBIDDEN",
+                               "This needs district staff with the scope " + " or ".join(scopes) + ".",
                                headers={"WWW-Authenticate": 'Bearer error="insufficient_scope"'})
         return principal
 

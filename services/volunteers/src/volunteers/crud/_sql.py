@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy.engine import Result
+from sqlalchemy.engine import CursorResult
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 
-async def execute(session: AsyncSession, statement: Any) -> Result[Any]:
+async def execute(session: AsyncSession, statement: Any) -> CursorResult[Any]:
     # Through the session's connection: same transaction, without SQLModel's session.execute warning.
-    result: Result[Any] = await (await session.connection()).execute(statement)
+    result: CursorResult[Any] = await (await session.connection()).execute(statement)
     return result

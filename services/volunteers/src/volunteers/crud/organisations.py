@@ -25,7 +25,7 @@ from volunteers.crud.signups import release
 from volunteers.domain import texts_de as texts
 from volunteers.domain.organisations import MemberRole, OrgAction, OrgState, next_state, role_allows
 from volunteers.domain.signups import ON_LIST_STATES, SignupState
-from volunteers.models import Opportunity, OrgMember, OrgReport, Organisation, Shift, Signup
+from volunteers.models import Opportunity, Organisation, OrgMember, OrgReport, Shift, Signup
 
 COORDINATOR_ROLE = "org_coordinator"
 

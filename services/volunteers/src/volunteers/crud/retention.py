@@ -40,8 +40,9 @@ async def archive_inactive(session: AsyncSession, settings: VolunteersSettings, 
         col(Volunteer.archive_warned_at).is_not(None),
         col(Volunteer.archive_warned_at) <= now - timedelta(days=settings.archive_warning_days)))).all()
     for person_id in due:
+        still_on = sorted(ON_LIST_STATES - {SignupState.CHECKED_IN.value})
         for signup in (await session.exec(select(Signup).where(
-                col(Signup.person_id) == person_id, col(Signup.state).in_(sorted(ON_LIST_STATES - {"checked_in"}))))).all():
+                col(Signup.person_id) == person_id, col(Signup.state).in_(still_on)))).all():
             await release(session, settings.promotion, signup, SignupState.CANCELLED_BY_VOLUNTEER, now, by=None)
         await execute(session, delete(EfzRecord).where(col(EfzRecord.person_id) == person_id))
         await execute(session, update(Volunteer).where(col(Volunteer.person_id) == person_id).values(

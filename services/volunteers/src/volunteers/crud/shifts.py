@@ -127,7 +127,8 @@ async def change_shift(session: AsyncSession, *, settings: VolunteersSettings, s
     if new_end <= new_start:
         raise ProblemError(422, "SHIFT_ENDS_BEFORE_START", "A shift ends after it starts.", field="body.end")
     moved = abs(new_start - shift.start_at) > CHANGE_NOTICE_GRACE or abs(new_end - shift.end_at) > CHANGE_NOTICE_GRACE
-    before = {"start": shift.start_at, "end": shift.end_at, "capacity": shift.capacity}
+    old_capacity = shift.capacity
+    before = {"start": shift.start_at, "end": shift.end_at, "capacity": old_capacity}
     values: dict[str, Any] = {"start_at": new_start, "end_at": new_end}
     if moved:
         values["version"] = col(Shift.version) + 1
@@ -144,7 +145,7 @@ async def change_shift(session: AsyncSession, *, settings: VolunteersSettings, s
                        title=texts.SHIFT_CHANGED.format(title=opportunity.title),
                        body=texts.SHIFT_CHANGED_BODY.format(when=when(fresh)),
                        key=f"signup:{signup_id}:changed:v{fresh.version}", link=LINK)
-    if capacity is not None and capacity > before["capacity"]:
+    if capacity is not None and capacity > old_capacity:
         await fill_free_seats(session, settings.promotion, shift.id, now)
         fresh = (await session.exec(select(Shift).where(col(Shift.id) == shift.id)
                                     .execution_options(populate_existing=True))).one()

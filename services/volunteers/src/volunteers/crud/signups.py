@@ -234,6 +234,7 @@ async def fill_free_seats(session: AsyncSession, rules: PromotionRules, shift_id
         if candidate is None:
             return moved
         signup_id, person_id, reason = candidate
+        assert person_id is not None  # erasure takes people off waitlists before it anonymises
         if not await seats.take_seat(session, shift_id):
             return moved
         if promotion is Promotion.OFFER:
@@ -381,8 +382,9 @@ async def release_by_org(session: AsyncSession, *, settings: VolunteersSettings,
 async def check_in(session: AsyncSession, *, settings: VolunteersSettings, signup: Signup, by: Principal,
                    now: datetime) -> Signup:
     shift, _, _ = await shift_context(session, signup.shift_id)
-    if not signup_rules.check_in_open(now, shift.start_at, shift.end_at, timedelta(minutes=settings.check_in_opens_minutes)):
-        raise ProblemError(409, "CHECK_IN_CLOSED", "Check-in opens 30 minutes before the start and ends with the shift.")
+    opens = timedelta(minutes=settings.check_in_opens_minutes)
+    if not signup_rules.check_in_open(now, shift.start_at, shift.end_at, opens):
+        raise ProblemError(409, "CHECK_IN_CLOSED", "Check-in opens shortly before the start and ends with the shift.")
     if not await move(session, signup.id, {S.CONFIRMED.value}, S.CHECKED_IN, now, checked_in_at=now):
         raise ProblemError(409, "NOT_CONFIRMED", "Only a confirmed sign-up can check in.")
     audit.record(session, by=by, action="signup.checked_in", subject_kind="signup", subject_id=signup.id)
@@ -439,11 +441,12 @@ async def close_ended(session: AsyncSession, settings: VolunteersSettings, now: 
     """After end + grace: checked in → completed with the shift's real duration; confirmed → no-show."""
     grace = timedelta(minutes=settings.completion_grace_minutes)
     rows = (await session.exec(
-        select(Signup.id, Signup.state, Signup.person_id, Shift.start_at, Shift.end_at)
-        .join(Shift, col(Shift.id) == col(Signup.shift_id))
+        select(Signup, Shift).join(Shift, col(Shift.id) == col(Signup.shift_id))
         .where(col(Signup.state).in_([S.CHECKED_IN.value, S.CONFIRMED.value]), col(Shift.end_at) <= now - grace)
     )).all()
-    for signup_id, state, person_id, start_at, end_at in rows:
+    for signup, shift in rows:
+        signup_id, state, person_id, start_at, end_at = (signup.id, signup.state, signup.person_id, shift.start_at,
+                                                         shift.end_at)
         if state == S.CHECKED_IN:
             await move(session, signup_id, {S.CHECKED_IN.value}, S.COMPLETED, now,
                        minutes_credited=signup_rules.credited_minutes(start_at, end_at))

@@ -36,7 +36,7 @@ QUEUE_STATES = ("submitted", "in_review")
 
 
 @router.get("/organisations", response_model=list[OrganisationOut])
-async def queue(staff: VerifierDep, session: ReadSessionDep,
+async def queue(_staff: VerifierDep, session: ReadSessionDep,
                 state: Annotated[str | None, Query(pattern=r"^[a-z_]{1,16}$")] = None) -> list[OrganisationOut]:
     """The verification queue (submitted and in review, oldest first), or all organisations in `state`."""
     states = (state,) if state else QUEUE_STATES
@@ -61,7 +61,7 @@ async def decide(organisation_id: uuid.UUID, action: OrgAction, body: StaffDecis
 
 
 @router.get("/reports", response_model=list[ReportOut])
-async def reports(staff: VerifierDep, session: ReadSessionDep,
+async def reports(_staff: VerifierDep, session: ReadSessionDep,
                   open_only: Annotated[bool, Query(alias="open")] = True) -> list[ReportOut]:
     statement = select(OrgReport, Organisation.name).join(
         Organisation, col(Organisation.id) == col(OrgReport.organisation_id))
@@ -100,7 +100,7 @@ async def record_inspection(person_id: uuid.UUID, body: EfzIn, staff: VerifierDe
 
 
 @router.get("/statistics", response_model=StatisticsOut)
-async def statistics(staff: VerifierDep, session: ReadSessionDep) -> StatisticsOut:
+async def statistics(_staff: VerifierDep, session: ReadSessionDep) -> StatisticsOut:
     """Hours and helpers (erased people's past shifts still count, without them), per village."""
     completed = col(Signup.state) == SignupState.COMPLETED.value
     shifts_done, minutes = (await session.exec(select(func.count(), func.coalesce(func.sum(Signup.minutes_credited),

@@ -80,7 +80,7 @@ async def matches(person_id: PersonDep, session: ReadSessionDep, settings: Setti
 
 async def _organisation_names(session: ReadSessionDep, ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
     rows = (await session.exec(select(Organisation.id, Organisation.name).where(col(Organisation.id).in_(ids)))).all()
-    return {organisation_id: name for organisation_id, name in rows}
+    return dict(rows)
 
 
 @router.get("/signups", response_model=list[MySignupOut])
