@@ -157,8 +157,8 @@ async def test_12_bad_input_and_the_wrong_people_get_problems(alerts_app: App) -
     degenerate = await app.http.post("/local", json=line, headers=app.author())
     assert degenerate.status_code == 422
     assert degenerate.json()["code"] == "AREA_POLYGON_DEGENERATE"
-    foreign = await app.http.post("/local", json=body(app.clock.now(), area={"description": "x", "ars": ["130750000000"]}),
-                                  headers=app.author())
+    elsewhere = body(app.clock.now(), area={"description": "x", "ars": ["130750000000"]})
+    foreign = await app.http.post("/local", json=elsewhere, headers=app.author())
     assert foreign.status_code == 422 and foreign.json()["code"] == "AREA_OUTSIDE_DISTRICT"
     past = await app.http.post("/local", json=body(app.clock.now(), expires="2020-01-01T00:00:00+00:00"),
                                headers=app.author())

@@ -40,7 +40,7 @@ class Outcome:
 
 def source_of(identifier: str, default: str) -> str:
     prefix = identifier.split(".", 1)[0].lower()
-    if "DWD" in identifier and default == "cap":
+    if ".DWD." in identifier:  # DWD identifiers, with or without NINA's prefix
         return "dwd"
     return _SOURCES.get(prefix, default)
 
