@@ -87,7 +87,7 @@ async def gather_data_exports(run: StepRun) -> None:
 
 
 async def tidy(run: StepRun) -> None:
-    now = utcnow()
+    now = run.clock.now()
     async with run.db.transaction() as session:
         await tokens.prune_expired(session=session, now=now)
         await throttle.prune(session=session, older_than=now - timedelta(days=1))
