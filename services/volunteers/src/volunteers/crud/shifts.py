@@ -13,7 +13,9 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from eventcontracts.volunteers import SignupCancelledV1
 from platformkit.auth import Principal
+from platformkit.events import publish
 from platformkit.problems import ProblemError
 from volunteers.config import VolunteersSettings
 from volunteers.crud import audit
@@ -165,7 +167,11 @@ async def cancel_shift(session: AsyncSession, *, shift: Shift, opportunity: Oppo
         return
     waitlisted = {SignupState.WAITLISTED.value}
     for signup_id, person_id, state in await _people_on(session, shift.id, HOLDING_STATES | waitlisted):
-        await move(session, signup_id, {state}, SignupState.CANCELLED_BY_ORG, now)
+        if not await move(session, signup_id, {state}, SignupState.CANCELLED_BY_ORG, now):
+            continue
+        await publish(session, SignupCancelledV1(
+            signup_id=signup_id, shift_id=shift.id, organisation_id=shift.organisation_id, person_id=person_id,
+            reason=SignupState.CANCELLED_BY_ORG.value, cancelled_at=now))
         title, body = (texts.WAITLIST_CANCELLED, texts.WAITLIST_CANCELLED_BODY) if state in waitlisted else (
             texts.SHIFT_CANCELLED, texts.SHIFT_CANCELLED_BODY)
         await tell(session, person_id, what="shift_cancelled", title=title.format(title=opportunity.title),
