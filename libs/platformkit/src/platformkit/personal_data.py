@@ -179,7 +179,8 @@ async def require_export_caller(principal: PrincipalDep) -> Principal:
 
 
 def export_router(personal_data: PersonalData, service: str) -> APIRouter:
-    router = APIRouter(tags=["personal-data"])
+    # Not in the (public, merged) OpenAPI document: a contract between services, see docs/architecture.md.
+    router = APIRouter(tags=["personal-data"], include_in_schema=False)
 
     @router.get(EXPORT_PATH, dependencies=[Depends(require_export_caller)])
     async def export_personal_data(person_id: uuid.UUID, session: ReadSessionDep) -> dict[str, Any]:
