@@ -144,14 +144,19 @@ def required_settings(workload: Workload) -> set[str]:
 
 
 def unknown_names(workload: Workload, environment: Mapping[str, str]) -> set[str]:
-    """Variables given to a workload that no setting of it reads: a typo or a leftover."""
+    """Variables given to a workload that nothing of it reads: a typo or a leftover."""
     events = {f"EVENTS_{name.upper()}" for name in EventOptions.model_fields}  # platformkit's event runtime
     known = setting_names(workload) | events | {"PYTHONUNBUFFERED", "PYTHONDONTWRITEBYTECODE"}
-    allowed_pattern = re.compile(r"^UPSTREAM_[A-Z0-9_]+_(URL|CONNECT_TIMEOUT|READ_TIMEOUT)$")
+    services = {item.env_name for item in workloads()}
+    upstream = re.compile(r"^UPSTREAM_([A-Z0-9_]+?)_(URL|CONNECT_TIMEOUT|READ_TIMEOUT)$")
     # Parts that settings are composed of in Kubernetes ($(DORF_DB_PASSWORD) in DATABASE_URL).
     helper = re.compile(r"^DORF_[A-Z0-9_]+$")
-    return {name for name in environment
-            if name not in known and not allowed_pattern.match(name) and not helper.match(name)}
+
+    def read(name: str) -> bool:
+        match = upstream.match(name)
+        return name in known or helper.match(name) is not None or (match is not None and match[1] in services)
+
+    return {name for name in environment if not read(name)}
 
 
 @contextmanager
