@@ -175,3 +175,15 @@ def test_the_install_script_gives_a_runtime_that_migrates_serves_and_is_healthy(
             server.terminate()
             server.wait(timeout=30)
         nats.stop()
+
+
+@pytest.mark.slow
+def test_the_gateway_image_carries_the_web_app_it_mounts(tmp_path: Path) -> None:
+    venv = _install(build_context(tmp_path / "context"), tmp_path / "opt", "gateway")
+    installed = _installed(venv)
+    assert {"gateway", "web", "launcher"} <= installed and not installed & set(DEV_ONLY)
+    assert not installed & set(workspace.names(workspace.services())), "no service's code in the gateway"
+    probe = "from gateway.wiring import web_app; print(web_app()[1])"
+    static = subprocess.run([str(venv / "bin" / "python"), "-c", probe], capture_output=True, text=True,
+                            timeout=120, check=True, cwd=tmp_path).stdout.strip()
+    assert static.startswith(str(venv)), "the web app's static files come from the image's own install"

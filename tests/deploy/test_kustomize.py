@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import re
+import shutil
 import subprocess
 from functools import cache
 from pathlib import Path
@@ -18,7 +19,7 @@ import kubernetes_validate
 import pytest
 import workspace
 import yaml
-from deploytools import nats_server_binary
+from deploytools import kubectl_binary, nats_server_binary
 from k8s_render import K8S, OVERLAYS, kustomize, main_container, pod_spec, rendered, secret_names
 
 CRD = workspace.REPO / "tests" / "fixtures" / "k8s" / "postgresql.cnpg.io_clusters.yaml"
@@ -336,3 +337,26 @@ def test_new_services_get_their_file_from_the_template() -> None:
     listed = yaml.safe_load((K8S / "base" / "kustomization.yaml").read_text(encoding="utf-8"))["resources"]
     for workload in workspace.services():
         assert f"services/{workload.name}.yaml" in listed, f"deploy/k8s/new-service.sh {workload.name}"
+
+
+def test_new_service_sh_writes_a_service_that_renders_and_validates(tmp_path: Path) -> None:
+    copy = tmp_path / "k8s"
+    shutil.copytree(K8S, copy)
+    made = subprocess.run(["sh", str(copy / "new-service.sh"), "hofladen"], capture_output=True, text=True,
+                          timeout=30, check=False)
+    assert made.returncode == 0, made.stderr
+    result = subprocess.run([kubectl_binary(), "kustomize", str(copy / "base")], capture_output=True, text=True,
+                            timeout=120, check=True)
+    documents = [document for document in yaml.safe_load_all(result.stdout) if document]
+    mine = [d for d in documents if d["metadata"]["name"] in ("hofladen", "hofladen-migrate", "dorf-db-hofladen")]
+    assert sorted(d["kind"] for d in mine) == sorted(
+        ["ServiceAccount", "Service", "Deployment", "Job", "HorizontalPodAutoscaler", "PodDisruptionBudget",
+         "NetworkPolicy", "NetworkPolicy", "Database"])
+    for document in mine:
+        if document["kind"] != "Database":
+            kubernetes_validate.validate(document, KUBERNETES_VERSION, strict=True)
+    job = next(d for d in mine if d["kind"] == "Job")
+    assert main_container(job)["env"][1]["name"] == "HOFLADEN_DATABASE_URL"
+    again = subprocess.run(["sh", str(copy / "new-service.sh"), "hofladen"], capture_output=True, text=True,
+                           timeout=30, check=False)
+    assert again.returncode != 0, "never overwrites a service's file"
