@@ -7,6 +7,7 @@ from uuid import UUID
 
 from pydantic import AwareDatetime
 
+from eventcontracts.personal_data import PersonalDataErased
 from platformkit.events import Event
 
 
@@ -62,3 +63,9 @@ class RoleRevokedV1(Event):
     merchant_id: str | None = None
     organisation_id: str | None = None
     revoked_at: AwareDatetime
+
+
+class AccountsPersonalDataErasedV1(PersonalDataErased):
+    """accounts has erased a person (its completion report; platformkit.personal_data publishes it)."""
+
+    type: ClassVar[str] = "accounts.personal_data.erased.v1"

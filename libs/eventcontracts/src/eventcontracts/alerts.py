@@ -9,6 +9,7 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel
 
+from eventcontracts.personal_data import PersonalDataErased
 from platformkit.events import Event
 
 
@@ -65,3 +66,9 @@ class WarningCancelledV1(Event):
     thread_id: UUID
     reason: Literal["cancelled", "expired", "ended"]
     ended_at: AwareDatetime
+
+
+class AlertsPersonalDataErasedV1(PersonalDataErased):
+    """alerts has erased a person (its completion report; platformkit.personal_data publishes it)."""
+
+    type: ClassVar[str] = "alerts.personal_data.erased.v1"

@@ -11,6 +11,7 @@ from uuid import UUID
 
 from pydantic import AwareDatetime
 
+from eventcontracts.personal_data import PersonalDataErased
 from platformkit.events import Event
 
 
@@ -107,3 +108,9 @@ class DeliveryRequestedV1(Event):
     delivery_date: date | None = None
     parcels: int = 1
     at: AwareDatetime
+
+
+class MarketplacePersonalDataErasedV1(PersonalDataErased):
+    """marketplace has erased a person (its completion report; platformkit.personal_data publishes it)."""
+
+    type: ClassVar[str] = "marketplace.personal_data.erased.v1"

@@ -9,6 +9,7 @@ from uuid import UUID
 
 from pydantic import AwareDatetime
 
+from eventcontracts.personal_data import PersonalDataErased
 from platformkit.events import Event
 
 
@@ -98,3 +99,9 @@ class GuaranteeBreachedV1(Event):
     departure_at: AwareDatetime
     state_before: str
     detected_at: AwareDatetime
+
+
+class MobilityPersonalDataErasedV1(PersonalDataErased):
+    """mobility has erased a person (its completion report; platformkit.personal_data publishes it)."""
+
+    type: ClassVar[str] = "mobility.personal_data.erased.v1"

@@ -3,11 +3,14 @@ has erased a person (`<service>.personal_data.erased.v1`). accounts collects the
 completion report. platformkit publishes them (platformkit.personal_data.erase_person); a service
 never writes one itself.
 
-One class per service, because an event type names its producer's stream. A new service that holds
-personal data adds its class here (one line) and records the snapshot."""
+One class per service, because an event type names its producer's stream: `<Service>PersonalDataErasedV1`
+in the producer's module (eventcontracts/<service>.py), a subclass of `PersonalDataErased` with nothing
+but its `type`. A new service that holds personal data adds it there and records the snapshot."""
 
 from __future__ import annotations
 
+import contextlib
+import importlib
 from typing import ClassVar
 from uuid import UUID
 
@@ -29,41 +32,26 @@ class PersonalDataErased(Event):
     counts: dict[str, int] = {}
 
 
-class AccountsPersonalDataErasedV1(PersonalDataErased):
-    type: ClassVar[str] = "accounts.personal_data.erased.v1"
-
-
-class MarketplacePersonalDataErasedV1(PersonalDataErased):
-    type: ClassVar[str] = "marketplace.personal_data.erased.v1"
-
-
-class MobilityPersonalDataErasedV1(PersonalDataErased):
-    type: ClassVar[str] = "mobility.personal_data.erased.v1"
-
-
-class VolunteersPersonalDataErasedV1(PersonalDataErased):
-    type: ClassVar[str] = "volunteers.personal_data.erased.v1"
-
-
-class AlertsPersonalDataErasedV1(PersonalDataErased):
-    type: ClassVar[str] = "alerts.personal_data.erased.v1"
-
-
 def erasure_report_type(service: str) -> str:
     return f"{service}.personal_data.erased.v1"
 
 
 def erasure_report_event(service: str) -> type[PersonalDataErased]:
-    """The completion event class of `service`; a clear error for a service without one."""
+    """The completion event class of `service` (importing its contracts module); a clear error for a
+    service without one."""
+    with contextlib.suppress(ModuleNotFoundError):
+        importlib.import_module(f"eventcontracts.{service}")
     cls = event_types().get(erasure_report_type(service))
     if cls is None or not issubclass(cls, PersonalDataErased):
         raise LookupError(
             f"service {service!r} holds personal data but has no completion event: add "
-            f"class {service.title()}PersonalDataErasedV1(PersonalDataErased) to eventcontracts.personal_data"
+            f"class {service.title()}PersonalDataErasedV1(PersonalDataErased) to eventcontracts/{service}.py"
         )
     return cls
 
 
 def erasure_report_events() -> list[type[PersonalDataErased]]:
     """Every service's completion event (accounts consumes them all)."""
-    return [cls for cls in event_types().values() if isinstance(cls, type) and issubclass(cls, PersonalDataErased)]
+    from eventcontracts import all_contracts
+
+    return [cls for cls in all_contracts().values() if issubclass(cls, PersonalDataErased)]

@@ -8,6 +8,7 @@ from uuid import UUID
 
 from pydantic import AwareDatetime
 
+from eventcontracts.personal_data import PersonalDataErased
 from platformkit.events import Event
 
 
@@ -80,3 +81,9 @@ class HelpMatchedV1(Event):
 
     help_request_id: UUID
     matched_at: AwareDatetime
+
+
+class VolunteersPersonalDataErasedV1(PersonalDataErased):
+    """volunteers has erased a person (its completion report; platformkit.personal_data publishes it)."""
+
+    type: ClassVar[str] = "volunteers.personal_data.erased.v1"
