@@ -18,7 +18,7 @@ What platformkit wires around the three functions, for every spec with `personal
 - Erasure: a consumer of `accounts.person.erased.v1` (`person-erased`) runs `erase_person` in its inbox
   transaction: the service's `erase`, then the platform's own records of the person (stored idempotent
   answers, notifications not yet relayed), then the completion event `<service>.personal_data.erased.v1`
-  with the counts (eventcontracts.personal_data), and it purges the person's notifications from the
+  with the counts (`<Service>PersonalDataErasedV1` in eventcontracts), and it purges the person's notifications from the
   service's stream and the person's feed (NOTIFY). accounts publishes the erasure event, so it erases its
   own part in the erasure request itself (calling `erase_person` there); its consumer only purges.
 - Export: `GET /internal/personal-data/{person_id}`, callable only with accounts' service token
