@@ -67,18 +67,18 @@ async def add_push_subscription(
 ) -> PushSubscriptionPublic:
     """Subscribe this browser to the person's notifications (the web's "allow notifications" button)."""
     try:
-        parse_subscription(json.dumps(body.model_dump()))
-    except InvalidSubscription:
-        raise ProblemError(
-            422, "PUSH_SUBSCRIPTION_INVALID", texts.PUSH_SUBSCRIPTION_INVALID, field="body.keys"
-        ) from None
-    try:
         await outbound.check_public_url(
             body.endpoint, allowed_networks=outbound.parse_networks(settings.outbound_allowed_networks)
         )
     except outbound.UnsafeUrl as refused:
         raise ProblemError(
             422, "PUSH_ENDPOINT_REFUSED", f"{texts.PUSH_ENDPOINT_REFUSED} ({refused.code})", field="body.endpoint"
+        ) from None
+    try:
+        parse_subscription(json.dumps(body.model_dump()))
+    except InvalidSubscription:
+        raise ProblemError(
+            422, "PUSH_SUBSCRIPTION_INVALID", texts.PUSH_SUBSCRIPTION_INVALID, field="body.keys"
         ) from None
     subscription = await channels.subscribe(
         session=session, person_id=person.id, endpoint=body.endpoint, p256dh=body.keys.p256dh, auth=body.keys.auth
