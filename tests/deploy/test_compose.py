@@ -112,6 +112,7 @@ def test_every_database_has_its_role_its_migration_job_before_the_service_and_it
     assert job["image"] == services[name]["image"] and job["read_only"] is True
     assert _environment(config, f"migrate-{name}")[f"{workload.env_name}_DATABASE_URL"] == url
     assert job["depends_on"]["postgres"]["condition"] == "service_healthy"
+    assert job["healthcheck"]["disable"] is True and job["restart"] == "no"
     assert services[name]["depends_on"][f"migrate-{name}"]["condition"] == "service_completed_successfully"
 
     if workload.spec.seed_demo is not None:
