@@ -26,9 +26,11 @@ def _is_current(href: str, path: str) -> bool:
 
 
 def main_navigation(session: SessionLike | None, path: str, texts: Texts) -> list[NavItem]:
-    items = [("/", texts.nav_home)]
+    items = [("/", texts.nav_home), ("/alerts", texts.alerts.nav)]
+    items.append(("/shop", texts.marketplace.nav))
     if session is not None:
         items += [("/notifications", texts.nav_notifications), ("/account", texts.nav_account)]
+        items.append(("/helfen", texts.volunteers.nav))
         if "merchant" in session.roles:
             items.append(("/merchant", texts.nav_merchant))
         if "operator" in session.roles:

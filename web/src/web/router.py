@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from web import shell
+from web import marketplace, shell
 from web.admin import dashboard, people, plumbing, records
+from web.alerts.routes import routers as alerts_routers
 from web.merchant import api_keys
 from web.resident import account, home, notifications, signup
+from web.volunteers import coordinator, resident, staff
 
 
 def create_web_router() -> APIRouter:
@@ -15,7 +17,10 @@ def create_web_router() -> APIRouter:
     for face_router in (
         home.router, signup.router, account.router, notifications.router, shell.router,  # residents
         api_keys.router,  # merchants
+        *marketplace.routers,  # marketplace: residents' shop, merchants' orders and goods, staff's approval
         dashboard.router, people.router, records.router, plumbing.router,  # district staff
+        resident.router, coordinator.router, staff.router,  # volunteers
+        *alerts_routers,  # warnings: residents' list, map and places; alert authors' local warnings
     ):
         router.include_router(face_router)
     return router

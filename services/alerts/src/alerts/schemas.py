@@ -76,6 +76,7 @@ class WarningOut(BaseModel):
     categories: list[str]
     topics: list[str]
     headline: str
+    event: str = ""
     reading: ReadingOut | None
     sent: datetime
     expires: datetime | None

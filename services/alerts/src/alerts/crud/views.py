@@ -11,7 +11,7 @@ from sqlmodel import col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from alerts.crud import subscriptions
-from alerts.domain.language import reading
+from alerts.domain.language import primary_info, reading
 from alerts.domain.matching import Topic, target_from_json
 from alerts.domain.message import Severity, info_from_dict
 from alerts.models import WarningMessage, WarningThread
@@ -28,12 +28,13 @@ async def to_out(
     current = await session.get(WarningMessage, thread.current_message_id) if thread.current_message_id else None
     infos = [info_from_dict(d) for d in json.loads(current.infos_json)] if current else []
     chosen = reading(infos, languages)
+    original = primary_info(infos)
     return WarningOut(
         id=thread.id, source=thread.source, state=thread.state,
         msg_type=current.msg_type if current else "Alert",
         severity=Severity(thread.severity).word,
         categories=thread.categories.split(), topics=Topic(thread.topic_mask).names(),
-        headline=thread.headline,
+        headline=thread.headline, event=original.event if original else "",
         reading=ReadingOut(**{k: getattr(chosen, k) for k in ReadingOut.model_fields}) if chosen else None,
         sent=thread.sent_at, expires=thread.expires_at, ended_at=thread.ended_at, public=thread.public,
         status=thread.status, scope=thread.scope, area=json.loads(thread.area_json),

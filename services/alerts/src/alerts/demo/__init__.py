@@ -2,8 +2,8 @@
 
 Each message goes through the ordinary ingest path as an Alert with a fixed demo identifier, its times moved
 so that it was sent at the first seeding and runs for a day, and its area replaced by one in the district:
-the DWD thunderstorm by a polygon around the district's first village, the BIWAPP
-message by a circle around another village. A demo thread that exists already is left alone (seeding twice
+the DWD thunderstorm by a square over the middle of the district, the BIWAPP message by a
+circle around its outermost village. A demo thread that exists already is left alone (seeding twice
 changes nothing)."""
 
 from __future__ import annotations
@@ -58,9 +58,12 @@ def _now_and_for_a_day(message: Message, identifier: str, now: datetime, area: A
 
 def demo_messages(district: Gazetteer, now: datetime) -> list[Message]:
     towns = district.ortsteile
-    first, other = towns[0], towns[len(towns) // 2]
+    lat = sum(o.lat for o in towns) / len(towns)
+    lon = sum(o.lon for o in towns) / len(towns)
+    middle = min(towns, key=lambda o: (o.lat - lat) ** 2 + (o.lon - lon) ** 2)
+    other = max(towns, key=lambda o: (o.lat - lat) ** 2 + (o.lon - lon) ** 2)
     dwd = parse_cap(_read("dwd-gewitter.xml"))
-    storm_area = Area(f"Gewittergebiet um {first.name}", (_square(first.lat, first.lon, 0.08),))
+    storm_area = Area(f"Gewittergebiet um {middle.name}", (_square(lat, lon, 0.25),))
     biwapp = parse_warning(json.loads(_read("biwapp-warning.json")))
     zone = Area(f"Überwachungszone um {other.name}", (Circle(other.lat, other.lon, 10.0),))
     return [_now_and_for_a_day(dwd, DWD_ID, now, storm_area), _now_and_for_a_day(biwapp, BIWAPP_ID, now, zone)]

@@ -66,10 +66,19 @@ async def delete_subscription(principal: PrincipalDep, session: SessionDep) -> R
 
 
 @router.get("/places")
-async def search_places(
-    ctx: IngestDep, q: Annotated[str, Query(min_length=1, max_length=60)]
+async def list_places(
+    ctx: IngestDep, q: Annotated[str | None, Query(min_length=1, max_length=60)] = None
 ) -> list[dict[str, str | float]]:
-    """Type-ahead over the district's villages (for choosing places to subscribe)."""
+    """The district's villages to choose from: all (by name), or a type-ahead search with `q`."""
     gazetteer = ctx.gazetteer
+    found = gazetteer.search(q) if q else sorted(gazetteer.ortsteile, key=lambda o: (o.name, o.id))
     return [{"ortsteil_id": o.id, "name": o.name, "gemeinde": gazetteer.gemeinde_of(o).name,
-             "ars": o.ars, "lat": o.lat, "lon": o.lon} for o in gazetteer.search(q)]
+             "ars": o.ars, "lat": o.lat, "lon": o.lon} for o in found]
+
+
+@router.get("/district")
+async def district(ctx: IngestDep) -> dict[str, object]:
+    """The district this service warns for: its key, name and Gemeinden (for choosing areas)."""
+    gazetteer = ctx.gazetteer
+    return {"ars": gazetteer.landkreis.ars, "name": gazetteer.landkreis.name,
+            "gemeinden": [{"ars": g.ars, "name": g.name} for g in gazetteer.gemeinden]}
