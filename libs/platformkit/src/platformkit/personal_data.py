@@ -44,6 +44,7 @@ from platformkit.auth import Principal, PrincipalDep
 from platformkit.db import utcnow
 from platformkit.deps import ReadSessionDep
 from platformkit.events import Bus, Consumer, publish, stream_name
+from platformkit.events.notify import NOTIFY_STREAM, notify_subject
 from platformkit.outbound import forget_person
 from platformkit.problems import ProblemError
 from platformkit.tables import idempotency_key, outbox
@@ -61,7 +62,6 @@ EXPORT_SCOPE = "personal-data-export"
 EXPORT_CALLER = "accounts"
 SERVICE_ROLE = "service"
 EXPORT_PATH = "/internal/personal-data/{person_id}"
-NOTIFY_STREAM = "NOTIFY"
 
 ExportPersonalData = Callable[[AsyncSession, uuid.UUID], Awaitable[dict[str, Any]]]
 ErasePersonalData = Callable[[AsyncSession, uuid.UUID, datetime], Awaitable[dict[str, int]]]
@@ -121,7 +121,7 @@ async def purge_notifications(bus: Bus, *, stream_service: str | None, person_id
     """Remove the person's notifications from NATS: from `<stream_service>.notify.<id>` in that service's
     stream (None: skip), and from `notify.<id>` in NOTIFY (the feed). Idempotent; a stream that does not
     exist has nothing to purge."""
-    targets = [(NOTIFY_STREAM, f"notify.{person_id}")]
+    targets = [(NOTIFY_STREAM, notify_subject(str(person_id)))]
     if stream_service is not None:
         targets.insert(0, (stream_name(stream_service), f"{stream_service}.notify.{person_id}"))
     for stream, subject in targets:
