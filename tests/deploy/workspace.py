@@ -114,9 +114,18 @@ def names(items: tuple[Workload, ...]) -> list[str]:
     return [item.name for item in items]
 
 
+_ENVIRON_READ = re.compile(r"""os\.environ(?:\.get\(|\[)\s*["']([A-Z][A-Z0-9_]*)["']""")
+
+
 def setting_names(workload: Workload) -> set[str]:
-    """The environment variable names the settings model reads."""
-    return {name.upper() for name in workload.spec.settings.model_fields}
+    """The environment variable names the workload reads: its settings model, and what its code (for the
+    gateway also the web app it mounts) reads from os.environ directly."""
+    names = {name.upper() for name in workload.spec.settings.model_fields}
+    folders = [workload.folder / "src"] + ([REPO / "web" / "src"] if workload.is_gateway else [])
+    for folder in folders:
+        for path in folder.rglob("*.py"):
+            names |= set(_ENVIRON_READ.findall(path.read_text(encoding="utf-8")))
+    return names
 
 
 def required_settings(workload: Workload) -> set[str]:
