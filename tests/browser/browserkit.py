@@ -35,9 +35,10 @@ def chromium_path() -> str | None:
 
 
 class RunningPlatform:
-    """`dorf up --demo --only accounts,gateway` in the background, on free ports, in its own var/ folder."""
+    """`dorf up --demo --only accounts,gateway` (or the services given) in the background, on free ports, in
+    its own var/ folder."""
 
-    def __init__(self, var: Path) -> None:
+    def __init__(self, var: Path, services: str = "accounts,gateway") -> None:
         from platformkit.natsserver import free_port
 
         self.var = var
@@ -45,7 +46,7 @@ class RunningPlatform:
         env = {key: value for key, value in os.environ.items() if key not in ("DORF_SERVICES", "OIDC_ISSUER")}
         with self.output_path.open("wb") as output:
             self.process = subprocess.Popen(
-                [str(DORF), "up", "--demo", "--only", "accounts,gateway", "--var", str(var),
+                [str(DORF), "up", "--demo", "--only", services, "--var", str(var),
                  "--port", str(free_port()), "--nats-port", str(free_port()), "--service-port", str(free_port())],
                 env=env, stdout=output, stderr=subprocess.STDOUT, cwd=REPO,
             )

@@ -185,7 +185,9 @@ class Market:
         return self.bearer(str(person), roles=["resident"], scopes=["openid"])
 
     def merchant_staff(self, merchant_id: str, person: uuid.UUID | None = None) -> dict[str, str]:
-        return self.bearer(str(person or uuid.uuid4()), roles=["resident", "merchant"], merchant_id=merchant_id)
+        # As accounts issues it through the gateway: the person's own sub, the gateway as client.
+        return self.bearer(str(person or uuid.uuid4()), roles=["resident", "merchant"], merchant_id=merchant_id,
+                           client_id="gateway")
 
     def integration(self, merchant_id: str, scopes: list[str] | None = None, key: str | None = None) -> dict[str, str]:
         client = key or f"key_{merchant_id[:20]}"

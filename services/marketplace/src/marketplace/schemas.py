@@ -266,6 +266,13 @@ class CheckoutIn(_In):
     payment_token: Annotated[str | None, Field(max_length=200)] = None
 
 
+class QuoteIn(_In):
+    lines: Annotated[list[LineIn], Field(min_length=1, max_length=50)]
+    ortsteil_id: OrtsteilId
+    choices: Annotated[list[MerchantChoice], Field(min_length=1, max_length=20)]
+    payment_method: Literal["on_pickup", "on_delivery", "invoice", "online"]
+
+
 class VatGroup(BaseModel):
     vat_rate: int
     gross_cents: int
@@ -323,6 +330,20 @@ class MerchantOrderOut(BaseModel):
     version: int
     lines: list[OrderLineOut]
     refunds_cents: int = 0
+
+
+class QuoteOrder(BaseModel):
+    merchant_id: str
+    goods_cents: int
+    deposit_cents: int
+    delivery_fee_cents: int
+    total_cents: int
+    vat: list[VatGroup]
+
+
+class QuoteOut(BaseModel):
+    total_cents: int
+    orders: list[QuoteOrder]
 
 
 class CheckoutOut(BaseModel):

@@ -107,8 +107,14 @@ class MerchantCaller:
         self.principal = principal
         self.merchant_id = merchant_id
 
+    @property
+    def is_integration(self) -> bool:
+        """An API key or client (its token's `sub` is the client id); a person's token names the client
+        they signed in through (the gateway) but has their own `sub`."""
+        return self.principal.client_id is not None and self.principal.sub == self.principal.client_id
+
     def require(self, scope: str) -> None:
-        if self.principal.client_id is None:
+        if not self.is_integration:
             return  # the merchant's own staff, signed in
         if not self.principal.has_scope(scope):
             raise ProblemError(403, "INSUFFICIENT_SCOPE", f"This needs the scope {scope}.",
@@ -131,7 +137,7 @@ def _take_budget(request: Request, key: str, per_minute: int) -> None:
 async def merchant_caller(request: Request, principal: PrincipalDep) -> MerchantCaller:
     if principal.merchant_id is None or not principal.has_role("merchant"):
         raise ProblemError(403, "MERCHANT_REQUIRED", "Only a merchant's staff or integration can use this.")
-    _take_budget(request, principal.client_id or principal.sub, get_settings(request).merchant_api_requests_per_minute)
+    _take_budget(request, principal.sub, get_settings(request).merchant_api_requests_per_minute)
     return MerchantCaller(principal, principal.merchant_id)
 
 

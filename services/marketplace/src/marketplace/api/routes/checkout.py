@@ -12,8 +12,8 @@ from marketplace.api.deps import GazetteerDep, MarketplaceSettingsDep, NowDep, P
 from marketplace.api.views import orders_out
 from marketplace.crud import checkout, places, stock
 from marketplace.payments import PaymentDeclined, PaymentProvider, PaymentUnavailable
-from marketplace.schemas import CheckoutIn, CheckoutOut, RoundOut
-from platformkit.deps import SessionDep
+from marketplace.schemas import CheckoutIn, CheckoutOut, QuoteIn, QuoteOut, RoundOut
+from platformkit.deps import ReadSessionDep, SessionDep
 from platformkit.idempotency import IdempotencyDep
 from platformkit.problems import ProblemError
 
@@ -29,6 +29,16 @@ async def void_all(payments: PaymentProvider | None, authorizations: dict[str, s
         except PaymentUnavailable:
             # The provider lets an unused authorization lapse; logged for the payments desk.
             log.warning("could not void authorization %s", authorization_id)
+
+
+@router.post("/quote", response_model=QuoteOut)
+async def quote(body: QuoteIn, _person: PersonDep, session: ReadSessionDep, now: NowDep,
+                gazetteer: GazetteerDep) -> QuoteOut:
+    """The totals a checkout with these lines and choices would have now (nothing is held or written):
+    what the customer is shown before confirming, and sends back as `expected_total_cents`."""
+    parts = await checkout.price(session, body=CheckoutIn(**body.model_dump(), expected_total_cents=0),
+                                 gazetteer=gazetteer, now=now)
+    return QuoteOut.model_validate(checkout.totals_of(parts))
 
 
 @router.post("", status_code=201, response_model=CheckoutOut,
