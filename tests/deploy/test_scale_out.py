@@ -129,6 +129,8 @@ async def _load_kill_and_check(platform: ScaledPlatform) -> None:
     # No acknowledged request lost: every ticket and every sign-up that got its answer is stored.
     stored = {row[0] for row in _query(probe, "SELECT ref FROM ticket")}
     assert set(acknowledged) <= stored and len(acknowledged) == TICKETS
+    writers = {row[0] for row in _query(probe, "SELECT DISTINCT pid FROM ticket")}
+    assert writers == {replica.pid for replica in platform.replicas["scaleprobe"]}, "both replicas took load"
     people = {row[0] for row in _query(urls["accounts"], "SELECT email FROM person")}
     assert set(signed_up) <= people and len(signed_up) == SIGN_UPS
     assert all(reads.get(name) == 20 for name in reads)
