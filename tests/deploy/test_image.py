@@ -187,3 +187,15 @@ def test_the_gateway_image_carries_the_web_app_it_mounts(tmp_path: Path) -> None
     static = subprocess.run([str(venv / "bin" / "python"), "-c", probe], capture_output=True, text=True,
                             timeout=120, check=True, cwd=tmp_path).stdout.strip()
     assert static.startswith(str(venv)), "the web app's static files come from the image's own install"
+
+
+def test_the_install_script_takes_the_bootstrap_s_own_steps() -> None:
+    # ./dorf (the README's bootstrap) and the image: uv from the same hash-pinned file, then a frozen sync
+    # from uv.lock without downloading a Python.
+    bootstrap = (workspace.REPO / "dorf").read_text(encoding="utf-8")
+    script = (workspace.REPO / INSTALL).read_text(encoding="utf-8")
+    pip = re.compile(r'/bin/pip" install (--quiet --require-hashes --no-deps -r "\$root/tools/uv-requirements.txt")')
+    installs = [pip.search(text) for text in (bootstrap, script)]
+    assert installs[0] is not None and installs[1] is not None and installs[0][1] == installs[1][1]
+    for step in ("UV_PYTHON_DOWNLOADS=never", " sync", "--project \"$root\" --frozen"):
+        assert step in bootstrap and step in script, step
