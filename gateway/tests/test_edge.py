@@ -190,3 +190,17 @@ async def test_docs_are_served_without_a_cdn(running_gateway: RunningGateway) ->
         # The echo upstream's catch-all FastAPI app has an OpenAPI document of its own: merged, prefixed.
         assert "/api/echo/{path}" in document["paths"]
         assert document["paths"]["/api/echo/{path}"]["get"]["tags"] == ["echo"]
+
+
+async def test_internal_routes_are_never_reached_through_the_edge(running_gateway: RunningGateway) -> None:
+    # Even with a token the service itself would accept (e.g. accounts' export token), the personal-data
+    # export and every other /internal/ route stay inside the platform's network.
+    token = running_gateway.issuer.tokens.issue("accounts", audience="echo", scopes=["personal-data-export"])
+    async with httpx.AsyncClient(base_url=running_gateway.url, timeout=10) as client:
+        for path in ("/api/echo/internal/personal-data/p-1", "/api/echo//internal/x", "/api/echo/internal"):
+            for headers in ({}, {"Authorization": f"Bearer {token}"}):
+                response = await client.get(path, headers=headers)
+                assert response.status_code == 404, path
+                assert response.json()["code"] == "NOT_FOUND"
+        assert (await client.get("/api/echo/internals")).status_code == 200  # only the segment itself
+    assert running_gateway.upstream.paths() == ["/internals"]

@@ -32,6 +32,14 @@ log = logging.getLogger("gateway.edge")
 
 # Paths under /api/ that are the gateway's own routes, not a service's.
 OWN_API_PREFIXES = ("/api/openapi.json", "/api/docs", "/api/me/", "/api/gateway/")
+
+
+def _internal_only(service_path: str) -> bool:
+    """Service-to-service routes (`/internal/...`, e.g. the personal-data export) are reached only inside the
+    platform's network, never through the edge, whatever token comes with the request. Empty segments are
+    dropped first, as the services' routers would ignore them (`//internal`)."""
+    segments = [part for part in service_path.split("/") if part]
+    return bool(segments) and segments[0] == "internal"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 CSRF_HEADER = b"x-csrf-token"
 STATIC_CACHE = b"public, max-age=31536000, immutable"  # the web app versions its file URLs (?v=<hash>)
@@ -171,6 +179,9 @@ class EdgeDispatcher:
         service = path[5:].split("/", 1)[0]
         if service not in runtime.upstreams:
             await runtime.proxy(scope, receive, send)  # answers 404 UNKNOWN_SERVICE
+            return
+        if _internal_only(path[5 + len(service):]):
+            await send_problem(send, 404, "NOT_FOUND", "No such route.", [])
             return
         settings = runtime.settings
         cookie_name = settings.cookie_name.encode("latin-1")
