@@ -45,8 +45,9 @@ class VolunteersSettings(ServiceSettings):
     series_horizon_days: int = 56
     archive_after_days: int = 3 * 365
     archive_warning_days: int = 30
-    # Where links in notifications and the calendar feed point: the public address of the platform.
-    public_url: str = "http://127.0.0.1:8000"
+    # The platform's public address, for absolute calendar links; unset: links are paths on the same site
+    # (the web app makes them absolute from its own address).
+    public_url: str | None = None
 
     @property
     def promotion(self) -> PromotionRules:

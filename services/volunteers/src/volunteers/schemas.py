@@ -257,6 +257,8 @@ class EfzIn(Input):
 
 
 class CalendarLinkOut(BaseModel):
+    # The link through the gateway; `url` is absolute when PUBLIC_URL is set.
+    path: str
     url: str
 
 
@@ -273,6 +275,13 @@ class CandidateOut(BaseModel):
     score: int
     reasons: list[str]
     distance_km: float | None
+
+
+class Village(BaseModel):
+    id: str
+    name: str
+    lat: float
+    lon: float
 
 
 class MapPoint(BaseModel):

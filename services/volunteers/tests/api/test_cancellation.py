@@ -107,8 +107,9 @@ async def test_moving_and_cancelling_a_shift_tells_only_the_people_on_it(vol: Vo
     confirmed, waitlisted = await vol.profile(), await vol.profile()
     await vol.sign_up(shift["id"], confirmed)
     await vol.sign_up(shift["id"], waitlisted)
-    link = (await vol.http.post("/me/calendar-link", headers=confirmed.headers)).json()["url"]
-    feed_path = "/calendar/" + link.rsplit("/calendar/", 1)[1]
+    link = (await vol.http.post("/me/calendar-link", headers=confirmed.headers)).json()["path"]
+    assert link.startswith("/api/volunteers/calendar/")
+    feed_path = link.removeprefix("/api/volunteers")
     before = (await vol.http.get(feed_path)).text
     assert "SEQUENCE:0" in before
     headers = world.coordinator.headers

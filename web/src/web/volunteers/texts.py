@@ -9,8 +9,342 @@ from dataclasses import dataclass
 @dataclass(frozen=True, slots=True)
 class VolunteersTexts:
     nav: str
+    sub_nav: str
+    choose: str
+    when: str
+    where: str
+    places: str
+    places_left: str
+    waitlist_count: str
+    remote: str
+    state: str
+    states: dict[str, str]
+    rank: str
+    late: str
+    distance: str
+    why: str
+    reasons: dict[str, str]
+    error_year: str
+    error_number: str
+    error_date: str
+    # finding and signing up
+    find_title: str
+    find_intro: str
+    no_profile_title: str
+    no_profile_text: str
+    no_profile_action: str
+    matches_title: str
+    no_matches: str
+    sign_up: str
+    join_waitlist: str
+    sign_up_label: str
+    # profile
+    profile_title: str
+    profile_intro: str
+    profile_name: str
+    profile_name_hint: str
+    profile_birth_year: str
+    profile_birth_year_hint: str
+    profile_village: str
+    profile_radius: str
+    profile_email: str
+    profile_phone: str
+    profile_contact_hint: str
+    profile_visible: str
+    profile_reminders: str
+    profile_save: str
+    # my shifts
+    mine_title: str
+    mine_signed_up: str
+    mine_cancelled: str
+    hours_summary: str
+    ahead_title: str
+    ahead_empty: str
+    past_title: str
+    cancel: str
+    cancel_label: str
+    calendar_title: str
+    calendar_text: str
+    calendar_new: str
+    calendar_revoke: str
+    calendar_revoked: str
+    # help requests
+    help_title: str
+    help_intro: str
+    help_mine: str
+    help_near: str
+    help_near_empty: str
+    help_offer: str
+    help_ask_title: str
+    help_ask: str
+    help_category: str
+    help_categories: dict[str, str]
+    help_states: dict[str, str]
+    help_village: str
+    help_day: str
+    help_from: str
+    help_until: str
+    help_description: str
+    help_address: str
+    help_address_hint: str
+    help_asked: str
+    help_offered: str
+    # organisations
+    orgs_title: str
+    orgs_intro: str
+    org_states: dict[str, str]
+    org_register_title: str
+    org_register_text: str
+    org_name: str
+    org_legal_form: str
+    legal_forms: dict[str, str]
+    org_village: str
+    org_register: str
+    org_registered: str
+    org_submit_title: str
+    org_submit_text: str
+    org_submit: str
+    org_submitted: str
+    org_waiting: str
+    opps_title: str
+    opps_empty: str
+    opp_states: dict[str, str]
+    opp_new: str
+    opp_title: str
+    opp_category: str
+    categories: dict[str, str]
+    opp_village: str
+    opp_description: str
+    opp_create: str
+    opp_created: str
+    opp_publish: str
+    opp_publish_label: str
+    opp_published: str
+    opp_queued: str
+    shift_new: str
+    shift_day: str
+    shift_from: str
+    shift_until: str
+    shift_until_hint: str
+    shift_capacity: str
+    shift_add: str
+    shift_created: str
+    roster_link: str
+    roster_title: str
+    roster_empty: str
+    overbooked: str
+    confirm: str
+    confirm_label: str
+    reject: str
+    reject_label: str
+    check_in: str
+    check_in_label: str
+    # district staff
+    staff_title: str
+    staff_done: dict[str, str]
+    queue_title: str
+    queue_empty: str
+    verify: str
+    verify_label: str
+    review: str
+    review_label: str
+    reports_title: str
+    reports_empty: str
+    suspend: str
+    suspend_label: str
+    entered_title: str
+    entered_empty: str
+    stats_title: str
+    stats_organisations: str
+    stats_helpers: str
+    stats_hours: str
+    stats_open_help: str
+    stats_village: str
 
 
 DE = VolunteersTexts(
     nav="Helfen",
+    sub_nav="Bereiche zum Helfen",
+    choose="Bitte wählen",
+    when="Wann",
+    where="Wo",
+    places="Plätze",
+    places_left="{left} von {capacity} frei",
+    waitlist_count="{count} auf der Warteliste",
+    remote="von zu Hause aus",
+    state="Stand",
+    states={
+        "requested": "angemeldet, wartet auf Bestätigung", "confirmed": "bestätigt", "waitlisted": "Warteliste",
+        "offered": "Platz angeboten – bitte zusagen", "checked_in": "vor Ort", "completed": "erledigt",
+        "no_show": "nicht erschienen", "rejected": "nicht bestätigt", "expired": "verfallen",
+        "offer_lapsed": "Angebot verfallen", "cancelled_by_volunteer": "abgesagt",
+        "cancelled_by_org": "vom Träger abgesagt", "cancelled_erasure": "zurückgezogen",
+    },
+    rank="Platz {rank}",
+    late="kurzfristig abgesagt",
+    distance="{km} km entfernt",
+    why="Warum das passt:",
+    reasons={
+        "nearby": "in deiner Nähe", "remote": "von zu Hause aus möglich", "district_wide": "im ganzen Landkreis",
+        "availability": "zu deinen Zeiten", "availability_partial": "teilweise zu deinen Zeiten",
+        "language": "deine Sprachkenntnisse", "skill": "deine Fähigkeiten",
+        "efz_to_be_inspected": "Führungszeugnis wird noch geprüft",
+        "approval_after_no_shows": "Träger bestätigt die Anmeldung",
+    },
+    error_year="Bitte das Geburtsjahr als Zahl angeben, zum Beispiel 1961.",
+    error_number="Bitte eine ganze Zahl angeben.",
+    error_date="Bitte Datum und Uhrzeit angeben.",
+    find_title="Helfen in deiner Nähe",
+    find_intro=(
+        "Vereine, Kirchengemeinden und Initiativen im Landkreis suchen Unterstützung. Hier findest du, was zu "
+        "dir passt."
+    ),
+    no_profile_title="Erzähl uns kurz von dir",
+    no_profile_text="Mit deinem Ort und wie weit du fahren magst, zeigen wir dir Einsätze in deiner Nähe.",
+    no_profile_action="Profil anlegen",
+    matches_title="Passende Einsätze",
+    no_matches="Gerade gibt es keine passenden Einsätze. Schau bald wieder vorbei oder vergrößere deinen Umkreis.",
+    sign_up="Anmelden",
+    join_waitlist="Auf die Warteliste",
+    sign_up_label="Für {title} am {date} anmelden",
+    profile_title="Mein Helferprofil",
+    profile_intro="Nur bestätigte Träger sehen deine Kontaktdaten, und nur für Einsätze, zu denen du zugesagt hast.",
+    profile_name="Wie sollen wir dich nennen?",
+    profile_name_hint="Zum Beispiel dein Vorname; andere Helfende sehen ihn nur, wenn du es erlaubst.",
+    profile_birth_year="Geburtsjahr",
+    profile_birth_year_hint="Manche Einsätze sind erst ab 16 oder 18 Jahren.",
+    profile_village="Dein Ort",
+    profile_radius="Umkreis in Kilometern",
+    profile_email="E-Mail für Träger",
+    profile_phone="Telefon für Träger",
+    profile_contact_hint="Sichtbar nur für den Träger eines Einsatzes, zu dem du bestätigt bist.",
+    profile_visible="Träger dürfen mich für passende Einsätze finden",
+    profile_reminders="Am Vortag an Einsätze erinnern",
+    profile_save="Profil speichern",
+    mine_title="Meine Einsätze",
+    mine_signed_up="Du bist angemeldet. Danke!",
+    mine_cancelled="Du hast abgesagt. Der Platz geht an die nächste Person.",
+    hours_summary="Bisher {shifts} Einsätze, zusammen {hours} Stunden. Danke!",
+    ahead_title="Demnächst",
+    ahead_empty="Noch keine Einsätze geplant.",
+    past_title="Vergangene Einsätze",
+    cancel="Absagen",
+    cancel_label="{title} am {date} absagen",
+    calendar_title="Im Kalender",
+    calendar_text=(
+        "Mit einem geheimen Link zeigt dein Kalender (Handy, Outlook) deine Einsätze an. Ein neuer Link "
+        "ersetzt den alten."
+    ),
+    calendar_new="Kalender-Link erstellen",
+    calendar_revoke="Link ungültig machen",
+    calendar_revoked="Der Kalender-Link gilt nicht mehr.",
+    help_title="Hilfe suchen und anbieten",
+    help_intro=(
+        "Einkauf, Fahrt zum Arzt, Garten oder Technik: Fragen kostet nichts. Deine Adresse sieht nur, wer dir "
+        "hilft."
+    ),
+    help_mine="Meine Anfragen",
+    help_near="Anfragen in deiner Nähe",
+    help_near_empty="Gerade sucht niemand in deiner Nähe Hilfe.",
+    help_offer="Ich helfe",
+    help_ask_title="Um Hilfe bitten",
+    help_ask="Anfrage senden",
+    help_category="Wobei brauchst du Hilfe?",
+    help_categories={"shopping": "Einkauf", "ride": "Fahrt zum Arzt", "garden": "Garten", "technology": "Technik",
+                     "visit": "Besuch", "other": "Sonstiges"},
+    help_states={"open": "offen", "offered": "Hilfe angeboten", "matched": "vereinbart", "done": "erledigt",
+                 "cancelled": "zurückgezogen"},
+    help_village="In welchem Ort?",
+    help_day="An welchem Tag?",
+    help_from="Ab",
+    help_until="Bis",
+    help_description="Was genau?",
+    help_address="Adresse",
+    help_address_hint="Nur die Person, die dir hilft, sieht sie – und erst, wenn du zugestimmt hast.",
+    help_asked="Deine Anfrage ist da. Wir sagen dir Bescheid, wenn jemand helfen möchte.",
+    help_offered="Danke! Die anfragende Person bestätigt noch; dann siehst du die Adresse.",
+    orgs_title="Für Vereine und Träger",
+    orgs_intro=(
+        "Vereine, Kirchengemeinden und Initiativen stellen hier Einsätze ein. Die Freiwilligenagentur des "
+        "Landkreises prüft jeden Träger, bevor etwas sichtbar wird."
+    ),
+    org_states={"draft": "Entwurf", "submitted": "wartet auf Prüfung", "in_review": "in Prüfung",
+                "verified": "geprüft", "suspended": "gesperrt", "withdrawn": "abgemeldet"},
+    org_register_title="Träger anmelden",
+    org_register_text="Du wirst Ansprechperson des Trägers und kannst weitere Personen hinzufügen.",
+    org_name="Name des Trägers",
+    org_legal_form="Form",
+    legal_forms={"e.V.": "eingetragener Verein", "Kirchengemeinde": "Kirchengemeinde", "Kommune": "Gemeinde, Amt",
+                 "Initiative": "Initiative", "gGmbH": "gemeinnützige GmbH", "Stiftung": "Stiftung",
+                 "other": "andere"},
+    org_village="Sitz",
+    org_register="Träger anmelden",
+    org_registered="Der Träger ist angelegt. Reiche ihn zur Prüfung ein, wenn alles stimmt.",
+    org_submit_title="Zur Prüfung einreichen",
+    org_submit_text=(
+        "Die Freiwilligenagentur prüft den Träger. Bis dahin ist nichts öffentlich; Angebote kannst du schon "
+        "vorbereiten."
+    ),
+    org_submit="Einreichen",
+    org_submitted="Eingereicht. Wir melden uns, sobald der Träger geprüft ist.",
+    org_waiting="Der Träger ist noch nicht geprüft: Angebote werden erst danach sichtbar.",
+    opps_title="Angebote",
+    opps_empty="Noch keine Angebote.",
+    opp_states={"draft": "Entwurf", "awaiting_verification": "wird nach der Prüfung veröffentlicht",
+                "published": "veröffentlicht", "closed": "beendet"},
+    opp_new="Neues Angebot",
+    opp_title="Titel",
+    opp_category="Bereich",
+    categories={"social": "Soziales", "seniors": "Seniorinnen und Senioren", "children": "Kinder und Jugend",
+                "environment": "Natur und Umwelt", "culture": "Kultur", "sports": "Sport",
+                "fire_brigade": "Feuerwehr", "refugees": "Geflüchtete", "church": "Kirche",
+                "neighbourhood": "Nachbarschaft", "other": "Sonstiges"},
+    opp_village="Ort des Einsatzes",
+    opp_description="Beschreibung",
+    opp_create="Angebot anlegen",
+    opp_created="Das Angebot ist angelegt. Füge Termine hinzu und veröffentliche es.",
+    opp_publish="Veröffentlichen",
+    opp_publish_label="{title} veröffentlichen",
+    opp_published="Das Angebot ist veröffentlicht.",
+    opp_queued="Der Träger ist noch nicht geprüft: das Angebot wird veröffentlicht, sobald die Prüfung durch ist.",
+    shift_new="Termin hinzufügen",
+    shift_day="Tag",
+    shift_from="Von",
+    shift_until="Bis",
+    shift_until_hint="Liegt das Ende vor dem Beginn, endet der Einsatz am nächsten Tag.",
+    shift_capacity="Wie viele Helfende?",
+    shift_add="Termin anlegen",
+    shift_created="Der Termin ist angelegt.",
+    roster_link="Anmeldungen",
+    roster_title="Anmeldungen",
+    roster_empty="Noch keine Anmeldungen.",
+    overbooked="Überbucht ({taken} von {capacity}): bitte entscheiden, wer abgesagt wird.",
+    confirm="Bestätigen",
+    confirm_label="{name} bestätigen",
+    reject="Ablehnen",
+    reject_label="{name} ablehnen",
+    check_in="Ist da",
+    check_in_label="{name} ist da",
+    staff_title="Freiwilligenagentur",
+    staff_done={"verify": "Der Träger ist geprüft; seine Angebote sind jetzt sichtbar.",
+                "review": "Die Prüfung hat begonnen.",
+                "suspend": "Der Träger ist gesperrt; Helfende wurden informiert."},
+    queue_title="Träger zur Prüfung",
+    queue_empty="Keine Träger warten auf Prüfung.",
+    verify="Als geprüft freigeben",
+    verify_label="{name} als geprüft freigeben",
+    review="Prüfung beginnen",
+    review_label="Prüfung von {name} beginnen",
+    reports_title="Meldungen",
+    reports_empty="Keine offenen Meldungen.",
+    suspend="Sperren",
+    suspend_label="{name} sperren",
+    entered_title="Für Menschen ohne Smartphone eingetragen",
+    entered_empty="Keine eingetragenen Anfragen.",
+    stats_title="Zahlen",
+    stats_organisations="geprüfte Träger",
+    stats_helpers="Helfende",
+    stats_hours="geleistete Stunden",
+    stats_open_help="offene Hilfeanfragen",
+    stats_village="{helpers} Helfende, {hours} Stunden",
 )

@@ -111,7 +111,8 @@ async def new_calendar_link(person_id: PersonDep, session: SessionDep, settings:
     volunteer = await own_profile(session, person_id)
     token = await profiles.new_calendar_token(session, volunteer)
     await session.commit()
-    return CalendarLinkOut(url=f"{settings.public_url.rstrip('/')}/api/volunteers/calendar/{token}.ics")
+    path = f"/api/volunteers/calendar/{token}.ics"
+    return CalendarLinkOut(path=path, url=(settings.public_url or "").rstrip("/") + path)
 
 
 @router.delete("/calendar-link", status_code=204)

@@ -14,7 +14,7 @@ from volunteers.crud.villages import gazetteer, name
 from volunteers.domain.ical import CalendarEntry, render
 from volunteers.domain.signups import CALENDAR_STATES, CANCELLED_STATES
 from volunteers.models import Opportunity, Organisation, Shift, Signup
-from volunteers.schemas import MapPoint
+from volunteers.schemas import MapPoint, Village
 
 router = APIRouter(tags=["public"])
 
@@ -29,6 +29,13 @@ async def map_points(session: ReadSessionDep) -> list[MapPoint]:
             points.append(MapPoint(village_id=village_id, village=place.name, lat=place.lat, lon=place.lon,
                                    open_shifts=count))
     return points
+
+
+@router.get("/villages", response_model=list[Village])
+async def villages() -> list[Village]:
+    """The district's villages (libs/places Ortsteile) to choose from, by name."""
+    return [Village(id=o.id, name=o.name, lat=o.lat, lon=o.lon)
+            for o in sorted(gazetteer().ortsteile, key=lambda o: (o.name, o.id))]
 
 
 @router.get("/calendar/{token}.ics", response_class=Response)

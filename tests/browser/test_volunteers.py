@@ -1,0 +1,115 @@
+"""Volunteering in a real chromium at a phone viewport, against the real platform (accounts, volunteers,
+gateway with the Uckermark demo): a volunteer from Angermünde finds a shift near her and signs up; a
+resident registers a club, the Freiwilligenagentur verifies it, and its new coordinator publishes a shift
+that volunteers then find. axe-core and the tap-target check on every page visited."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import uuid
+from collections.abc import Iterator
+from datetime import date, timedelta
+
+import pytest
+from browserkit import OPERATOR, RunningPlatform, audit, horizontal_overflow, sign_in
+from playwright.sync_api import Browser, BrowserContext, expect
+
+pytestmark = pytest.mark.slow
+
+VOLUNTEER = ("anna.becker@angermuende.example", "Dorfleben-Demo-2026")
+FOUNDER = ("hans.mueller@templin.example", "Dorfleben-Demo-2026")
+
+
+@pytest.fixture(scope="module")
+def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """This module needs volunteers too (the shared fixture starts accounts and the gateway only)."""
+    if importlib.util.find_spec("gateway.browser") is None:
+        pytest.skip("the gateway's browser sessions are not there yet")
+    platform = RunningPlatform(tmp_path_factory.mktemp("volunteers") / "var",
+                               services="accounts,volunteers,gateway")
+    try:
+        yield platform.url
+    finally:
+        platform.stop()
+
+
+def test_a_volunteer_finds_a_shift_near_her_and_signs_up(phone: BrowserContext, base_url: str) -> None:
+    page = phone.new_page()
+    sign_in(page, base_url, *VOLUNTEER, next_path="/helfen")
+    audit(page, "v01-find")
+    assert horizontal_overflow(page) == 0
+    visit = page.locator(".card", has_text="Besuchsdienst im Seniorenheim").first
+    expect(visit).to_contain_text("Angermünde")
+    expect(visit).to_contain_text("Warum das passt")
+    # The food bank in Prenzlau is further than her 25 km.
+    expect(page.locator(".card", has_text="Lebensmittelausgabe")).to_have_count(0)
+    visit.get_by_role("button", name=re.compile("Für Besuchsdienst im Seniorenheim am .* anmelden")).click()
+
+    expect(page).to_have_url(re.compile(r"/helfen/meine-einsaetze"))
+    expect(page.get_by_role("status")).to_contain_text("Du bist angemeldet")
+    expect(page.locator(".card", has_text="Besuchsdienst im Seniorenheim")).to_contain_text("bestätigt")
+    audit(page, "v02-mine")
+
+    page.get_by_role("button", name="Kalender-Link erstellen").click()
+    expect(page.locator("#calendar-url")).to_contain_text("/api/volunteers/calendar/")
+    feed = page.request.get(page.locator("#calendar-url").inner_text().strip())
+    assert feed.ok and "BEGIN:VCALENDAR" in feed.text() and "Besuchsdienst im Seniorenheim" in feed.text()
+    audit(page, "v03-calendar")
+
+
+def test_a_coordinator_of_a_newly_verified_club_publishes_a_shift(
+    phone: BrowserContext, browser: Browser, base_url: str
+) -> None:
+    club = f"Heimatverein Templin {uuid.uuid4().hex[:4]} e.V."
+    page = phone.new_page()
+    sign_in(page, base_url, *FOUNDER, next_path="/helfen/traeger")
+    audit(page, "v10-organisations")
+    page.fill("#name", club)
+    page.select_option("#legal_form", "e.V.")
+    page.select_option("#village_id", "ot-templin-templin")
+    page.get_by_role("button", name="Träger anmelden").click()
+    expect(page.get_by_role("status")).to_contain_text("Der Träger ist angelegt")
+    audit(page, "v11-organisation-draft")
+    organisation_url = page.url.split("?")[0]
+    page.get_by_role("button", name="Einreichen").click()
+    expect(page.get_by_role("status").first).to_contain_text("Eingereicht")
+
+    # An opportunity prepared before the verification waits for it.
+    page.fill("#title", "Frühjahrsputz am Stadtsee")
+    page.select_option("#category", "environment")
+    page.get_by_role("button", name="Angebot anlegen").click()
+    expect(page.get_by_role("status").first).to_contain_text("Das Angebot ist angelegt")
+    page.get_by_role("button", name="Frühjahrsputz am Stadtsee veröffentlichen").click()
+    expect(page.get_by_role("status").first).to_contain_text("noch nicht geprüft")
+    expect(page.locator("article", has_text="Frühjahrsputz am Stadtsee")).to_contain_text(
+        "wird nach der Prüfung veröffentlicht")
+    audit(page, "v12-not-verified")
+
+    staff_context = browser.new_context(viewport=phone.pages[0].viewport_size, locale="de-DE")
+    staff = staff_context.new_page()
+    sign_in(staff, base_url, *OPERATOR, next_path="/admin/ehrenamt")
+    audit(staff, "v13-staff-queue")
+    staff.get_by_role("button", name=f"{club} als geprüft freigeben").click()
+    expect(staff.get_by_role("status")).to_contain_text("Der Träger ist geprüft")
+    audit(staff, "v14-staff-verified")
+    staff_context.close()
+
+    page.goto(organisation_url)
+    expect(page.locator(".lead")).to_contain_text("geprüft")
+    expect(page.locator("article", has_text="Frühjahrsputz am Stadtsee")).to_contain_text("veröffentlicht")
+    shift_day = (date.today() + timedelta(days=6)).isoformat()
+    opportunity = page.locator("article", has_text="Frühjahrsputz am Stadtsee")
+    opportunity.get_by_text("Termin hinzufügen").click()
+    opportunity.locator("input[name=day]").fill(shift_day)
+    opportunity.locator("input[name=from_time]").fill("10:00")
+    opportunity.locator("input[name=until]").fill("13:00")
+    opportunity.locator("input[name=capacity]").fill("6")
+    opportunity.get_by_role("button", name="Termin anlegen").click()
+    expect(page.get_by_role("status").first).to_contain_text("Der Termin ist angelegt")
+    expect(page.locator("article", has_text="Frühjahrsputz am Stadtsee")).to_contain_text("6 von 6 frei")
+    audit(page, "v15-shift-published")
+
+    # Residents find it (the map and the public list show verified organisations only).
+    listed = page.request.get(f"{base_url}/api/volunteers/opportunities")
+    assert listed.ok and "Frühjahrsputz am Stadtsee" in listed.text()

@@ -1,0 +1,183 @@
+"""Organisations (coordinators): register a club, submit it for verification, post opportunities and
+shifts (local wall time; the service refuses a time the clocks skip), publish, see sign-ups, confirm and
+check people in."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form
+from fastapi.responses import HTMLResponse, Response
+
+from gateway.browser import CsrfFormDep
+from web.pages import SignedInPageDep, WebRoute, see_other
+from web.problems import FormErrors, form_errors
+from web.volunteers.common import SERVICE, fetch, villages
+
+router = APIRouter(route_class=WebRoute)
+
+ORG_FIELDS = {"body.name": "name", "body.legal_form": "legal_form", "body.village_id": "village_id"}
+OPPORTUNITY_FIELDS = {"body.title": "title", "body.category": "category", "body.village_id": "village_id",
+                      "body.description": "description"}
+SHIFT_FIELDS = {"body.start": "day", "body.end": "until", "body.capacity": "capacity"}
+
+
+async def _organisations(page: SignedInPageDep, *, values: dict[str, Any] | None = None,
+                         errors: FormErrors | None = None, status: int = 200) -> HTMLResponse:
+    t = page.texts.volunteers
+    labels = {"name": t.org_name, "legal_form": t.org_legal_form, "village_id": t.org_village}
+    return page.render("volunteers/organisations.html", status=status, title=t.orgs_title,
+                       organisations=await fetch(page, "/organisations/mine"), villages=await villages(page),
+                       values=values or {"name": "", "legal_form": "e.V.", "village_id": ""}, errors=errors,
+                       labels=labels)
+
+
+@router.get("/helfen/traeger", response_class=HTMLResponse)
+async def organisations_page(page: SignedInPageDep) -> HTMLResponse:
+    return await _organisations(page)
+
+
+@router.post("/helfen/traeger", response_class=HTMLResponse)
+async def register(page: SignedInPageDep, _csrf: CsrfFormDep, name: Annotated[str, Form()] = "",
+                   legal_form: Annotated[str, Form()] = "", village_id: Annotated[str, Form()] = "") -> Response:
+    values = {"name": name.strip(), "legal_form": legal_form, "village_id": village_id}
+    errors = FormErrors()
+    for field in values:
+        if not values[field]:
+            errors.add(field, page.texts.error_required)
+    if errors:
+        return await _organisations(page, values=values, errors=errors, status=422)
+    response = await page.call("POST", SERVICE, "/organisations", json=values)
+    if response.status_code >= 400:
+        return await _organisations(page, values=values, errors=form_errors(response, ORG_FIELDS, page.texts),
+                                    status=response.status_code)
+    return see_other(f"/helfen/traeger/{response.json()['id']}?done=registered")
+
+
+async def _organisation(page: SignedInPageDep, organisation_id: uuid.UUID, *, notice: str | None = None,
+                        errors: FormErrors | None = None, form: str = "", values: dict[str, Any] | None = None,
+                        status: int = 200) -> HTMLResponse:
+    t = page.texts.volunteers
+    organisation = await fetch(page, f"/organisations/{organisation_id}")
+    if organisation.get("role") is None:
+        raise page.not_found()
+    opportunities = await fetch(page, f"/organisations/{organisation_id}/opportunities")
+    for opportunity in opportunities:
+        opportunity["shifts"] = await fetch(page, f"/opportunities/{opportunity['id']}/shifts", missing=[])
+    labels = {"title": t.opp_title, "category": t.opp_category, "village_id": t.opp_village,
+              "description": t.opp_description, "day": t.shift_day, "from_time": t.shift_from,
+              "until": t.shift_until, "capacity": t.shift_capacity}
+    return page.render("volunteers/organisation.html", status=status, title=organisation["name"],
+                       organisation=organisation, opportunities=opportunities, villages=await villages(page),
+                       notice=notice, errors=errors, form=form, labels=labels,
+                       values=values or {"title": "", "category": "social", "village_id": organisation["village_id"],
+                                         "description": "", "day": "", "from_time": "10:00", "until": "13:00",
+                                         "capacity": "4"})
+
+
+@router.get("/helfen/traeger/{organisation_id}", response_class=HTMLResponse)
+async def organisation_page(page: SignedInPageDep, organisation_id: uuid.UUID, done: str = "") -> HTMLResponse:
+    t = page.texts.volunteers
+    notices = {"registered": t.org_registered, "submitted": t.org_submitted, "created": t.opp_created,
+               "published": t.opp_published, "queued": t.opp_queued, "shift": t.shift_created}
+    return await _organisation(page, organisation_id, notice=notices.get(done))
+
+
+@router.post("/helfen/traeger/{organisation_id}/einreichen", response_class=HTMLResponse)
+async def submit(page: SignedInPageDep, _csrf: CsrfFormDep, organisation_id: uuid.UUID) -> Response:
+    response = await page.call("POST", SERVICE, f"/organisations/{organisation_id}/submit")
+    if response.status_code >= 400:
+        return await _organisation(page, organisation_id, errors=form_errors(response, {}, page.texts),
+                                   status=response.status_code)
+    return see_other(f"/helfen/traeger/{organisation_id}?done=submitted")
+
+
+@router.post("/helfen/traeger/{organisation_id}/angebote", response_class=HTMLResponse)
+async def create_opportunity(
+    page: SignedInPageDep, _csrf: CsrfFormDep, organisation_id: uuid.UUID,
+    title: Annotated[str, Form()] = "", category: Annotated[str, Form()] = "",
+    village_id: Annotated[str, Form()] = "", description: Annotated[str, Form()] = "",
+) -> Response:
+    values = {"title": title.strip(), "category": category, "village_id": village_id,
+              "description": description.strip()}
+    errors = FormErrors()
+    for field in ("title", "category", "village_id"):
+        if not values[field]:
+            errors.add(field, page.texts.error_required)
+    if not errors:
+        response = await page.call("POST", SERVICE, f"/organisations/{organisation_id}/opportunities", json=values)
+        if response.status_code < 400:
+            return see_other(f"/helfen/traeger/{organisation_id}?done=created")
+        errors = form_errors(response, OPPORTUNITY_FIELDS, page.texts)
+    return await _organisation(page, organisation_id, errors=errors, form="opportunity", values=values, status=422)
+
+
+@router.post("/helfen/angebote/{opportunity_id}/veroeffentlichen", response_class=HTMLResponse)
+async def publish(page: SignedInPageDep, _csrf: CsrfFormDep, opportunity_id: uuid.UUID,
+                  organisation_id: Annotated[uuid.UUID, Form()]) -> Response:
+    response = await page.call("POST", SERVICE, f"/opportunities/{opportunity_id}/publish")
+    if response.status_code == 403 and response.json().get("code") == "ORGANISATION_NOT_VERIFIED":
+        return see_other(f"/helfen/traeger/{organisation_id}?done=queued")  # kept: goes live when verified
+    if response.status_code >= 400:
+        return await _organisation(page, organisation_id, errors=form_errors(response, {}, page.texts),
+                                   status=response.status_code)
+    return see_other(f"/helfen/traeger/{organisation_id}?done=published")
+
+
+@router.post("/helfen/angebote/{opportunity_id}/schichten", response_class=HTMLResponse)
+async def add_shift(
+    page: SignedInPageDep, _csrf: CsrfFormDep, opportunity_id: uuid.UUID,
+    organisation_id: Annotated[uuid.UUID, Form()], day: Annotated[str, Form()] = "",
+    from_time: Annotated[str, Form()] = "", until: Annotated[str, Form()] = "",
+    capacity: Annotated[str, Form()] = "",
+) -> Response:
+    values = {"day": day, "from_time": from_time, "until": until, "capacity": capacity.strip()}
+    errors = FormErrors()
+    if not day or not from_time or not until:
+        errors.add("day", page.texts.error_required)
+    if not values["capacity"].isdigit():
+        errors.add("capacity", page.texts.volunteers.error_number)
+    if not errors:
+        # An end before the start means the next day (a night shift); the service checks the rest.
+        end_day = day if until > from_time else _next_day(day)
+        response = await page.call("POST", SERVICE, f"/opportunities/{opportunity_id}/shifts", json={
+            "start": f"{day}T{from_time}", "end": f"{end_day}T{until}", "capacity": int(values["capacity"])})
+        if response.status_code < 400:
+            return see_other(f"/helfen/traeger/{organisation_id}?done=shift")
+        errors = form_errors(response, SHIFT_FIELDS, page.texts)
+    return await _organisation(page, organisation_id, errors=errors, form=f"shift-{opportunity_id}",
+                               values=values, status=422)
+
+
+def _next_day(day: str) -> str:
+    try:
+        return (date.fromisoformat(day) + timedelta(days=1)).isoformat()
+    except ValueError:
+        return day
+
+
+@router.get("/helfen/schichten/{shift_id}/liste", response_class=HTMLResponse)
+async def roster(page: SignedInPageDep, shift_id: uuid.UUID) -> HTMLResponse:
+    t = page.texts.volunteers
+    shift = await fetch(page, f"/shifts/{shift_id}")
+    entries = await fetch(page, f"/shifts/{shift_id}/signups")
+    return page.render("volunteers/roster.html", title=t.roster_title, shift=shift, entries=entries)
+
+
+@router.post("/helfen/anmeldungen/{signup_id}/{action}", response_class=HTMLResponse)
+async def decide(page: SignedInPageDep, _csrf: CsrfFormDep, signup_id: uuid.UUID, action: str,
+                 shift_id: Annotated[uuid.UUID, Form()]) -> Response:
+    calls = {"bestaetigen": ("/decision", {"accept": True}), "ablehnen": ("/decision", {"accept": False}),
+             "einchecken": ("/check-in", None)}
+    if action not in calls:
+        raise page.not_found()
+    path, body = calls[action]
+    response = await page.call("POST", SERVICE, f"/signups/{signup_id}{path}", json=body)
+    if response.status_code == 404:
+        raise page.not_found()
+    if response.status_code >= 400:
+        raise page.problem(response.status_code, page.texts.volunteers.roster_title,
+                           form_errors(response, {}, page.texts).general or page.texts.error_conflict)
+    return see_other(f"/helfen/schichten/{shift_id}/liste")

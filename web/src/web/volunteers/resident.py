@@ -1,0 +1,198 @@
+"""Residents: ways to help near me (ranked, with reasons) and signing up, my profile, my shifts and hours
+with the calendar link, asking for help and offering it. Plain POST forms with a redirect afterwards."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Form
+from fastapi.responses import HTMLResponse, Response
+
+from gateway.browser import CsrfFormDep
+from web.pages import SignedInPageDep, WebRoute, see_other
+from web.problems import FormErrors, form_errors
+from web.volunteers.common import SERVICE, fetch, is_staff, villages
+
+router = APIRouter(route_class=WebRoute)
+BERLIN = ZoneInfo("Europe/Berlin")
+
+PROFILE_FIELDS = {"body.display_name": "display_name", "body.birth_year": "birth_year",
+                  "body.home_village_id": "home_village_id", "body.radius_km": "radius_km",
+                  "body.contact_email": "contact_email", "body.contact_phone": "contact_phone"}
+HELP_FIELDS = {"body.category": "category", "body.village_id": "village_id", "body.window_start": "day",
+               "body.window_end": "until", "body.description": "description", "body.address": "address"}
+
+
+async def _find(page: SignedInPageDep, *, errors: FormErrors | None = None, status: int = 200) -> HTMLResponse:
+    t = page.texts.volunteers
+    profile = await fetch(page, "/me/profile", missing=None)
+    matches = await fetch(page, "/me/matches") if profile else []
+    return page.render("volunteers/find.html", status=status, title=t.find_title, profile=profile, matches=matches,
+                       errors=errors, request_key=uuid.uuid4().hex, staff=is_staff(page))
+
+
+@router.get("/helfen", response_class=HTMLResponse)
+async def find_page(page: SignedInPageDep) -> HTMLResponse:
+    return await _find(page)
+
+
+@router.post("/helfen/schichten/{shift_id}/anmelden", response_class=HTMLResponse)
+async def sign_up(page: SignedInPageDep, _csrf: CsrfFormDep, shift_id: uuid.UUID,
+                  request_key: Annotated[str, Form(max_length=64)] = "") -> Response:
+    # The form's key makes a double submit one sign-up (the service answers the same again).
+    response = await page.call("POST", SERVICE, f"/shifts/{shift_id}/signups",
+                               headers={"Idempotency-Key": request_key or uuid.uuid4().hex})
+    if response.status_code >= 400:
+        return await _find(page, errors=form_errors(response, {}, page.texts), status=response.status_code)
+    return see_other("/helfen/meine-einsaetze?done=signed-up")
+
+
+def _profile_page(page: SignedInPageDep, places: list[dict[str, Any]], values: dict[str, Any], *,
+                  errors: FormErrors | None = None, status: int = 200) -> HTMLResponse:
+    t = page.texts.volunteers
+    labels = {"display_name": t.profile_name, "birth_year": t.profile_birth_year,
+              "home_village_id": t.profile_village, "radius_km": t.profile_radius,
+              "contact_email": t.profile_email, "contact_phone": t.profile_phone}
+    return page.render("volunteers/profile.html", status=status, title=t.profile_title, values=values,
+                       villages=places, errors=errors, labels=labels)
+
+
+@router.get("/helfen/profil", response_class=HTMLResponse)
+async def profile_page(page: SignedInPageDep) -> HTMLResponse:
+    profile = await fetch(page, "/me/profile", missing=None)
+    values = profile or {"display_name": (page.signed_in.name or "").split(" ")[0], "birth_year": "",
+                         "home_village_id": "", "radius_km": 15, "contact_email": "", "contact_phone": "",
+                         "visible_to_orgs": False, "notify_reminders": True}
+    return _profile_page(page, await villages(page), values)
+
+
+@router.post("/helfen/profil", response_class=HTMLResponse)
+async def save_profile(
+    page: SignedInPageDep, _csrf: CsrfFormDep,
+    display_name: Annotated[str, Form()] = "", birth_year: Annotated[str, Form()] = "",
+    home_village_id: Annotated[str, Form()] = "", radius_km: Annotated[str, Form()] = "15",
+    contact_email: Annotated[str, Form()] = "", contact_phone: Annotated[str, Form()] = "",
+    visible_to_orgs: Annotated[str, Form()] = "", notify_reminders: Annotated[str, Form()] = "",
+) -> Response:
+    t = page.texts
+    values: dict[str, Any] = {"display_name": display_name.strip(), "birth_year": birth_year.strip(),
+                              "home_village_id": home_village_id, "radius_km": radius_km.strip(),
+                              "contact_email": contact_email.strip(), "contact_phone": contact_phone.strip(),
+                              "visible_to_orgs": bool(visible_to_orgs), "notify_reminders": bool(notify_reminders)}
+    errors = FormErrors()
+    if not values["display_name"]:
+        errors.add("display_name", t.error_required)
+    if not values["birth_year"].isdigit():
+        errors.add("birth_year", t.volunteers.error_year)
+    if not values["radius_km"].isdigit():
+        errors.add("radius_km", t.volunteers.error_number)
+    if errors:
+        return _profile_page(page, await villages(page), values, errors=errors, status=422)
+    body = {**values, "birth_year": int(values["birth_year"]), "radius_km": int(values["radius_km"]),
+            "home_village_id": values["home_village_id"] or None,
+            "contact_email": values["contact_email"] or None, "contact_phone": values["contact_phone"] or None}
+    response = await page.call("PUT", SERVICE, "/me/profile", json=body)
+    if response.status_code >= 400:
+        return _profile_page(page, await villages(page), values, status=response.status_code,
+                             errors=form_errors(response, PROFILE_FIELDS, t))
+    return see_other("/helfen")
+
+
+async def _mine(page: SignedInPageDep, *, calendar_url: str | None = None, notice: str | None = None,
+                errors: FormErrors | None = None, status: int = 200) -> HTMLResponse:
+    t = page.texts.volunteers
+    signups = await fetch(page, "/me/signups", missing=[])
+    hours = await fetch(page, "/me/hours")
+    now = datetime.now().astimezone()
+    ahead = [s for s in signups if datetime.fromisoformat(s["end"]) > now]
+    past = [s for s in signups if datetime.fromisoformat(s["end"]) <= now]
+    return page.render("volunteers/mine.html", status=status, title=t.mine_title, ahead=ahead, past=past,
+                       hours=hours, calendar_url=calendar_url, notice=notice, errors=errors)
+
+
+@router.get("/helfen/meine-einsaetze", response_class=HTMLResponse)
+async def my_shifts(page: SignedInPageDep, done: str = "") -> HTMLResponse:
+    t = page.texts.volunteers
+    notices = {"signed-up": t.mine_signed_up, "cancelled": t.mine_cancelled, "revoked": t.calendar_revoked}
+    return await _mine(page, notice=notices.get(done))
+
+
+@router.post("/helfen/anmeldungen/{signup_id}/absagen", response_class=HTMLResponse)
+async def cancel(page: SignedInPageDep, _csrf: CsrfFormDep, signup_id: uuid.UUID) -> Response:
+    response = await page.call("POST", SERVICE, f"/signups/{signup_id}/cancel")
+    if response.status_code >= 400:
+        return await _mine(page, errors=form_errors(response, {}, page.texts), status=response.status_code)
+    return see_other("/helfen/meine-einsaetze?done=cancelled")
+
+
+@router.post("/helfen/kalender", response_class=HTMLResponse)
+async def calendar_link(page: SignedInPageDep, _csrf: CsrfFormDep, revoke: Annotated[str, Form()] = "") -> Response:
+    if revoke:
+        await page.call("DELETE", SERVICE, "/me/calendar-link")
+        return see_other("/helfen/meine-einsaetze?done=revoked")
+    response = await page.call("POST", SERVICE, "/me/calendar-link")
+    if response.status_code >= 400:
+        return await _mine(page, errors=form_errors(response, {}, page.texts), status=response.status_code)
+    # Shown on this answer only (a secret link never goes into a URL of ours).
+    link = response.json()
+    url = link["url"] if link["url"].startswith("http") else str(page.request.base_url).rstrip("/") + link["path"]
+    return await _mine(page, calendar_url=url)
+
+
+async def _help(page: SignedInPageDep, *, values: dict[str, Any] | None = None, errors: FormErrors | None = None,
+                notice: str | None = None, status: int = 200) -> HTMLResponse:
+    t = page.texts.volunteers
+    labels = {"category": t.help_category, "village_id": t.help_village, "day": t.help_day, "until": t.help_until,
+              "description": t.help_description, "address": t.help_address}
+    return page.render("volunteers/help.html", status=status, title=t.help_title,
+                       mine=await fetch(page, "/help-requests/mine"), near=await fetch(page, "/help-requests"),
+                       villages=await villages(page), labels=labels, notice=notice, errors=errors,
+                       values=values or {"category": "", "village_id": "", "day": "", "from_time": "10:00",
+                                         "until": "12:00", "description": "", "address": ""})
+
+
+@router.get("/helfen/hilfe", response_class=HTMLResponse)
+async def help_page(page: SignedInPageDep, done: str = "") -> HTMLResponse:
+    t = page.texts.volunteers
+    return await _help(page, notice={"asked": t.help_asked, "offered": t.help_offered}.get(done))
+
+
+@router.post("/helfen/hilfe", response_class=HTMLResponse)
+async def ask_for_help(
+    page: SignedInPageDep, _csrf: CsrfFormDep,
+    category: Annotated[str, Form()] = "", village_id: Annotated[str, Form()] = "",
+    day: Annotated[str, Form()] = "", from_time: Annotated[str, Form()] = "", until: Annotated[str, Form()] = "",
+    description: Annotated[str, Form()] = "", address: Annotated[str, Form()] = "",
+) -> Response:
+    t = page.texts
+    values = {"category": category, "village_id": village_id, "day": day, "from_time": from_time, "until": until,
+              "description": description.strip(), "address": address.strip()}
+    errors = FormErrors()
+    for name in ("category", "village_id", "day"):
+        if not values[name]:
+            errors.add(name, t.error_required)
+    try:
+        start = datetime.fromisoformat(f"{day}T{from_time}").replace(tzinfo=BERLIN)
+        end = datetime.fromisoformat(f"{day}T{until}").replace(tzinfo=BERLIN)
+    except ValueError:
+        errors.add("day", t.volunteers.error_date)
+    if errors:
+        return await _help(page, values=values, errors=errors, status=422)
+    response = await page.call("POST", SERVICE, "/help-requests", json={
+        "category": category, "village_id": village_id, "description": values["description"],
+        "window_start": start.isoformat(), "window_end": end.isoformat(), "address": values["address"] or None})
+    if response.status_code >= 400:
+        return await _help(page, values=values, errors=form_errors(response, HELP_FIELDS, t),
+                           status=response.status_code)
+    return see_other("/helfen/hilfe?done=asked")
+
+
+@router.post("/helfen/hilfe/{request_id}/anbieten", response_class=HTMLResponse)
+async def offer_help(page: SignedInPageDep, _csrf: CsrfFormDep, request_id: uuid.UUID) -> Response:
+    response = await page.call("POST", SERVICE, f"/help-requests/{request_id}/offer")
+    if response.status_code >= 400:
+        return await _help(page, errors=form_errors(response, {}, page.texts), status=response.status_code)
+    return see_other("/helfen/hilfe?done=offered")
