@@ -37,6 +37,7 @@ BERLIN_STOPS = {
     "greiffenberg": ("Greiffenberg, Markt", 53.087093, 13.953973, "yes"),
     "angermuende": ("Angermünde, Bahnhof", 53.018898, 14.003795, "yes"),
     "wolletz": ("Wolletz, Dorf", 53.024757, 13.901386, "yes"),
+    "kerkow": ("Kerkow, Dorf", 53.037457, 13.999828, "yes"),
 }
 LINE = ["prenzlau", "gramzow", "polssen", "greiffenberg", "angermuende"]
 OFFSETS = [0, 15 * 60, 22 * 60, 30 * 60, 40 * 60]
@@ -76,7 +77,7 @@ class Mobility:
     async def line(self, *, corridor_id: str = "line", first: int = 6 * 3600, last: int = 23 * 3600 + 1800,
                    interval: int = 1800, seats_per_slot: int = 8, wheelchair_places: int = 1,
                    detours: Sequence[dict[str, Any]] = (), scheduled: dict[str, list[int]] | None = None,
-                   stops: Sequence[str] = LINE, offsets: Sequence[int] = OFFSETS) -> str:
+                   stops: Sequence[str] = LINE, offsets: Sequence[int] = OFFSETS, weekdays: str = "0123456") -> str:
         async with self.db.transaction() as session:
             if await session.get(Feed, FEED) is None:
                 session.add(Feed(id=FEED, name="Testlinie", timezone="Europe/Berlin", imported_by="test"))
@@ -90,7 +91,7 @@ class Mobility:
             corridor = await network.create_corridor(
                 session, corridor_id=corridor_id, feed_id=FEED, name=corridor_id, stop_ids=list(stops),
                 offsets_secs=list(offsets), first_secs=first, last_secs=last, interval_secs=interval,
-                detours=detours,
+                detours=detours, weekdays=weekdays,
             )
             if scheduled is not None:
                 corridor.scheduled = scheduled

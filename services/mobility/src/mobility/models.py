@@ -123,6 +123,8 @@ class Corridor(MobilityModel, table=True):
     first_secs: int
     last_secs: int
     interval_secs: int
+    # The weekdays (Monday = 0) the corridor's slots run on, e.g. "4" for Fridays only.
+    weekdays: str = Field(default="0123456", max_length=7)
     # service_id -> departures (GTFS seconds) of scheduled buses serving the corridor's first→last stop.
     scheduled: dict[str, list[int]] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)

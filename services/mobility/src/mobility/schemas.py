@@ -82,6 +82,8 @@ class CorridorIn(Strict):
     first_slot: str = "06:00:00"
     last_slot: str = "23:30:00"
     interval_minutes: Annotated[int, Field(ge=5, le=240)] = 30
+    weekdays: Annotated[list[Annotated[int, Field(ge=0, le=6)]], Field(min_length=1, max_length=7)] = [
+        0, 1, 2, 3, 4, 5, 6]
 
     @field_validator("first_slot", "last_slot")
     @classmethod
@@ -107,6 +109,7 @@ class CorridorOut(BaseModel):
     first_slot: str
     last_slot: str
     interval_minutes: int
+    weekdays: list[int]
 
 
 class SlotOut(BaseModel):
@@ -348,6 +351,15 @@ class SlotOffer(BaseModel):
     expect: Literal["private", "taxi", "full"]
     free_private_seats: int
     bookable: bool
+
+
+class DepartureOut(BaseModel):
+    corridor_id: str
+    service_date: date
+    slot: str
+    departure_at: datetime
+    departure_local: str
+    arrival_local: str
 
 
 class SearchOut(BaseModel):

@@ -11,6 +11,6 @@ from sqlalchemy.ext.asyncio import AsyncSession as SqlAlchemySession
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 
-async def execute(session: AsyncSession, statement: Any) -> Result[Any]:
-    result: Result[Any] = await SqlAlchemySession.execute(session, statement)
+async def execute(session: AsyncSession, statement: Any, parameters: Any = None) -> Result[Any]:
+    result: Result[Any] = await SqlAlchemySession.execute(session, statement, parameters)
     return result

@@ -10,7 +10,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import anyio
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, insert
+from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 import places
@@ -201,7 +202,7 @@ async def create_corridor(
     session: AsyncSession, *, corridor_id: str, feed_id: str, name: str, stop_ids: Sequence[str],
     offsets_secs: Sequence[int], first_secs: int, last_secs: int, interval_secs: int,
     shape_dists: Sequence[float | None] | None = None, shape_unit: str | None = None,
-    detours: Sequence[dict[str, Any]] = (),
+    detours: Sequence[dict[str, Any]] = (), weekdays: str = "0123456",
 ) -> Corridor:
     if await session.get(Corridor, corridor_id) is not None:
         raise ProblemError(409, "CORRIDOR_EXISTS", "A corridor with this id exists already.", field="id")
@@ -230,7 +231,7 @@ async def create_corridor(
         id=corridor_id, feed_id=feed_id, name=name, stop_ids=list(stop_ids), offsets_secs=list(offsets_secs),
         shape_dists=list(shape_dists) if shape_dists is not None else [None] * len(stop_ids),
         shape_unit=shape_unit, detours=[dict(d) for d in detours], first_secs=first_secs, last_secs=last_secs,
-        interval_secs=interval_secs,
+        interval_secs=interval_secs, weekdays=weekdays,
         scheduled=await scheduled_departures(session, feed_id, stop_ids[0], stop_ids[-1]),
     )
     session.add(corridor)
@@ -239,7 +240,8 @@ async def create_corridor(
 
 
 async def corridor_from_trip(session: AsyncSession, *, corridor_id: str, feed_id: str, trip_id: str, name: str,
-                             first_secs: int, last_secs: int, interval_secs: int) -> Corridor:
+                             first_secs: int, last_secs: int, interval_secs: int,
+                             weekdays: str = "0123456") -> Corridor:
     """A corridor along a scheduled trip's stops, with its travel times and shape distances."""
     times = (await session.exec(
         select(StopTime).where(StopTime.feed_id == feed_id, StopTime.trip_id == trip_id)
@@ -252,7 +254,7 @@ async def corridor_from_trip(session: AsyncSession, *, corridor_id: str, feed_id
     return await create_corridor(
         session, corridor_id=corridor_id, feed_id=feed_id, name=name, stop_ids=[t.stop_id for t in times],
         offsets_secs=[t.arrival_secs - start if i else 0 for i, t in enumerate(times)],
-        first_secs=first_secs, last_secs=last_secs, interval_secs=interval_secs,
+        first_secs=first_secs, last_secs=last_secs, interval_secs=interval_secs, weekdays=weekdays,
         shape_dists=dists if all(d is not None for d in dists) else None, shape_unit="m" if dists[0] is not None else None,
     )
 
@@ -269,6 +271,8 @@ class Slot:
 
 async def corridor_slots(session: AsyncSession, corridor: Corridor, day: date) -> list[Slot]:
     """The corridor's ride slots on service date `day`: the grid less slots a scheduled bus serves."""
+    if str(day.weekday()) not in corridor.weekdays:
+        return []
     services = await active_services(session, corridor.feed_id, day)
     buses = [secs for service in services for secs in corridor.scheduled.get(service, [])]
     return [

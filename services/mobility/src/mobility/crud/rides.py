@@ -381,8 +381,10 @@ async def book(
     instance_id = None
     if not (wheelchair and a.wheelchair != "yes"):  # private cars need a step-free stop for a wheelchair
         instance_id = await _place_private(session, corridor.id, first_stop_departure, request)
+    contract = None
     if instance_id is not None:
-        booking.state, booking.instance_id, booking.fare_cents = "matched_private", instance_id, settings.fare_private_cents
+        booking.state, booking.instance_id, booking.fare_cents = "matched_private", instance_id, (
+            settings.fare_private_cents)
     else:
         contract = await contract_for(session, corridor.id, slot_secs)
         if contract is None:
@@ -392,10 +394,6 @@ async def book(
         if wheelchair and contract.wheelchair_places_per_slot < 1:
             raise ProblemError(409, "NO_WHEELCHAIR_VEHICLE", "No wheelchair-accessible vehicle at this time.",
                                field="wheelchair")
-        if not await capacity.take_fallback(session, contract, service_date, slot_secs, request):
-            raise ProblemError(409, "CAPACITY_EXHAUSTED", "This slot is fully booked.", field="slot",
-                               extra={"next_slot": await next_slot(session, corridor, service_date, slot_secs,
-                                                                   origin.index, now, notice)})
         booking.state, booking.contract_id, booking.fare_cents = "fallback_planned", contract.id, (
             settings.fare_fallback_cents)
     session.add(booking)
@@ -413,6 +411,13 @@ async def book(
     else:
         await _tell(session, booking, lambda stop, at: texts_de.booking_fallback(stop, at, female_driver_only),
                     f"confirmed:{booking.id}")
+        # The slot's fallback counter is one row every request of the slot updates: taken last, so that
+        # its lock is held only until the commit that follows.
+        assert contract is not None
+        if not await capacity.take_fallback(session, contract, service_date, slot_secs, request):
+            raise ProblemError(409, "CAPACITY_EXHAUSTED", "This slot is fully booked.", field="slot",
+                               extra={"next_slot": await next_slot(session, corridor, service_date, slot_secs,
+                                                                   origin.index, now, notice)})
     return booking
 
 

@@ -9,6 +9,7 @@ time of an unknown trip or stop, a trip of an unknown route or service, a bad ti
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import zipfile
 from collections.abc import Callable, Iterator, Mapping
@@ -232,9 +233,12 @@ def read_feed(path: str | Path, progress: Progress | None = None) -> GtfsFeed:
             stop_id=stop_id, name=row.get("stop_name", "") or stop_id, lat=lat, lon=lon, wheelchair=wheelchair,
             location_type=location_type, parent_station=row.get("parent_station") or None,
         )
-    for stop in stops.values():
-        if stop.parent_station and stop.parent_station not in stops:
-            raise GtfsFeedError("stops.txt", f"parent_station {stop.parent_station!r} is not a stop", "parent_station")
+    orphans = [stop for stop in stops.values() if stop.parent_station and stop.parent_station not in stops]
+    for stop in orphans:
+        # Real feeds cut out of a bigger one keep their stations' ids (bbnavi): the stop is fine without it.
+        stops[stop.stop_id] = dataclasses.replace(stop, parent_station=None)
+    if orphans:
+        report.notes.append(f"{len(orphans)} stops name a parent_station that is not in the feed: ignored")
     report.counts["stops"] = len(stops)
     unknown = sum(1 for s in stops.values() if s.location_type == 0 and s.wheelchair == "unknown")
     if unknown:

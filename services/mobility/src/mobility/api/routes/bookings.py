@@ -4,7 +4,7 @@ cancel bookings. The desk: today's bookings and taxi orders, acknowledgements, t
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
@@ -14,7 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from mobility.api.deps import DeskPrincipal, MobilitySettingsDep, NowDep, person_of
 from mobility.api.views import booking_out, order_out
 from mobility.crud import guarantee, network, rides
-from mobility.domain.gtfstime import gtfs_instant, parse_gtfs_time
+from mobility.domain.gtfstime import gtfs_instant, parse_gtfs_time, service_dates_around
 from mobility.domain.matching import RideRequest, rank
 from mobility.models import AuditEntry, Booking, Corridor, FallbackLoad, FallbackOrder
 from mobility.schemas import (
@@ -22,6 +22,7 @@ from mobility.schemas import (
     BookingIn,
     BookingOut,
     ChangeIn,
+    DepartureOut,
     DeskDayOut,
     OrderOut,
     SearchOut,
@@ -74,6 +75,30 @@ async def search(session: ReadSessionDep, now: NowDep, settings: MobilitySetting
         results.append(SearchOut(corridor_id=corridor.id, corridor_name=corridor.name, origin_stop=from_stop,
                                  destination_stop=to_stop, slots=slot_offers))
     return results
+
+
+@router.get("/rides/departures", response_model=list[DepartureOut])
+async def departing_now(session: ReadSessionDep, now: NowDep,
+                        stop: Annotated[str, Query(min_length=1, max_length=128)],
+                        within_minutes: Annotated[int, Query(ge=1, le=360)] = 60) -> list[DepartureOut]:
+    """Slots passing `stop` from now on, within the window, whatever their service date: after midnight
+    the previous service day's late slots are still on their way."""
+    until = now + timedelta(minutes=within_minutes)
+    found = []
+    for corridor in (await session.exec(select(Corridor))).all():
+        if stop not in corridor.stop_ids:
+            continue
+        index = corridor.stop_ids.index(stop)
+        for day in service_dates_around(now):
+            for slot in await network.corridor_slots(session, corridor, day):
+                pickup = gtfs_instant(day, slot.slot_secs + corridor.offsets_secs[index])
+                if now <= pickup <= until and index < len(corridor.stop_ids) - 1:
+                    arrival = gtfs_instant(day, slot.slot_secs + corridor.offsets_secs[-1])
+                    found.append(DepartureOut(
+                        corridor_id=corridor.id, service_date=day, slot=slot.gtfs_time, departure_at=pickup,
+                        departure_local=local(pickup), arrival_local=local(arrival),
+                    ))
+    return sorted(found, key=lambda s: s.departure_at)
 
 
 def _booker(principal: Principal, body: BookingIn) -> tuple[uuid.UUID, str | None, str]:

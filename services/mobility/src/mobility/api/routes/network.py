@@ -109,17 +109,18 @@ async def corridor_out(session: ReadSessionDep, corridor: Corridor) -> CorridorO
     return CorridorOut(
         id=corridor.id, feed_id=corridor.feed_id, name=corridor.name, stops=stops, detours=corridor.detours,
         first_slot=slot_text(corridor.first_secs), last_slot=slot_text(corridor.last_secs),
-        interval_minutes=corridor.interval_secs // 60,
+        interval_minutes=corridor.interval_secs // 60, weekdays=[int(d) for d in corridor.weekdays],
     )
 
 
 @router.post("/corridors", status_code=201, response_model=CorridorOut)
 async def create_corridor(body: CorridorIn, _staff: DeskPrincipal, session: SessionDep) -> CorridorOut:
     first, last = parse_gtfs_time(body.first_slot), parse_gtfs_time(body.last_slot)
+    weekdays = "".join(str(d) for d in sorted(set(body.weekdays)))
     if body.trip_id is not None:
         corridor = await network.corridor_from_trip(
             session, corridor_id=body.id, feed_id=body.feed_id, trip_id=body.trip_id, name=body.name,
-            first_secs=first, last_secs=last, interval_secs=body.interval_minutes * 60,
+            first_secs=first, last_secs=last, interval_secs=body.interval_minutes * 60, weekdays=weekdays,
         )
         if body.detours:
             corridor.detours = [d.model_dump() for d in body.detours]
@@ -127,7 +128,7 @@ async def create_corridor(body: CorridorIn, _staff: DeskPrincipal, session: Sess
         corridor = await network.create_corridor(
             session, corridor_id=body.id, feed_id=body.feed_id, name=body.name, stop_ids=body.stop_ids,
             offsets_secs=body.offsets_secs, first_secs=first, last_secs=last, interval_secs=body.interval_minutes * 60,
-            detours=[d.model_dump() for d in body.detours],
+            detours=[d.model_dump() for d in body.detours], weekdays=weekdays,
         )
     await session.commit()
     return await corridor_out(session, corridor)

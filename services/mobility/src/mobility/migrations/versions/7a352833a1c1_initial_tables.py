@@ -1,8 +1,8 @@
 """initial tables
 
-Revision ID: 7fe4c98b9d02
+Revision ID: 7a352833a1c1
 Revises: 
-Create Date: 2026-11-25 21:35:29.645366
+Create Date: 2026-11-25 21:37:18.024669
 """
 from collections.abc import Sequence
 
@@ -13,7 +13,7 @@ from alembic import op
 import platformkit.db
 
 
-revision: str = '7fe4c98b9d02'
+revision: str = '7a352833a1c1'
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -176,6 +176,7 @@ def upgrade() -> None:
     sa.Column('first_secs', sa.Integer(), nullable=False),
     sa.Column('last_secs', sa.Integer(), nullable=False),
     sa.Column('interval_secs', sa.Integer(), nullable=False),
+    sa.Column('weekdays', sqlmodel.sql.sqltypes.AutoString(length=7), nullable=False),
     sa.Column('scheduled', sa.JSON(), nullable=False),
     sa.Column('created_at', platformkit.db.UtcDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['feed_id'], ['feed.id'], name=op.f('fk_corridor_feed_id_feed')),
