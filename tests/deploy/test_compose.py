@@ -186,3 +186,13 @@ def test_postgres_init_gives_each_service_a_role_that_owns_its_database_and_no_o
             for name in names:
                 connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
                 connection.execute(f'DROP ROLE IF EXISTS "{name}"')
+
+
+def test_accounts_knows_every_service_s_client_and_every_holder_of_personal_data(config: dict[str, Any]) -> None:
+    accounts = _environment(config, "accounts")
+    clients = json.loads(accounts["SERVICE_CLIENT_SECRETS"])
+    assert set(clients) == set(workspace.names(workspace.services()))
+    for service in workspace.services():
+        assert _environment(config, service.name)["SERVICE_CLIENT_SECRET"] == clients[service.name]
+    holders = [name for name in workspace.personal_data_holders() if name != "accounts"]
+    assert accounts["PERSONAL_DATA_SERVICES"].split(",") == holders

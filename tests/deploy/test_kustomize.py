@@ -7,6 +7,7 @@ settings that load from what the pod is given."""
 from __future__ import annotations
 
 import copy
+import json
 import re
 import shutil
 import subprocess
@@ -360,3 +361,18 @@ def test_new_service_sh_writes_a_service_that_renders_and_validates(tmp_path: Pa
     again = subprocess.run(["sh", str(copy / "new-service.sh"), "hofladen"], capture_output=True, text=True,
                            timeout=30, check=False)
     assert again.returncode != 0, "never overwrites a service's file"
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_accounts_knows_every_service_s_client_and_every_holder_of_personal_data(overlay: str) -> None:
+    output = rendered(overlay)
+    accounts = output.environment(main_container(output.get("Deployment", "accounts")))
+    clients = json.loads(accounts["SERVICE_CLIENT_SECRETS"])
+    assert set(clients) == set(workspace.names(workspace.services()))
+    for service in workspace.services():
+        own = output.environment(main_container(output.get("Deployment", service.name)))["SERVICE_CLIENT_SECRET"]
+        assert own == clients[service.name]
+    if overlay == "dev":  # rendered secrets: each service has a secret of its own
+        assert len(set(clients.values())) == len(clients)
+    holders = [name for name in workspace.personal_data_holders() if name != "accounts"]
+    assert accounts["PERSONAL_DATA_SERVICES"].split(",") == holders
