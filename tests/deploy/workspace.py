@@ -60,19 +60,19 @@ class Workload:
     def calls(self) -> set[str]:
         """The services this one asks over HTTP: the gateway every one; others those whose
         UPSTREAM_<NAME>_URL their code reads, and accounts (its JWKS) — as `dorf up` gives them."""
-        names = {other.name for other in workloads() if other.name != self.name}
         if self.is_gateway:
-            return names - {GATEWAY}
+            return {other.name for other in workloads()} - {GATEWAY}
         source = "\n".join(path.read_text(encoding="utf-8") for path in (self.folder / "src").rglob("*.py"))
         called = {match.lower() for match in _UPSTREAM.findall(source)}
         fields = {name.upper() for name in self.spec.settings.model_fields}
         called |= {match.lower() for match in _UPSTREAM.findall(" ".join(fields))}
         if self.name == ISSUER:
             # accounts gathers a person's data download from every service that holds personal data.
-            called |= set(personal_data_holders())
-        else:
-            called.add(ISSUER)  # its keys (JWKS_URL) and its token endpoint (OIDC_TOKEN_URL)
-        return called & names
+            called |= set(personal_data_holders()) - {ISSUER}
+        # Everyone asks accounts for its keys (JWKS_URL) and for tokens (OIDC_TOKEN_URL), accounts too:
+        # through the Service, which may lead to another accounts pod.
+        called.add(ISSUER)
+        return called & {other.name for other in workloads()}
 
 
 def _package_files() -> list[Path]:
@@ -145,7 +145,8 @@ def required_settings(workload: Workload) -> set[str]:
     from_dorf_up = {name for name in given if name in known}
     if not workload.has_database:
         from_dorf_up.discard("DATABASE_URL")  # required by the base model, unused without tables
-    upstreams = {f"UPSTREAM_{name.upper().replace('-', '_')}_URL" for name in workload.calls()}
+    upstreams = {f"UPSTREAM_{name.upper().replace('-', '_')}_URL" for name in workload.calls()
+                 if name != workload.name}
     if "public_url" in model.model_fields:
         required.add("PUBLIC_URL")  # its default is a loopback address: links would point nowhere
     # The image itself sets SERVICE_NAME (Dockerfile: ENV SERVICE_NAME=${SERVICE}).
