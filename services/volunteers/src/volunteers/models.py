@@ -9,11 +9,12 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint, text
+from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint, event, text
 from sqlmodel import Field, SQLModel
 
 from platformkit.db import UtcDateTime, service_registry, utcnow
 from volunteers.domain.signups import ON_LIST_STATES
+from volunteers.domain.timing import local_slot
 
 
 class VolunteersModel(SQLModel, registry=service_registry()):
@@ -127,6 +128,7 @@ class Shift(VolunteersModel, table=True):
     __table_args__ = (
         UniqueConstraint("series_id", "occurrence_date"),
         Index("ix_shift_open", "state", "start_at"),
+        Index("ix_shift_local_slot", "local_weekday", "local_start_minute"),
     )
     id: uuid.UUID = Field(default_factory=_uuid, primary_key=True)
     opportunity_id: uuid.UUID = Field(foreign_key="opportunity.id", index=True)
@@ -144,9 +146,20 @@ class Shift(VolunteersModel, table=True):
     waitlist_last_rank: int = Field(default=0)
     # scheduled | cancelled
     state: str = Field(default="scheduled", max_length=16)
+    # The local weekday and minutes (domain.timing.local_slot), so that search compares availability in SQL.
+    local_weekday: int = Field(default=0)
+    local_start_minute: int = Field(default=0)
+    local_end_minute: int = Field(default=0)
     # Bumped by every change of time: reminders and calendar entries follow it.
     version: int = Field(default=1)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
+
+
+@event.listens_for(Shift, "before_insert")
+@event.listens_for(Shift, "before_update")
+def _local_slot(_mapper: Any, _connection: Any, shift: Shift) -> None:
+    shift.local_weekday, shift.local_start_minute, shift.local_end_minute = local_slot(
+        shift.start_at, shift.end_at, shift.zone)
 
 
 class Volunteer(VolunteersModel, table=True):

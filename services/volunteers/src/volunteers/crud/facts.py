@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from typing import Any, Protocol
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -25,7 +26,48 @@ def efz_of(record: EfzRecord) -> Efz:
     )
 
 
-def volunteer_facts(volunteer: Volunteer, efz: Iterable[EfzRecord] = ()) -> VolunteerFacts:
+class ProfileLike(Protocol):
+    """A Volunteer row, or a result row with its matching columns (PROFILE_COLUMNS)."""
+
+    @property
+    def person_id(self) -> uuid.UUID: ...
+    @property
+    def birth_year(self) -> int | None: ...
+    @property
+    def home_village_id(self) -> str | None: ...
+    @property
+    def radius_km(self) -> float: ...
+    @property
+    def availability(self) -> Sequence[dict[str, Any]]: ...
+    @property
+    def languages(self) -> dict[str, str]: ...
+    @property
+    def skills(self) -> Sequence[str]: ...
+    @property
+    def licence_classes(self) -> Sequence[str]: ...
+    @property
+    def own_car(self) -> bool: ...
+    @property
+    def first_aid(self) -> bool: ...
+    @property
+    def no_show_count(self) -> int: ...
+
+
+# What matching reads of a profile: selected as columns, not entities, when many are scored.
+PROFILE_COLUMNS: tuple[Any, ...] = (
+    Volunteer.person_id, Volunteer.display_name, Volunteer.birth_year, Volunteer.home_village_id,
+    Volunteer.radius_km, Volunteer.availability, Volunteer.languages, Volunteer.skills,
+    Volunteer.licence_classes, Volunteer.own_car, Volunteer.first_aid, Volunteer.no_show_count,
+)
+# What matching reads of a shift and its opportunity.
+SHIFT_COLUMNS: tuple[Any, ...] = (
+    Shift.id, Shift.organisation_id, Shift.start_at, Shift.end_at, Shift.zone, Shift.capacity,
+    Shift.seats_taken, Opportunity.village_id, Opportunity.requirements, Opportunity.min_age,
+    Opportunity.remote, Opportunity.district_wide, Opportunity.max_radius_km,
+)
+
+
+def volunteer_facts(volunteer: ProfileLike, efz: Iterable[EfzRecord] = ()) -> VolunteerFacts:
     return VolunteerFacts(
         person_id=str(volunteer.person_id),
         birth_year=volunteer.birth_year or 9999,
@@ -47,6 +89,16 @@ def volunteer_facts(volunteer: Volunteer, efz: Iterable[EfzRecord] = ()) -> Volu
 
 async def efz_records(session: AsyncSession, person_id: uuid.UUID) -> list[EfzRecord]:
     return list((await session.exec(select(EfzRecord).where(col(EfzRecord.person_id) == person_id))).all())
+
+
+def shift_facts_of_row(row: Any) -> ShiftFacts:
+    """From a result row of SHIFT_COLUMNS."""
+    return ShiftFacts(
+        shift_id=str(row.id), organisation_id=str(row.organisation_id), start=row.start_at, end=row.end_at,
+        zone=row.zone, site=point(row.village_id), requirements=tuple(row.requirements), min_age=row.min_age,
+        remote=row.remote, district_wide=row.district_wide, max_radius_km=row.max_radius_km,
+        capacity=row.capacity, seats_taken=row.seats_taken,
+    )
 
 
 def shift_facts(shift: Shift, opportunity: Opportunity) -> ShiftFacts:

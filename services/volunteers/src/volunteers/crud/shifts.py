@@ -26,7 +26,7 @@ from volunteers.crud.signups import fill_free_seats, move
 from volunteers.domain import texts_de as texts
 from volunteers.domain.organisations import OrgState
 from volunteers.domain.signups import HOLDING_STATES, SignupState
-from volunteers.domain.timing import parse_hhmm, weekly_occurrences
+from volunteers.domain.timing import local_slot, parse_hhmm, weekly_occurrences
 from volunteers.models import Opportunity, Organisation, Shift, ShiftSeries, Signup
 
 # A shift moved by less than this is not worth a message (volunteer-planner's 5 minutes).
@@ -94,12 +94,14 @@ async def generate(session: AsyncSession, *, series: ShiftSeries, organisation_i
                                               horizon_end, series.zone):
         if start <= now:
             continue
+        weekday, start_minute, end_minute = local_slot(start, end, series.zone)
         result = await connection.execute(
             insert(Shift).values(
                 id=uuid.uuid4(), opportunity_id=series.opportunity_id, organisation_id=organisation_id,
                 series_id=series.id, occurrence_date=day, start_at=start, end_at=end, zone=series.zone,
                 capacity=series.capacity, seats_taken=0, waitlist_enabled=series.waitlist_enabled,
                 waitlist_count=0, waitlist_last_rank=0, state="scheduled", version=1, created_at=now,
+                local_weekday=weekday, local_start_minute=start_minute, local_end_minute=end_minute,
             ).on_conflict_do_nothing(index_elements=["series_id", "occurrence_date"]).returning(col(Shift.id))
         )
         created += len(result.all())
@@ -131,7 +133,9 @@ async def change_shift(session: AsyncSession, *, settings: VolunteersSettings, s
     moved = abs(new_start - shift.start_at) > CHANGE_NOTICE_GRACE or abs(new_end - shift.end_at) > CHANGE_NOTICE_GRACE
     old_capacity = shift.capacity
     before = {"start": shift.start_at, "end": shift.end_at, "capacity": old_capacity}
-    values: dict[str, Any] = {"start_at": new_start, "end_at": new_end}
+    weekday, start_minute, end_minute = local_slot(new_start, new_end, shift.zone)
+    values: dict[str, Any] = {"start_at": new_start, "end_at": new_end, "local_weekday": weekday,
+                              "local_start_minute": start_minute, "local_end_minute": end_minute}
     if moved:
         values["version"] = col(Shift.version) + 1
     if capacity is not None:

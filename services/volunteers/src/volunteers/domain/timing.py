@@ -84,6 +84,14 @@ def weekly_occurrences(
         day += timedelta(days=7)
 
 
+def local_slot(start: datetime, end: datetime, zone: str = ZONE) -> tuple[int, int, int]:
+    """(weekday, start minute, end minute) of a shift in local time, the end counted from the start's
+    midnight (beyond 1440 when it ends the next day): what availability windows are compared with."""
+    a, b = local(start, zone), local(end, zone)
+    days = (b.date() - a.date()).days
+    return a.weekday(), a.hour * 60 + a.minute, days * 1440 + b.hour * 60 + b.minute
+
+
 def parse_hhmm(value: str) -> time:
     hours, _, minutes = value.partition(":")
     return time(int(hours), int(minutes))

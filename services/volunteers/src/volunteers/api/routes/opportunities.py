@@ -140,7 +140,7 @@ async def upcoming_shifts(opportunity_id: uuid.UUID, session: ReadSessionDep, pr
             col(Shift.opportunity_id) == opportunity_id, col(Shift.end_at) > utcnow())
             .order_by(col(Shift.start_at)))).all()]
         return [shift_out(s, o, organisation.name, show_address=True) for s, o in rows]
-    statement = public_shifts().where(  # type: ignore[attr-defined]
+    statement = public_shifts().where(
         col(Shift.opportunity_id) == opportunity_id, col(Shift.start_at) > utcnow()).order_by(col(Shift.start_at))
     found = (await session.exec(statement)).all()
     if not found and (opportunity is None or opportunity.state != "published"):

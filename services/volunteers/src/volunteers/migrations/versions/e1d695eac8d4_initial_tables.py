@@ -1,8 +1,8 @@
 """initial tables
 
-Revision ID: bb64a7e79808
+Revision ID: e1d695eac8d4
 Revises: 
-Create Date: 2026-11-25 21:37:59.122950
+Create Date: 2026-11-25 22:12:56.803283
 """
 from collections.abc import Sequence
 
@@ -13,7 +13,7 @@ from alembic import op
 import platformkit.db
 
 
-revision: str = 'bb64a7e79808'
+revision: str = 'e1d695eac8d4'
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -322,6 +322,9 @@ def upgrade() -> None:
     sa.Column('waitlist_count', sa.Integer(), nullable=False),
     sa.Column('waitlist_last_rank', sa.Integer(), nullable=False),
     sa.Column('state', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('local_weekday', sa.Integer(), nullable=False),
+    sa.Column('local_start_minute', sa.Integer(), nullable=False),
+    sa.Column('local_end_minute', sa.Integer(), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('created_at', platformkit.db.UtcDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['opportunity_id'], ['opportunity.id'], name=op.f('fk_shift_opportunity_id_opportunity')),
@@ -331,6 +334,7 @@ def upgrade() -> None:
     sa.UniqueConstraint('series_id', 'occurrence_date', name=op.f('uq_shift_series_id'))
     )
     with op.batch_alter_table('shift', schema=None) as batch_op:
+        batch_op.create_index('ix_shift_local_slot', ['local_weekday', 'local_start_minute'], unique=False)
         batch_op.create_index('ix_shift_open', ['state', 'start_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_shift_opportunity_id'), ['opportunity_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_shift_organisation_id'), ['organisation_id'], unique=False)
@@ -371,6 +375,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_shift_organisation_id'))
         batch_op.drop_index(batch_op.f('ix_shift_opportunity_id'))
         batch_op.drop_index('ix_shift_open')
+        batch_op.drop_index('ix_shift_local_slot')
 
     op.drop_table('shift')
     with op.batch_alter_table('shift_series', schema=None) as batch_op:
