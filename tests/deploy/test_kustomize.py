@@ -222,6 +222,8 @@ def test_a_service_reaches_only_nats_its_database_and_what_it_calls(overlay: str
     marked = {key.removeprefix(prefix) for key in labels if key.startswith(prefix)}
     assert marked == calls, f"{name}'s pod labels must name what it calls, so the callees let it in"
     assert labels["dorfmarktplatz.de/nats-client"] == "true"
+    outside = labels.get("dorfmarktplatz.de/internet-client") == "true"
+    assert outside == workspace.reaches_internet(workload), f"{name}: the internet-client label"
     assert (labels.get("dorfmarktplatz.de/database-client") == "true") == workload.has_database
     # ... and the callee's policy lets that label in.
     for callee in calls:
@@ -376,3 +378,14 @@ def test_accounts_knows_every_service_s_client_and_every_holder_of_personal_data
         assert len(set(clients.values())) == len(clients)
     holders = [name for name in workspace.personal_data_holders() if name != "accounts"]
     assert accounts["PERSONAL_DATA_SERVICES"].split(",") == holders
+
+
+def test_the_world_outside_is_reached_only_at_public_addresses() -> None:
+    policy = rendered("prod").get("NetworkPolicy", "internet")["spec"]
+    assert policy["podSelector"] == {"matchLabels": {"dorfmarktplatz.de/internet-client": "true"}}
+    [rule] = policy["egress"]
+    [peer] = rule["to"]
+    assert peer["ipBlock"]["cidr"] == "0.0.0.0/0"
+    private = {"10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16", "127.0.0.0/8"}
+    assert private <= set(peer["ipBlock"]["except"])
+    assert {port["port"] for port in rule["ports"]} <= {80, 443, 25, 465, 587}

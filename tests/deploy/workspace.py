@@ -22,6 +22,7 @@ from launcher.discovery import ENTRY_POINT_GROUP, GATEWAY, ISSUER, Service, load
 from launcher.environment import child_environment
 from platformkit.config import ServiceSettings, load_settings
 from platformkit.events.options import EventOptions
+from platformkit.outbound.settings import OutboundSettings
 from platformkit.service import ServiceSpec
 
 REPO = Path(__file__).resolve().parents[2]
@@ -95,6 +96,14 @@ def workloads() -> tuple[Workload, ...]:
             for name, target in points.items():
                 found.append(Workload(name, project["name"], pyproject.parent, target))
     return tuple(sorted(found, key=lambda workload: (workload.is_gateway, workload.name)))
+
+
+def reaches_internet(workload: Workload) -> bool:
+    """Whether the workload talks to the world outside: it sends through platformkit.outbound (mail, Web
+    Push, SMS, webhooks), or fetches from allowed outside hosts (alerts' feeds)."""
+    settings = workload.spec.settings
+    fields = settings.model_fields
+    return issubclass(settings, OutboundSettings) or any(name.endswith("_allowed_hosts") for name in fields)
 
 
 def personal_data_holders() -> list[str]:
