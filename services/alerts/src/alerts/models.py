@@ -167,8 +167,11 @@ class SubscriptionPlace(AlertsModel, table=True):
 
     __tablename__ = "subscription_place"
     __table_args__ = (
-        Index("ix_subscription_place_spot", "lat", "lon", "radius_m"),
+        # Covering the cell scan (which cells hold places wanting this severity and topic).
+        Index("ix_subscription_place_cell", "cell", "kind", "min_severity", "topic_mask"),
         Index("ix_subscription_place_ars", "ars"),
+        Index("ix_subscription_place_radius", "radius_m"),
+        Index("ix_subscription_place_kind", "kind"),
     )
 
     id: uuid.UUID = Field(default_factory=_uuid, primary_key=True)
@@ -181,8 +184,11 @@ class SubscriptionPlace(AlertsModel, table=True):
     lat: float
     lon: float
     radius_m: float = 0.0
-    # The Gemeinde ARS of an Ortsteil or point; the area's ARS for kind "area".
+    # The Gemeinde ARS of an Ortsteil or point ("" for a point outside the district); the area's ARS for
+    # kind "area".
     ars: str = Field(max_length=12)
+    # The 0.01° cell of lat/lon (domain.geometry.cell_of); 0 for kind "area".
+    cell: int = 0
     topic_mask: int
     min_severity: int = 0
     languages: str = Field(default="de", max_length=60)

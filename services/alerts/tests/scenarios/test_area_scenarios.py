@@ -80,9 +80,8 @@ async def test_4_a_polygon_across_the_border_beats_same_district_in_every_coordi
     async with harness.db.read_sessions() as session:
         for message in (from_geojson(), from_legacy_bbk(), from_cap()):
             target = compile_target(message, harness.ctx.gazetteer)
-            found = await recipients(session, target, harness.ctx.gazetteer, severity=3, topic_mask=0xFFFF,
-                                     max_radius_m=harness.settings.max_radius_m)
-            matches.append(sorted(people[p] for p in found))
+            found = await recipients(session, target, harness.ctx.gazetteer, severity=3, topic_mask=0xFFFF)
+            matches.append(sorted(people[r.person_id] for r in found.values()))
     assert matches == [["P1", "P3"]] * 3
 
     async with harness.db.transaction() as session:

@@ -68,16 +68,14 @@ async def deliver_change(
     """The thread's current message is `message` (public, active): tell whom it newly concerns, who is
     raised, who fell out; the rest get a silent update. Returns the number of notices."""
     target = target_from_json(json.loads(thread.area_json))
-    matched = await recipients(
-        session, target, ctx.gazetteer, severity=thread.severity, topic_mask=thread.topic_mask,
-        max_radius_m=ctx.settings.max_radius_m,
-    )
+    found = await recipients(session, target, ctx.gazetteer, severity=thread.severity, topic_mask=thread.topic_mask)
+    matched = {recipient.person_id: recipient for recipient in found.values()}
     existing = await _deliveries(session, thread.id)
     sent = 0
     for person_id in set(matched) | {p for p, d in existing.items() if d.affected}:
         record = existing.get(person_id)
         before = _told(record) if record is not None else None
-        recipient = matched.get(person_id) or Recipient(person_id)
+        recipient = matched.get(person_id) or Recipient(person_id.hex)
         matches = person_id in matched
         notice = rules.on_change(before, matches=matches, severity=message.severity, now=ctx.now,
                                  debounce=ctx.debounce)

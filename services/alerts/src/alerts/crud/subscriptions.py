@@ -10,6 +10,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from alerts.crud._sql import execute
+from alerts.domain.geometry import cell_of
 from alerts.domain.matching import Topic
 from alerts.domain.message import Severity
 from alerts.models import Subscription, SubscriptionPlace
@@ -96,6 +97,7 @@ async def replace(
     await session.flush()
     for place in places:
         place.subscription_id, place.person_id = sub.id, person_id
+        place.cell = 0 if place.kind == "area" else cell_of(place.lat, place.lon)
         place.topic_mask, place.min_severity, place.languages = sub.topic_mask, sub.min_severity, sub.languages
         session.add(place)
     await session.flush()

@@ -14,6 +14,9 @@ from dataclasses import dataclass
 from places import haversine_m
 
 Point = tuple[float, float]  # (lat, lon), WGS84
+# Subscribed places are kept in cells of 0.01° (about 1.1 × 0.7 km here), so that an area is matched cell by
+# cell: the people in a cell the area covers whole match without looking at each of them.
+CELL_DEGREES = 0.01
 Ring = tuple[Point, ...]  # closed: first == last
 _EARTH_M = 6_371_008.8
 
@@ -32,6 +35,30 @@ class BBox:
 
     def contains(self, lat: float, lon: float) -> bool:
         return self.min_lat <= lat <= self.max_lat and self.min_lon <= lon <= self.max_lon
+
+    @property
+    def corners(self) -> tuple[Point, Point, Point, Point]:
+        return ((self.min_lat, self.min_lon), (self.min_lat, self.max_lon), (self.max_lat, self.max_lon),
+                (self.max_lat, self.min_lon))
+
+    @property
+    def centre(self) -> Point:
+        return ((self.min_lat + self.max_lat) / 2, (self.min_lon + self.max_lon) / 2)
+
+    @property
+    def half_diagonal_m(self) -> float:
+        return haversine_m(self.min_lat, self.min_lon, self.max_lat, self.max_lon) / 2
+
+    def crossed_by(self, a: Point, b: Point) -> bool:
+        """Whether the segment a-b touches the box (an end inside, or crossing a side)."""
+        if self.contains(*a) or self.contains(*b):
+            return True
+        if max(a[0], b[0]) < self.min_lat or min(a[0], b[0]) > self.max_lat:
+            return False
+        if max(a[1], b[1]) < self.min_lon or min(a[1], b[1]) > self.max_lon:
+            return False
+        c = self.corners
+        return any(_segments_cross(a, b, c[i], c[(i + 1) % 4]) for i in range(4))
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +81,13 @@ class Polygon:
             return any(_ring_distance_m(h, lat, lon) <= within_m for h in self.holes if _in_ring(h, lat, lon))
         return _ring_distance_m(self.outer, lat, lon) <= within_m
 
+    def covers_box(self, box: BBox) -> bool:
+        """Every point of the box is inside: its corners are, and no edge (outer or hole) enters it."""
+        if not all(self.contains(lat, lon) for lat, lon in box.corners):
+            return False
+        return not any(box.crossed_by(a, b) for ring in (self.outer, *self.holes)
+                       for a, b in zip(ring, ring[1:], strict=False))
+
     def to_cap(self) -> str:
         return " ".join(f"{decimal(lat)},{decimal(lon)}" for lat, lon in self.outer)
 
@@ -73,6 +107,9 @@ class Circle:
 
     def contains(self, lat: float, lon: float, within_m: float = 0.0) -> bool:
         return haversine_m(self.lat, self.lon, lat, lon) <= self.radius_km * 1000 + within_m
+
+    def covers_box(self, box: BBox) -> bool:
+        return all(self.contains(lat, lon) for lat, lon in box.corners)
 
 
 Shape = Polygon | Circle
@@ -112,8 +149,35 @@ def _ring_distance_m(ring: Ring, lat: float, lon: float) -> float:
     return best
 
 
+def _segments_cross(a: Point, b: Point, c: Point, d: Point) -> bool:
+    def side(p: Point, q: Point, r: Point) -> float:
+        return (q[1] - p[1]) * (r[0] - p[0]) - (q[0] - p[0]) * (r[1] - p[1])
+
+    d1, d2, d3, d4 = side(c, d, a), side(c, d, b), side(a, b, c), side(a, b, d)
+    return ((d1 > 0) != (d2 > 0) or d1 == 0 or d2 == 0) and ((d3 > 0) != (d4 > 0) or d3 == 0 or d4 == 0)
+
+
 def _area2(ring: Sequence[Point]) -> float:
     return sum(a[1] * b[0] - b[1] * a[0] for a, b in zip(ring, ring[1:], strict=False))
+
+
+def cell_of(lat: float, lon: float) -> int:
+    """The cell a point lies in, as one integer (row-major from the south-west of the globe)."""
+    return (math.floor(lat / CELL_DEGREES) + 9_000) * 100_000 + math.floor(lon / CELL_DEGREES) + 18_000
+
+
+def cell_box(cell: int) -> BBox:
+    row, column = divmod(cell, 100_000)
+    south, west = (row - 9_000) * CELL_DEGREES, (column - 18_000) * CELL_DEGREES
+    return BBox(south, west, south + CELL_DEGREES, west + CELL_DEGREES)
+
+
+def cells_in(box: BBox) -> list[int]:
+    """Every cell the box touches."""
+    first, last = cell_of(box.min_lat, box.min_lon), cell_of(box.max_lat, box.max_lon)
+    rows = range(first // 100_000, last // 100_000 + 1)
+    columns = range(first % 100_000, last % 100_000 + 1)
+    return [row * 100_000 + column for row in rows for column in columns]
 
 
 def make_ring(points: Iterable[Point]) -> Ring | None:

@@ -90,8 +90,7 @@ async def preview(body: LocalWarningIn, _author: AuthorDep, session: ReadSession
     target = Target(tuple(shapes), tuple(area_prefix(v) for _, v in geocodes), (), ())
     severity = Severity.parse(body.severity)
     found = await recipients(session, target, ctx.gazetteer, severity=int(severity),
-                             topic_mask=int(topics_of([body.category], body.event)),
-                             max_radius_m=ctx.settings.max_radius_m)
+                             topic_mask=int(topics_of([body.category], body.event)))
     return PreviewOut(people=len(found), ortsteil_ids=covered_ortsteile(target, ctx.gazetteer),
                       outside_territory=local.beyond_territory(shapes, ctx))
 

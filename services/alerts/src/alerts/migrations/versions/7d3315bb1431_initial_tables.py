@@ -1,8 +1,8 @@
 """initial tables
 
-Revision ID: 87d01382cfa4
+Revision ID: 7d3315bb1431
 Revises: 
-Create Date: 2026-11-25 21:36:16.116803
+Create Date: 2026-11-25 22:06:26.551663
 """
 from collections.abc import Sequence
 
@@ -13,7 +13,7 @@ from alembic import op
 import platformkit.db
 
 
-revision: str = '87d01382cfa4'
+revision: str = '7d3315bb1431'
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -245,6 +245,7 @@ def upgrade() -> None:
     sa.Column('lon', sa.Float(), nullable=False),
     sa.Column('radius_m', sa.Float(), nullable=False),
     sa.Column('ars', sqlmodel.sql.sqltypes.AutoString(length=12), nullable=False),
+    sa.Column('cell', sa.Integer(), nullable=False),
     sa.Column('topic_mask', sa.Integer(), nullable=False),
     sa.Column('min_severity', sa.Integer(), nullable=False),
     sa.Column('languages', sqlmodel.sql.sqltypes.AutoString(length=60), nullable=False),
@@ -252,8 +253,10 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('subscription_place', schema=None) as batch_op:
         batch_op.create_index('ix_subscription_place_ars', ['ars'], unique=False)
+        batch_op.create_index('ix_subscription_place_cell', ['cell', 'kind', 'min_severity', 'topic_mask'], unique=False)
+        batch_op.create_index('ix_subscription_place_kind', ['kind'], unique=False)
         batch_op.create_index(batch_op.f('ix_subscription_place_person_id'), ['person_id'], unique=False)
-        batch_op.create_index('ix_subscription_place_spot', ['lat', 'lon', 'radius_m'], unique=False)
+        batch_op.create_index('ix_subscription_place_radius', ['radius_m'], unique=False)
         batch_op.create_index(batch_op.f('ix_subscription_place_subscription_id'), ['subscription_id'], unique=False)
 
     op.create_table('thread_key',
@@ -340,8 +343,10 @@ def downgrade() -> None:
     op.drop_table('thread_key')
     with op.batch_alter_table('subscription_place', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_subscription_place_subscription_id'))
-        batch_op.drop_index('ix_subscription_place_spot')
+        batch_op.drop_index('ix_subscription_place_radius')
         batch_op.drop_index(batch_op.f('ix_subscription_place_person_id'))
+        batch_op.drop_index('ix_subscription_place_kind')
+        batch_op.drop_index('ix_subscription_place_cell')
         batch_op.drop_index('ix_subscription_place_ars')
 
     op.drop_table('subscription_place')
