@@ -13,7 +13,7 @@ from platformkit.scheduler import Schedule, StepRun
 
 
 def _settings(run: StepRun) -> MobilitySettings:
-    settings = run.app.state.settings if run.app is not None else MobilitySettings()  # type: ignore[call-arg]
+    settings = run.app.state.settings if run.app is not None else MobilitySettings()
     assert isinstance(settings, MobilitySettings)
     return settings
 

@@ -8,7 +8,6 @@ import zipfile
 from pathlib import Path
 
 import httpx
-
 from mobility_testkit import Mobility
 
 FIXTURES = Path(__file__).resolve().parents[4] / "tests" / "fixtures" / "mobility"

@@ -10,10 +10,10 @@ import zipfile
 from datetime import date, timedelta
 
 import httpx
+from mobility_testkit import Mobility, Person, at, running
 from sqlalchemy import func, select
 
 from mobility.models import Booking, FallbackLoad, FallbackOrder, LedgerEntry, SegmentLoad
-from mobility_testkit import Mobility, Person, at, running
 from platformkit.tables import outbox
 
 JUNE_2 = date(2026, 6, 2)  # a Tuesday
@@ -42,13 +42,16 @@ async def test_1_hundred_concurrent_bookings_for_three_seats(mobility: Mobility)
     # one event loop, so each gets as many requests in flight as it has connections (as a gateway's bounded
     # upstream pool would): every one of them races for the same rows, none waits out the pool's timeout.
     async with running(m.url, m.issuer, m.clock, migrate=False, database_pool_size=5) as replica:
-        gates = {id(m.http): asyncio.Semaphore(10), id(replica.http): asyncio.Semaphore(10)}
+        # platformkit's PostgreSQL pool: pool_size connections plus as many overflow.
+        gates = {id(m.http): asyncio.Semaphore(2 * m.settings.database_pool_size),
+                 id(replica.http): asyncio.Semaphore(2 * replica.settings.database_pool_size)}
 
         async def book(rider: Person, key: str, client: httpx.AsyncClient) -> httpx.Response:
             async with gates[id(client)]:
                 return await m.book(rider, day=JUNE_2, key=key, client=client)
 
-        jobs = [book(r, k, m.http if i % 2 else replica.http) for i, (r, k) in enumerate(zip(riders, keys, strict=True))]
+        jobs = [book(r, k, m.http if i % 2 else replica.http)
+                for i, (r, k) in enumerate(zip(riders, keys, strict=True))]
         # Ten retries of the first ten requests, same key and body, at the same moment.
         jobs += [book(riders[i], keys[i], replica.http) for i in range(10)]
         responses = await asyncio.gather(*jobs)
@@ -177,7 +180,8 @@ async def test_6_spring_forward(mobility: Mobility) -> None:
     assert not [label for label in slots.values() if label.startswith("2026-03-29T02:")]
     driver, vehicle = await m.driver()
     await m.offer(driver, vehicle, weekdays=[6], valid_from="2026-03-22", departure="07:30")
-    rides = {r["service_date"]: r["local"] for r in (await m.http.get("/drivers/me/rides", headers=driver.headers)).json()}
+    listed = (await m.http.get("/drivers/me/rides", headers=driver.headers)).json()
+    rides = {r["service_date"]: r["local"] for r in listed}
     assert rides["2026-03-22"] == "2026-03-22T07:30:00+01:00"
     assert rides["2026-03-29"] == "2026-03-29T07:30:00+02:00"
     # Wall 01:30 CET to wall 03:10 CEST is 100 minutes on the clock face but 40 minutes of real time.

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, time
 import pytest
 
 from mobility.domain.gtfstime import gtfs_instant, local_label, local_wall_instant, service_dates_around
-from mobility.domain.matching import Candidate, RideRequest, Rider, delay_budget_holds, rank, refusal
+from mobility.domain.matching import Candidate, Rider, RideRequest, delay_budget_holds, rank, refusal
 from mobility.domain.planning import (
     ExceptionError,
     FallbackParty,
@@ -73,7 +73,7 @@ def test_consolidation_uses_few_vehicles_and_never_splits_a_party() -> None:
 
 
 def _car(**changes: object) -> Candidate:
-    values: dict[str, object] = dict(
+    values: dict[str, object] = dict(  # noqa: C408 - keyword form reads like the model
         instance_id="x", commercial=False, covers_from=0, covers_to=4, seats=3, wheelchair_places=0,
         seat_loads=[0, 0, 0, 0], wheelchair_loads=[0, 0, 0, 0], female_driver=False, max_detour_secs=300,
         detour_used_secs=0, rides_this_month=0, offer_created_at=datetime(2026, 1, 1, tzinfo=UTC),

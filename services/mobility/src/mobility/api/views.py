@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -14,7 +16,16 @@ RIDE = {
 }
 
 
-async def booking_out(session: AsyncSession, booking: Booking, *, desk: bool = False) -> BookingOut:
+async def booking_out(session: AsyncSession, booking: Booking) -> BookingOut:
+    return BookingOut(**await _booking_values(session, booking))
+
+
+async def desk_booking_out(session: AsyncSession, booking: Booking) -> DeskBookingOut:
+    return DeskBookingOut(**await _booking_values(session, booking), person_id=booking.person_id,
+                          created_by=booking.created_by, stop_access_unknown=booking.stop_access_unknown)
+
+
+async def _booking_values(session: AsyncSession, booking: Booking) -> dict[str, Any]:
     driver_name = None
     if booking.instance_id is not None and RIDE.get(booking.state) == "private":
         instance = await session.get(OfferInstance, booking.instance_id)
@@ -25,7 +36,7 @@ async def booking_out(session: AsyncSession, booking: Booking, *, desk: bool = F
         notices.append("driver_gender_not_guaranteed_for_taxi")
     if booking.stop_access_unknown:
         notices.append("stop_accessibility_unknown_confirm")
-    values = dict(
+    values: dict[str, Any] = dict(  # noqa: C408 - keyword form reads like the model
         id=booking.id, state=booking.state, corridor_id=booking.corridor_id, service_date=booking.service_date,
         slot=slot_text(booking.slot_secs), origin_stop=booking.origin_stop, destination_stop=booking.destination_stop,
         departure_at=booking.departure_at, departure_local=local(booking.departure_at), confirm_by=booking.lock_at,
@@ -34,10 +45,7 @@ async def booking_out(session: AsyncSession, booking: Booking, *, desk: bool = F
         notices=notices, channel=booking.channel, booked_by_desk=booking.created_by is not None,
         fare_cents=booking.fare_cents,
     )
-    if desk:
-        return DeskBookingOut(**values, person_id=booking.person_id, created_by=booking.created_by,
-                              stop_access_unknown=booking.stop_access_unknown)
-    return BookingOut(**values)
+    return values
 
 
 async def order_out(session: AsyncSession, order: FallbackOrder) -> OrderOut:

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession as SqlAlchemySession
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 
-async def execute(session: AsyncSession, statement: Any, parameters: Any = None) -> Result[Any]:
+async def execute(session: AsyncSession, statement: Any, parameters: Any = None) -> Any:
+    """The statement's Result (typed Any: its rows' shapes depend on the statement)."""
     result: Result[Any] = await SqlAlchemySession.execute(session, statement, parameters)
     return result

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import func, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from mobility.crud._sql import execute
@@ -25,25 +26,25 @@ async def take_seats(session: AsyncSession, instance_id: uuid.UUID, request: Rid
     claimed = await execute(session,
         update(OfferInstance)
         .where(
-            OfferInstance.id == instance_id,  # type: ignore[arg-type]
-            OfferInstance.state == "open",  # type: ignore[arg-type]
-            OfferInstance.detour_used_secs + request.detour_secs <= OfferInstance.max_detour_secs,  # type: ignore[operator]
+            col(OfferInstance.id) == instance_id,
+            col(OfferInstance.state) == "open",
+            col(OfferInstance.detour_used_secs) + request.detour_secs <= col(OfferInstance.max_detour_secs),
         )
-        .values(detour_used_secs=OfferInstance.detour_used_secs + request.detour_secs)
-        .returning(OfferInstance.id)
+        .values(detour_used_secs=col(OfferInstance.detour_used_secs) + request.detour_secs)
+        .returning(col(OfferInstance.id))
     )
     if claimed.scalar_one_or_none() is None:
         await savepoint.rollback()
         return False
-    c = SegmentLoad
+    c = SegmentLoad.__table__.c  # type: ignore[attr-defined]
     taken = await execute(session,
-        update(c)
+        update(SegmentLoad)
         .where(
-            c.instance_id == instance_id,  # type: ignore[arg-type]
-            c.segment >= request.origin,  # type: ignore[arg-type]
-            c.segment < request.destination,  # type: ignore[arg-type]
-            c.seats_used + request.seats <= c.seats_total,  # type: ignore[operator]
-            c.wheelchairs_used + request.wheelchairs <= c.wheelchairs_total,  # type: ignore[operator]
+            c.instance_id == instance_id,
+            c.segment >= request.origin,
+            c.segment < request.destination,
+            c.seats_used + request.seats <= c.seats_total,
+            c.wheelchairs_used + request.wheelchairs <= c.wheelchairs_total,
         )
         .values(seats_used=c.seats_used + request.seats, wheelchairs_used=c.wheelchairs_used + request.wheelchairs)
         .returning(c.segment)
@@ -57,15 +58,15 @@ async def take_seats(session: AsyncSession, instance_id: uuid.UUID, request: Rid
 
 async def release_seats(session: AsyncSession, instance_id: uuid.UUID, *, origin: int, destination: int,
                         seats: int, wheelchairs: int, detour_secs: int) -> None:
-    c = SegmentLoad
+    c = SegmentLoad.__table__.c  # type: ignore[attr-defined]
     await execute(session,
-        update(c)
-        .where(c.instance_id == instance_id, c.segment >= origin, c.segment < destination)  # type: ignore[arg-type]
+        update(SegmentLoad)
+        .where(c.instance_id == instance_id, c.segment >= origin, c.segment < destination)
         .values(seats_used=c.seats_used - seats, wheelchairs_used=c.wheelchairs_used - wheelchairs)
     )
     if detour_secs:
         await execute(session,
-            update(OfferInstance).where(OfferInstance.id == instance_id)  # type: ignore[arg-type]
+            update(OfferInstance).where(col(OfferInstance.id) == instance_id)
             .values(detour_used_secs=await _greatest(session, OfferInstance.detour_used_secs - detour_secs, 0))
         )
 
@@ -92,12 +93,12 @@ async def take_fallback(session: AsyncSession, contract: FallbackContract, day: 
     """A place on the fallback contract for the slot. `stretch`: for a booking already accepted whose ride
     fell away (it must not lose its guarantee), the slot's total is raised when full; the caller records it."""
     await _ensure_fallback_row(session, contract, day, slot_secs)
-    c = FallbackLoad
+    c = FallbackLoad.__table__.c  # type: ignore[attr-defined]
     key = (c.contract_id == contract.id, c.service_date == day, c.slot_secs == slot_secs)
     taken = await execute(session,
-        update(c)
-        .where(*key, c.seats_used + request.seats <= c.seats_total,  # type: ignore[operator]
-               c.wheelchairs_used + request.wheelchairs <= c.wheelchairs_total)  # type: ignore[operator]
+        update(FallbackLoad)
+        .where(*key, c.seats_used + request.seats <= c.seats_total,
+               c.wheelchairs_used + request.wheelchairs <= c.wheelchairs_total)
         .values(seats_used=c.seats_used + request.seats, wheelchairs_used=c.wheelchairs_used + request.wheelchairs)
         .returning(c.slot_secs)
     )
@@ -106,7 +107,7 @@ async def take_fallback(session: AsyncSession, contract: FallbackContract, day: 
     if not stretch:
         return False
     await execute(session,
-        update(c).where(*key).values(
+        update(FallbackLoad).where(*key).values(
             seats_total=await _greatest(session, c.seats_total, c.seats_used + request.seats),
             seats_used=c.seats_used + request.seats,
             wheelchairs_total=await _greatest(session, c.wheelchairs_total, c.wheelchairs_used + request.wheelchairs),
@@ -118,9 +119,9 @@ async def take_fallback(session: AsyncSession, contract: FallbackContract, day: 
 
 async def release_fallback(session: AsyncSession, contract_id: uuid.UUID, day: date, slot_secs: int,
                            *, seats: int, wheelchairs: int) -> None:
-    c = FallbackLoad
+    c = FallbackLoad.__table__.c  # type: ignore[attr-defined]
     await execute(session,
-        update(c)
-        .where(c.contract_id == contract_id, c.service_date == day, c.slot_secs == slot_secs)  # type: ignore[arg-type]
+        update(FallbackLoad)
+        .where(c.contract_id == contract_id, c.service_date == day, c.slot_secs == slot_secs)
         .values(seats_used=c.seats_used - seats, wheelchairs_used=c.wheelchairs_used - wheelchairs)
     )

@@ -75,7 +75,7 @@ async def short_notice_order(session: AsyncSession, booking: Booking, *, trigger
         update(Booking).where(col(Booking.id) == booking.id, col(Booking.state).in_(
             ("matched_private", "confirmed_private")))
         .values(state="fallback_dispatched", fallback_order_id=order_id, contract_id=contract.id, updated_at=now)
-        .returning(Booking.id)
+        .returning(col(Booking.id))
     )
     if moved.scalar_one_or_none() is None:
         return False
@@ -158,11 +158,12 @@ async def missing_check_ins(session: AsyncSession, *, now: datetime, settings: M
 async def escalate_unacknowledged(session: AsyncSession, *, now: datetime) -> int:
     overdue = list((await execute(session,
         update(FallbackOrder).where(col(FallbackOrder.state) == "sent", col(FallbackOrder.ack_deadline) <= now)
-        .values(state="escalated").returning(FallbackOrder.id)
+        .values(state="escalated").returning(col(FallbackOrder.id))
     )).scalars().all())
     if overdue:
         await execute(session,
-            update(Booking).where(col(Booking.fallback_order_id).in_(overdue), col(Booking.state) == "fallback_dispatched")
+            update(Booking)
+            .where(col(Booking.fallback_order_id).in_(overdue), col(Booking.state) == "fallback_dispatched")
             .values(state="escalated", updated_at=now)
         )
         session.add_all([AuditEntry(actor="system", action="taxi_order_escalated", subject_id=str(order_id), at=now)
@@ -184,7 +185,7 @@ async def watch_guarantee(session: AsyncSession, *, now: datetime) -> int:
     for booking in [*unsecured, *no_car]:
         moved = await execute(session,
             update(Booking).where(col(Booking.id) == booking.id, col(Booking.state) == booking.state)
-            .values(state="failed", updated_at=now).returning(Booking.id)
+            .values(state="failed", updated_at=now).returning(col(Booking.id))
         )
         if moved.scalar_one_or_none() is None:
             continue

@@ -11,7 +11,8 @@ from zoneinfo import ZoneInfo
 
 import anyio
 from sqlalchemy import delete, insert
-from sqlmodel import select
+from sqlalchemy import select as sql_select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 import places
@@ -60,7 +61,7 @@ async def import_feed(
     caller's transaction. A broken feed raises GtfsFeedError and changes nothing."""
     feed = await anyio.to_thread.run_sync(lambda: gtfs.read_feed(path, progress))
     for table in (StopTime, Frequency, Trip, Route, ServiceException, ServiceCalendar, Stop):
-        await execute(session, delete(table).where(table.feed_id == feed_id))  # type: ignore[attr-defined]
+        await execute(session, delete(table).where(col(table.feed_id) == feed_id))
     existing = await session.get(Feed, feed_id)
     report: dict[str, Any] = {
         "counts": feed.report.counts, "skipped": feed.report.skipped[:200],
@@ -154,12 +155,12 @@ async def expand(session: AsyncSession, feed: Feed, day: date) -> list[TripRun]:
         return []
     zone = ZoneInfo(feed.timezone)
     trips = (await session.exec(
-        select(Trip).where(Trip.feed_id == feed.id, Trip.service_id.in_(services))  # type: ignore[attr-defined]
+        select(Trip).where(Trip.feed_id == feed.id, col(Trip.service_id).in_(services))
     )).all()
     firsts: dict[str, int] = {}
     for trip_id, departure in (await execute(session,
-        select(StopTime.trip_id, StopTime.departure_secs)
-        .where(StopTime.feed_id == feed.id).order_by(StopTime.trip_id, StopTime.stop_sequence)  # type: ignore[arg-type]
+        sql_select(col(StopTime.trip_id), col(StopTime.departure_secs))
+        .where(col(StopTime.feed_id) == feed.id).order_by(col(StopTime.trip_id), col(StopTime.stop_sequence))
     )).all():
         firsts.setdefault(trip_id, departure)
     frequencies = [
@@ -172,7 +173,8 @@ async def expand(session: AsyncSession, feed: Feed, day: date) -> list[TripRun]:
             continue  # a flex trip: windows, no fixed times
         for secs in gtfs.trip_departures(firsts[trip.trip_id], trip.trip_id, frequencies):
             instant = gtfs_instant(day, secs, zone)
-            runs.append(TripRun(trip.trip_id, trip.route_id, trip.service_id, secs, instant, local_label(instant, zone)))
+            runs.append(TripRun(trip.trip_id, trip.route_id, trip.service_id, secs, instant,
+                                local_label(instant, zone)))
     return sorted(runs, key=lambda r: (r.departure_secs, r.trip_id))
 
 
@@ -182,9 +184,10 @@ async def expand(session: AsyncSession, feed: Feed, day: date) -> list[TripRun]:
 async def scheduled_departures(session: AsyncSession, feed_id: str, first: str, last: str) -> dict[str, list[int]]:
     """Departures from `first` of scheduled trips that reach `last` later on, by service id."""
     rows = (await execute(session,
-        select(StopTime.trip_id, StopTime.stop_id, StopTime.departure_secs, StopTime.stop_sequence, Trip.service_id)
-        .join(Trip, (Trip.feed_id == StopTime.feed_id) & (Trip.trip_id == StopTime.trip_id))  # type: ignore[arg-type]
-        .where(StopTime.feed_id == feed_id, StopTime.stop_id.in_([first, last]))  # type: ignore[attr-defined]
+        sql_select(col(StopTime.trip_id), col(StopTime.stop_id), col(StopTime.departure_secs),
+               col(StopTime.stop_sequence), col(Trip.service_id))
+        .join(Trip, (col(Trip.feed_id) == col(StopTime.feed_id)) & (col(Trip.trip_id) == col(StopTime.trip_id)))
+        .where(col(StopTime.feed_id) == feed_id, col(StopTime.stop_id).in_([first, last]))
     )).all()
     seen: dict[str, dict[str, tuple[int, int]]] = {}
     services: dict[str, str] = {}
@@ -245,7 +248,7 @@ async def corridor_from_trip(session: AsyncSession, *, corridor_id: str, feed_id
     """A corridor along a scheduled trip's stops, with its travel times and shape distances."""
     times = (await session.exec(
         select(StopTime).where(StopTime.feed_id == feed_id, StopTime.trip_id == trip_id)
-        .order_by(StopTime.stop_sequence)  # type: ignore[arg-type]
+        .order_by(col(StopTime.stop_sequence))
     )).all()
     if len(times) < 2:
         raise ProblemError(422, "UNKNOWN_TRIP", "No timed trip with this id in the feed.", field="trip_id")
@@ -255,7 +258,8 @@ async def corridor_from_trip(session: AsyncSession, *, corridor_id: str, feed_id
         session, corridor_id=corridor_id, feed_id=feed_id, name=name, stop_ids=[t.stop_id for t in times],
         offsets_secs=[t.arrival_secs - start if i else 0 for i, t in enumerate(times)],
         first_secs=first_secs, last_secs=last_secs, interval_secs=interval_secs, weekdays=weekdays,
-        shape_dists=dists if all(d is not None for d in dists) else None, shape_unit="m" if dists[0] is not None else None,
+        shape_dists=dists if all(d is not None for d in dists) else None,
+        shape_unit="m" if dists[0] is not None else None,
     )
 
 
@@ -276,7 +280,8 @@ async def corridor_slots(session: AsyncSession, corridor: Corridor, day: date) -
     services = await active_services(session, corridor.feed_id, day)
     buses = [secs for service in services for secs in corridor.scheduled.get(service, [])]
     return [
-        Slot(corridor.id, day, secs, gtfs_instant(day, secs), format_gtfs_time(secs), local_label(gtfs_instant(day, secs)))
+        Slot(corridor.id, day, secs, gtfs_instant(day, secs), format_gtfs_time(secs),
+             local_label(gtfs_instant(day, secs)))
         for secs in slot_grid(corridor.first_secs, corridor.last_secs, corridor.interval_secs)
         if not suppressed(secs, buses)
     ]

@@ -33,7 +33,8 @@ from mobility.models import (
 
 
 def _row(model: Any) -> dict[str, Any]:
-    return model.model_dump(mode="json")
+    row: dict[str, Any] = model.model_dump(mode="json")
+    return row
 
 
 async def export(session: AsyncSession, person_id: uuid.UUID) -> dict[str, Any]:
@@ -44,7 +45,7 @@ async def export(session: AsyncSession, person_id: uuid.UUID) -> dict[str, Any]:
         result["driver"] = _row(driver)
         for key, model in (("documents", DriverDocument), ("vehicles", Vehicle), ("offers", Offer),
                            ("ledger", LedgerEntry)):
-            rows = (await session.exec(select(model).where(model.driver_id == driver.id))).all()  # type: ignore[attr-defined]
+            rows = (await session.exec(select(model).where(model.driver_id == driver.id))).all()
             result[key] = [_row(r) for r in rows]
     audit = (await session.exec(select(AuditEntry).where(AuditEntry.person_id == person_id))).all()
     result["audit"] = [_row(a) for a in audit]
@@ -61,7 +62,7 @@ async def erase(session: AsyncSession, person_id: uuid.UUID, erased_at: datetime
     anonymised = await execute(session,
         update(Booking).where(col(Booking.person_id) == person_id).values(person_id=None, created_by=None)
     )
-    counts["bookings_anonymised"] = anonymised.rowcount or 0  # type: ignore[attr-defined]
+    counts["bookings_anonymised"] = anonymised.rowcount or 0
     driver = (await session.exec(select(Driver).where(Driver.person_id == person_id))).first()
     if driver is not None:
         offers = (await session.exec(select(Offer).where(Offer.driver_id == driver.id, Offer.status == "active"))).all()
@@ -69,10 +70,12 @@ async def erase(session: AsyncSession, person_id: uuid.UUID, erased_at: datetime
             requeued, taxis = await rides.withdraw_offer(session, offer, now=erased_at)
             counts["rides_withdrawn"] += requeued + taxis
         await execute(session, delete(DriverDocument).where(col(DriverDocument.driver_id) == driver.id))
+        await execute(session, update(Vehicle).where(col(Vehicle.driver_id) == driver.id).values(label="—"))
         # The driver row stays for the ledger's aggregates, without anything that points to the person.
         driver.person_id, driver.display_name, driver.female_opt_in, driver.status = (
             uuid.uuid5(uuid.NAMESPACE_URL, f"erased:{driver.id}"), "—", False, "revoked")
     await execute(session, update(AuditEntry).where(col(AuditEntry.person_id) == person_id).values(person_id=None))
+    await execute(session, update(AuditEntry).where(col(AuditEntry.actor) == str(person_id)).values(actor="erased"))
     await session.flush()
     return counts
 
@@ -80,9 +83,11 @@ async def erase(session: AsyncSession, person_id: uuid.UUID, erased_at: datetime
 EXAMPLE_FEED = "personal-data-example"
 
 
-async def example(session: AsyncSession, person_id: uuid.UUID) -> None:
+async def example(session: AsyncSession, person_id: uuid.UUID) -> list[str]:
     """A driver with documents, a vehicle and an offer, and bookings past and future of the same person,
-    on a two-stop corridor of its own (made here when missing)."""
+    on a two-stop corridor of its own (made here when missing). Returns the identifying values written."""
+    tag = person_id.hex[:8]
+    name, label = f"Fahrer {tag}", f"Kombi {tag}"
     now = datetime.now(UTC)
     if await session.get(Feed, EXAMPLE_FEED) is None:
         session.add(Feed(id=EXAMPLE_FEED, name="Beispiel", timezone="Europe/Berlin", imported_by="example"))
@@ -98,13 +103,13 @@ async def example(session: AsyncSession, person_id: uuid.UUID) -> None:
         session.add(FallbackContract(corridor_id=EXAMPLE_FEED, operator="Taxi", band_from_secs=0,
                                      band_to_secs=48 * 3600, seats_per_slot=8))
         await session.flush()
-    driver = Driver(person_id=person_id, display_name="Beispiel", status="verified",
+    driver = Driver(person_id=person_id, display_name=name, status="verified",
                     verified_until=date.today() + timedelta(days=365))
     session.add(driver)
     await session.flush()
     session.add(DriverDocument(driver_id=driver.id, kind="licence", reference="1234",
                                expires_on=date.today() + timedelta(days=400)))
-    vehicle = Vehicle(driver_id=driver.id, label="Kombi", seats=3)
+    vehicle = Vehicle(driver_id=driver.id, label=label, seats=3)
     session.add(vehicle)
     await session.flush()
     offer = Offer(driver_id=driver.id, vehicle_id=vehicle.id, corridor_id=EXAMPLE_FEED, from_index=0, to_index=1,
@@ -127,3 +132,4 @@ async def example(session: AsyncSession, person_id: uuid.UUID) -> None:
                             contract_id=None, created_at=now, updated_at=now))
     session.add(AuditEntry(actor=str(person_id), person_id=person_id, action="booking_created"))
     await session.flush()
+    return [name, label]

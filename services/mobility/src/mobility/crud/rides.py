@@ -82,7 +82,8 @@ async def create_offer(
         raise ProblemError(422, "STOP_NOT_ON_CORRIDOR", "Both stops must lie on the corridor.", field="from_stop")
     from_index, to_index = corridor.stop_ids.index(from_stop), corridor.stop_ids.index(to_stop)
     if from_index >= to_index:
-        raise ProblemError(422, "WRONG_DIRECTION", "The ride goes from an earlier stop to a later one.", field="to_stop")
+        raise ProblemError(422, "WRONG_DIRECTION", "The ride goes from an earlier stop to a later one.",
+                           field="to_stop")
     if one_off is None and not weekdays:
         raise ProblemError(422, "NO_DAYS", "Give a date, or the weekdays of a weekly ride.", field="weekdays")
     offer = Offer(
@@ -123,7 +124,7 @@ async def expand_offer(session: AsyncSession, offer: Offer, *, now: datetime, se
         window_to=today + timedelta(days=settings.booking_horizon_days),
     )
     existing = set((await session.exec(
-        select(OfferInstance.service_date).where(OfferInstance.offer_id == offer.id)
+        select(col(OfferInstance.service_date)).where(OfferInstance.offer_id == offer.id)
     )).all())
     wall = time.fromisoformat(offer.departure_wall)
     created = 0
@@ -213,11 +214,11 @@ async def candidates(session: AsyncSession, corridor_id: str, departure_at: date
             detour_after=booking.detour_after, delay_budget_secs=booking.delay_budget_secs,
         ))
     month_start = departure_at.date().replace(day=1)
-    rides = dict((await execute(session,
-        select(OfferInstance.driver_id, func.count())
+    rides: dict[uuid.UUID, int] = dict((await execute(session,
+        select(col(OfferInstance.driver_id), func.count())
         .where(col(OfferInstance.driver_id).in_([d.id for _i, d, _o in rows]),
                OfferInstance.service_date >= month_start, OfferInstance.state != "withdrawn")
-        .group_by(OfferInstance.driver_id)
+        .group_by(col(OfferInstance.driver_id))
     )).all())
     result = []
     corridor = await session.get(Corridor, corridor_id)
@@ -482,7 +483,8 @@ async def requeue(session: AsyncSession, booking: Booking, *, now: datetime, exc
     return booking.state
 
 
-async def cancel_booking(session: AsyncSession, booking: Booking, *, now: datetime, reason: str = "passenger") -> Booking:
+async def cancel_booking(session: AsyncSession, booking: Booking, *, now: datetime,
+                         reason: str = "passenger") -> Booking:
     """By the passenger: on time before the lock (capacity freed), late after it (the taxi order shrinks)."""
     if booking.state not in LIVE:
         raise ProblemError(409, "BOOKING_CLOSED", "This booking cannot be cancelled any more.")
@@ -542,7 +544,7 @@ async def withdraw_instances(session: AsyncSession, instances: Sequence[OfferIns
             update(OfferInstance)
             .where(col(OfferInstance.id) == instance.id, col(OfferInstance.state).in_(("open", "checked_in")))
             .values(state="cancelled_late" if confirmed else "withdrawn")
-            .returning(OfferInstance.id)
+            .returning(col(OfferInstance.id))
         )
         if moved.scalar_one_or_none() is None:
             continue  # withdrawn before: a repeated cancel changes nothing

@@ -288,8 +288,8 @@ def read_feed(path: str | Path, progress: Progress | None = None) -> GtfsFeed:
             kind = _need(row, "exception_type", where)
             if kind not in ("1", "2"):
                 raise GtfsFeedError(where, "exception_type must be 1 or 2", "exception_type")
-            day = _date(_need(row, "date", where), where, "date")
-            calendar_dates[(_need(row, "service_id", where), day)] = int(kind)
+            exception_day = _date(_need(row, "date", where), where, "date")
+            calendar_dates[(_need(row, "service_id", where), exception_day)] = int(kind)
     services = set(calendars) | {service for service, _day in calendar_dates}
     report.counts["services"] = len(services)
     report.counts["calendar_dates"] = len(calendar_dates)

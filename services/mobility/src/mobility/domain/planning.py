@@ -89,7 +89,8 @@ class TaxiLoad:
         return used_seats + party.seats <= self.seats and used_places + party.wheelchairs <= self.wheelchair_places
 
 
-def consolidate(parties: Sequence[FallbackParty], *, vehicle_seats: int, wheelchair_vehicle_seats: int) -> list[TaxiLoad]:
+def consolidate(parties: Sequence[FallbackParty], *, vehicle_seats: int,
+                wheelchair_vehicle_seats: int) -> list[TaxiLoad]:
     """As few vehicles as the capacities allow (first fit, largest parties first; wheelchair parties only
     into wheelchair-capable vehicles, which take seated riders too). Parties are never split."""
     loads: list[TaxiLoad] = []

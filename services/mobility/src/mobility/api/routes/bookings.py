@@ -12,7 +12,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from mobility.api.deps import DeskPrincipal, MobilitySettingsDep, NowDep, person_of
-from mobility.api.views import booking_out, order_out
+from mobility.api.views import booking_out, desk_booking_out, order_out
 from mobility.crud import guarantee, network, rides
 from mobility.domain.gtfstime import gtfs_instant, parse_gtfs_time, service_dates_around
 from mobility.domain.matching import RideRequest, rank
@@ -188,7 +188,7 @@ async def desk_day(day: date, _staff: DeskPrincipal, session: ReadSessionDep) ->
     orders = (await session.exec(select(FallbackOrder).where(FallbackOrder.service_date == day)
                                  .order_by(col(FallbackOrder.departure_at)))).all()
     return DeskDayOut(
-        service_date=day, bookings=[await booking_out(session, b, desk=True) for b in bookings],  # type: ignore[misc]
+        service_date=day, bookings=[await desk_booking_out(session, b) for b in bookings],
         orders=[await order_out(session, o) for o in orders],
         breaches=sum(1 for b in bookings if b.state == "failed"),
     )

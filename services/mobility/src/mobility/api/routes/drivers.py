@@ -239,7 +239,8 @@ async def riders(instance_id: uuid.UUID, principal: DriverPrincipal, session: Re
 
 
 @router.post("/me/rides/{instance_id}/cancel", response_model=InstanceOut)
-async def cancel_ride(instance_id: uuid.UUID, principal: DriverPrincipal, session: SessionDep, now: NowDep) -> InstanceOut:
+async def cancel_ride(instance_id: uuid.UUID, principal: DriverPrincipal, session: SessionDep,
+                      now: NowDep) -> InstanceOut:
     """The driver cannot drive: before the lock the riders are re-queued, after it each gets a taxi at once.
     Sent twice, the second changes nothing."""
     instance = await _my_instance(session, principal, instance_id)

@@ -60,8 +60,8 @@ async def import_feed(request: Request, principal: DeskPrincipal, session: Sessi
         except Exception as error:  # a zip that is not one, or not UTF-8 inside
             if isinstance(error, ProblemError):
                 raise
-            raise ProblemError(422, "GTFS_INVALID", f"The file could not be read as a GTFS feed ({type(error).__name__}).",
-                               field="body") from error
+            raise ProblemError(422, "GTFS_INVALID", "The file could not be read as a GTFS feed "
+                               f"({type(error).__name__}).", field="body") from error
     await session.commit()
     return FeedOut.model_validate(feed, from_attributes=True)
 

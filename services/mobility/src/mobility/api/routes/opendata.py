@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
+from collections.abc import Sequence
 from datetime import timedelta
 
 from fastapi import APIRouter, Response
@@ -24,7 +25,7 @@ EXPORT_DAYS = 7
 ROUTE_TYPE_DEMAND_RESPONSE_BUS = 715
 
 
-def _csv(rows: list[list[object]]) -> bytes:
+def _csv(rows: Sequence[Sequence[object]]) -> bytes:
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator="\n").writerows(rows)
     return buffer.getvalue().encode()
@@ -34,11 +35,12 @@ def _csv(rows: list[list[object]]) -> bytes:
 async def gtfs_flex(session: ReadSessionDep, now: NowDep, settings: MobilitySettingsDep) -> Response:
     corridors = (await session.exec(select(Corridor).order_by(col(Corridor.id)))).all()
     stops: dict[str, Stop] = {}
-    routes = [["route_id", "agency_id", "route_short_name", "route_long_name", "route_type"]]
-    trips = [["route_id", "service_id", "trip_id"]]
-    stop_times = [["trip_id", "stop_sequence", "stop_id", "arrival_time", "departure_time", "pickup_type",
-                   "drop_off_type", "pickup_booking_rule_id", "drop_off_booking_rule_id"]]
-    calendar_dates = [["service_id", "date", "exception_type"]]
+    routes: list[list[object]] = [["route_id", "agency_id", "route_short_name", "route_long_name", "route_type"]]
+    trips: list[list[object]] = [["route_id", "service_id", "trip_id"]]
+    stop_times: list[list[object]] = [["trip_id", "stop_sequence", "stop_id", "arrival_time", "departure_time",
+                                       "pickup_type", "drop_off_type", "pickup_booking_rule_id",
+                                       "drop_off_booking_rule_id"]]
+    calendar_dates: list[list[object]] = [["service_id", "date", "exception_type"]]
     days = [now.date() + timedelta(days=k) for k in range(EXPORT_DAYS)]
     for day in days:
         calendar_dates.append([f"d{day:%Y%m%d}", f"{day:%Y%m%d}", 1])
