@@ -157,6 +157,11 @@ def test_the_install_script_gives_a_runtime_that_migrates_serves_and_is_healthy(
                                   env=environment, capture_output=True, text=True, timeout=120, check=False)
         assert migrated.returncode == 0, migrated.stderr
         assert f"{service.name}: empty ->" in migrated.stdout
+        if service.spec.seed_demo is not None:  # the demo profile's job, in the same image
+            seeded = subprocess.run(["dorf", "seed", "--demo", "--only", service.name, "--var", str(tmp_path / "var")],
+                                    env=environment, capture_output=True, text=True, timeout=120, check=False)
+            assert seeded.returncode == 0, seeded.stderr
+            assert f"demo data: {service.name}" in seeded.stdout
 
         port = free_port()
         server = subprocess.Popen(_image_command(_argument(runtime, "CMD"), port), env=environment,
