@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import socket
 from collections.abc import Sequence
@@ -14,6 +15,7 @@ from launcher.cli import _parser
 from launcher.discovery import Service, discover, load_spec
 from launcher.environment import child_environment
 from launcher.ports import PortPlanner, PortTaken, port_is_free
+from platformkit.outbound.webpush import vapid_public_key
 
 
 def test_a_listened_port_is_not_free_and_is_replaced_unless_explicit(
@@ -93,6 +95,27 @@ def test_each_service_gets_a_client_secret_that_accounts_knows(tmp_path: Path) -
     assert "SERVICE_CLIENT_SECRET" not in gateway and "PERSONAL_DATA_SERVICES" not in own
     assert env_of("sample")["SERVICE_CLIENT_SECRET"] == own["SERVICE_CLIENT_SECRET"]  # made once per var/
     assert oct((tmp_path / "service-clients" / "sample").stat().st_mode & 0o777) == "0o600"
+
+
+def test_accounts_signs_web_push_with_the_key_whose_public_half_the_web_hands_out(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("WEB_PUSH_PRIVATE_KEY", raising=False)
+    sample = load_spec("launcher_demo_spec:service")
+    ports = {"accounts": 8001, "sample": 8002, "gateway": 8000}
+
+    def env_of(name: str) -> dict[str, str]:
+        return child_environment(
+            Service(name, "launcher_demo_spec:service", sample), var=tmp_path, nats_url="nats://127.0.0.1:5",
+            ports=ports, issuer="http://127.0.0.1:8000/api/accounts",
+        )
+
+    accounts, gateway = env_of("accounts"), env_of("gateway")
+    assert vapid_public_key(accounts["WEB_PUSH_PRIVATE_KEY"]) == gateway["WEB_PUSH_PUBLIC_KEY"]
+    assert len(base64.urlsafe_b64decode(gateway["WEB_PUSH_PUBLIC_KEY"] + "=")) == 65  # an uncompressed P-256 point
+    assert env_of("accounts")["WEB_PUSH_PRIVATE_KEY"] == accounts["WEB_PUSH_PRIVATE_KEY"]  # made once per var/
+    assert oct((tmp_path / "web-push-private-key").stat().st_mode & 0o777) == "0o600"
+    assert "WEB_PUSH_PRIVATE_KEY" not in env_of("sample") and "WEB_PUSH_PRIVATE_KEY" not in gateway
 
 
 def test_every_argument_after_test_goes_to_pytest() -> None:

@@ -119,6 +119,13 @@ class Texts:
     push_granted_later: str
     push_done: str
     push_failed: str
+    channels_title: str
+    channels_legend: str
+    channels_hint: str
+    channel_names: Mapping[str, str]
+    channels_save: str
+    channels_saved: str
+    channels_push_needs_device: str
 
     # --- offline -----------------------------------------------------------------------------------
     offline_title: str
@@ -379,7 +386,9 @@ DE = Texts(
     notifications_live_on="Neue Nachrichten erscheinen hier sofort.",
     notifications_live_off="Gerade keine Verbindung. Wir versuchen es gleich noch einmal.",
     notifications_open="Ansehen",
-    severity_names={"info": "Hinweis", "warning": "Warnung", "alert": "Dringende Warnung"},
+    severity_names={
+        "info": "Hinweis", "warning": "Warnung", "alert": "Dringende Warnung", "critical": "Dringende Warnung",
+    },
     push_title="Mitteilungen auf dieses Gerät",
     push_text=(
         "Wir können Ihnen wichtige Nachrichten auch schicken, wenn diese Seite geschlossen ist. "
@@ -391,6 +400,20 @@ DE = Texts(
     push_granted_later="Danke! Die Erlaubnis ist gespeichert. Mitteilungen auf dieses Gerät gibt es bald.",
     push_done="Danke! Wichtige Nachrichten kommen jetzt auch auf dieses Gerät.",
     push_failed="Das hat leider nicht geklappt. Bitte versuchen Sie es später noch einmal.",
+    channels_title="Wie wir Ihnen Bescheid geben",
+    channels_legend="Neue Nachrichten außerdem schicken als",
+    channels_hint=(
+        "Hier auf dieser Seite sehen Sie Ihre Nachrichten immer. Wählen Sie, wie wir Sie zusätzlich erreichen."
+    ),
+    channel_names={
+        "push": "Mitteilung auf Ihr Gerät",
+        "mail": "E-Mail",
+        "sms": "SMS auf Ihr Telefon",
+        "voice": "Anruf mit Ansage",
+    },
+    channels_save="Auswahl speichern",
+    channels_saved="Ihre Auswahl ist gespeichert.",
+    channels_push_needs_device="Für Mitteilungen auf Ihr Gerät erlauben Sie diese bitte unten auf jedem Gerät.",
     # offline
     offline_title="Keine Verbindung",
     offline_text="Ihr Gerät ist gerade nicht mit dem Internet verbunden. Bitte versuchen Sie es gleich noch einmal.",

@@ -6,13 +6,14 @@ from __future__ import annotations
 import json
 import os
 import secrets
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from launcher import runfile
 from launcher.databases import database_url
 from launcher.discovery import GATEWAY, ISSUER, Service
 from launcher.ports import HOST
+from platformkit.outbound.webpush import new_vapid_keys, vapid_public_key
 
 # Port 9 is "discard": nothing answers there. Without an issuer every token is refused, visibly;
 # without `dorf up` running, nothing is published (seeds only write to the outbox).
@@ -54,7 +55,20 @@ def service_client_secret(var: Path, name: str) -> str:
     return _secret_file(var / SERVICE_SECRETS_DIR / name)
 
 
-def _secret_file(path: Path) -> str:
+WEB_PUSH_KEY_FILE = "web-push-private-key"
+
+
+def web_push_keys(var: Path) -> tuple[str, str]:
+    """The VAPID key pair for Web Push (private, public) for this var/ folder: the private key made once
+    (readable by its owner only) unless the operator sets WEB_PUSH_PRIVATE_KEY; accounts signs with it,
+    the web app hands browsers the public key (WEB_PUSH_PUBLIC_KEY)."""
+    private = os.environ.get("WEB_PUSH_PRIVATE_KEY") or _secret_file(
+        var / WEB_PUSH_KEY_FILE, make=lambda: new_vapid_keys()[0]
+    )
+    return private, vapid_public_key(private)
+
+
+def _secret_file(path: Path, make: Callable[[], str] = lambda: secrets.token_urlsafe(32)) -> str:
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
@@ -62,7 +76,7 @@ def _secret_file(path: Path) -> str:
         except FileExistsError:  # another launcher process made it a moment ago
             return path.read_text(encoding="ascii").strip()
         with os.fdopen(descriptor, "w", encoding="ascii") as file:
-            file.write(secrets.token_urlsafe(32))
+            file.write(make())
     return path.read_text(encoding="ascii").strip()
 
 
@@ -104,6 +118,7 @@ def child_environment(
                 {name: service_client_secret(var, name) for name in sorted(ports) if name != GATEWAY}
             )
             env["PERSONAL_DATA_SERVICES"] = ",".join(name for name in personal_data_services if name != ISSUER)
+            env["WEB_PUSH_PRIVATE_KEY"] = web_push_keys(var)[0]  # accounts sends people's push messages
     if GATEWAY in ports:
         public = http_url(ports[GATEWAY])
         if service.name == ISSUER:
@@ -115,6 +130,8 @@ def child_environment(
             )
         elif service.name == GATEWAY:
             env.update(PUBLIC_URL=public, OIDC_CLIENT_SECRET=gateway_client_secret(var))
+            # The web app (in the gateway) lets browsers subscribe with accounts' VAPID public key.
+            env["WEB_PUSH_PUBLIC_KEY"] = web_push_keys(var)[1]
     return env
 
 

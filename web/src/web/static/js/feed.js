@@ -1,9 +1,10 @@
 // The live feed: EventSource("/api/me/feed") (Server-Sent Events from the gateway). Each event's data is
 // JSON {kind, title, body, link, severity, ...}; it is added on top of the server-rendered list. The
-// browser reconnects by itself and sends Last-Event-ID, so the gateway resumes where it left off.
+// browser reconnects by itself and sends Last-Event-ID, so the gateway resumes where it left off; after
+// the device was offline, a new connection resumes after the last notification shown (?after=).
 // Texts come from data-* attributes of the page (one place for all texts: web/texts.py).
 
-const SEVERITIES = new Set(["info", "warning", "alert"]);
+const SEVERITIES = new Set(["info", "warning", "alert", "critical"]);
 
 function sameSiteLink(link) {
   // Only links into this app: a message must not send anyone to another site.
@@ -53,27 +54,51 @@ export function startFeed(root) {
     status.hidden = false;
     status.textContent = text;
   };
-  show(root.dataset.textConnecting);
-  const source = new EventSource(root.dataset.feedUrl);
-  source.addEventListener("open", () => {
-    show(root.dataset.textOn);
-    root.dataset.live = "on";
-  });
-  source.addEventListener("error", () => {
+  let source = null;
+  let lastId = "";  // the stream sequence of the last notification shown
+  const connect = () => {
+    show(root.dataset.textConnecting);
+    // After the device was offline: a new connection resumes after the last one shown (`after`), so
+    // nothing is lost and nothing comes twice. EventSource's own reconnects send Last-Event-ID.
+    const url = lastId ? `${root.dataset.feedUrl}?after=${encodeURIComponent(lastId)}` : root.dataset.feedUrl;
+    source = new EventSource(url);
+    source.addEventListener("open", () => {
+      show(root.dataset.textOn);
+      root.dataset.live = "on";
+    });
+    source.addEventListener("error", () => {
+      show(root.dataset.textOff);
+      root.dataset.live = "off";
+    });
+    // The gateway names its events "notification" (event: notification), so "message" would never fire.
+    source.addEventListener("notification", (event) => {
+      let message;
+      try {
+        message = JSON.parse(event.data);
+      } catch {
+        return;
+      }
+      if (!message || typeof message !== "object") return;
+      if (event.lastEventId) lastId = event.lastEventId;
+      empty.hidden = true;
+      list.prepend(renderItem(root, message));
+    });
+  };
+  const disconnect = () => {
+    if (source) source.close();
+    source = null;
+  };
+  connect();
+  // A phone that loses its network keeps a dead connection for a long time: close it at once and open a
+  // new one when the network is back.
+  window.addEventListener("offline", () => {
+    disconnect();
     show(root.dataset.textOff);
     root.dataset.live = "off";
   });
-  // The gateway names its events "notification" (event: notification), so "message" would never fire.
-  source.addEventListener("notification", (event) => {
-    let message;
-    try {
-      message = JSON.parse(event.data);
-    } catch {
-      return;
-    }
-    if (!message || typeof message !== "object") return;
-    empty.hidden = true;
-    list.prepend(renderItem(root, message));
+  window.addEventListener("online", () => {
+    disconnect();
+    connect();
   });
-  window.addEventListener("pagehide", () => source.close());
+  window.addEventListener("pagehide", disconnect);
 }

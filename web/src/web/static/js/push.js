@@ -1,7 +1,8 @@
 // Web Push permission: asks only when the person presses the button (never on page load), after the
-// page has said why. With permission, it subscribes (when the gateway has a VAPID key) and sends the
-// subscription to /api/me/push-subscriptions. Until the gateway has that route (issue 8), a 404 is
-// answered kindly: the permission is kept, the messages come later.
+// page has said why. With permission, it subscribes with accounts' VAPID public key (WEB_PUSH_PUBLIC_KEY)
+// and sends the subscription to accounts, /api/accounts/me/push-subscriptions (through the gateway, with
+// the session and the CSRF token). Without a key, or while the browser has no push service, the
+// permission is kept and the page says that the messages come later.
 
 function urlBase64ToUint8Array(base64) {
   const padding = "=".repeat((4 - (base64.length % 4)) % 4);
@@ -14,20 +15,30 @@ function csrfToken() {
   return meta ? meta.content : "";
 }
 
+// "done", "later" (the browser has no push service right now, or accounts takes no subscriptions yet:
+// the permission stays) or "failed".
 async function subscribe(key) {
   const registration = await navigator.serviceWorker.ready;
-  const existing = await registration.pushManager.getSubscription();
-  const subscription = existing || await registration.pushManager.subscribe({
-    userVisibleOnly: true,
-    applicationServerKey: urlBase64ToUint8Array(key),
-  });
-  const response = await fetch("/api/me/push-subscriptions", {
+  let subscription = await registration.pushManager.getSubscription();
+  if (!subscription) {
+    try {
+      subscription = await registration.pushManager.subscribe({
+        userVisibleOnly: true,
+        applicationServerKey: urlBase64ToUint8Array(key),
+      });
+    } catch (error) {
+      if (error && error.name === "AbortError") return "later";
+      throw error;
+    }
+  }
+  const response = await fetch("/api/accounts/me/push-subscriptions", {
     method: "POST",
     credentials: "same-origin",
     headers: { "Content-Type": "application/json", "X-CSRF-Token": csrfToken() },
     body: JSON.stringify(subscription.toJSON()),
   });
-  return response.status;
+  if (response.status === 404) return "later";
+  return response.ok ? "done" : "failed";
 }
 
 export function setUpPush(panel) {
@@ -55,9 +66,9 @@ export function setUpPush(panel) {
         say(panel.dataset.textLater);
         return;
       }
-      const answer = await subscribe(key);
-      if (answer === 404) say(panel.dataset.textLater);
-      else if (answer >= 200 && answer < 300) say(panel.dataset.textDone);
+      const outcome = await subscribe(key);
+      if (outcome === "later") say(panel.dataset.textLater);
+      else if (outcome === "done") say(panel.dataset.textDone);
       else say(panel.dataset.textFailed);
     } catch {
       say(panel.dataset.textFailed);
