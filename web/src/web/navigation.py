@@ -31,6 +31,7 @@ def main_navigation(session: SessionLike | None, path: str, texts: Texts) -> lis
     if session is not None:
         items += [("/notifications", texts.nav_notifications), ("/account", texts.nav_account)]
         items.append(("/helfen", texts.volunteers.nav))
+        items.append(("/mitfahren", texts.mobility.nav))
         if "merchant" in session.roles:
             items.append(("/merchant", texts.nav_merchant))
         if "operator" in session.roles:

@@ -13,6 +13,7 @@ import httpx
 from mobility_testkit import Mobility, Person, at, running
 from sqlalchemy import func, select
 
+from mobility.crud._sql import execute
 from mobility.models import Booking, FallbackLoad, FallbackOrder, LedgerEntry, SegmentLoad
 from platformkit.tables import outbox
 
@@ -21,12 +22,12 @@ JUNE_2 = date(2026, 6, 2)  # a Tuesday
 
 async def _segment_loads(m: Mobility) -> list[int]:
     async with m.db.session() as session:
-        return list((await session.execute(select(SegmentLoad.seats_used))).scalars().all())
+        return list((await execute(session, select(SegmentLoad.seats_used))).scalars().all())
 
 
 async def _notifications_for(m: Mobility, person: uuid.UUID) -> list[str]:
     async with m.db.session() as session:
-        rows = (await session.execute(select(outbox.c.data).where(outbox.c.subject == f"mobility.notify.{person}")))
+        rows = (await execute(session, select(outbox.c.data).where(outbox.c.subject == f"mobility.notify.{person}")))
         return [row[0] for row in rows.all()]
 
 
@@ -72,8 +73,8 @@ async def test_1_hundred_concurrent_bookings_for_three_seats(mobility: Mobility)
             assert retry.json()["id"] == first[i].json()["id"]
     assert max(await _segment_loads(m)) == 3
     async with m.db.session() as session:
-        assert (await session.execute(select(func.count()).select_from(Booking))).scalar_one() == 43
-        load = (await session.execute(select(FallbackLoad))).scalars().one()
+        assert (await execute(session, select(func.count()).select_from(Booking))).scalar_one() == 43
+        load = (await execute(session, select(FallbackLoad))).scalars().one()
         assert (load.seats_used, load.seats_total) == (40, 40)
 
 
@@ -265,7 +266,7 @@ async def test_9_driver_cancels_ten_minutes_before_departure(mobility: Mobility)
         response = await m.http.post(f"/drivers/me/rides/{rides['07:30']}/cancel", headers=driver.headers)
         assert response.status_code == 200 and response.json()["state"] == "cancelled_late"
     async with m.db.session() as session:
-        orders = (await session.execute(select(FallbackOrder))).scalars().all()
+        orders = (await execute(session, select(FallbackOrder))).scalars().all()
     assert len(orders) == 1 and orders[0].short_notice and orders[0].seats == 2
     state = (await m.http.get(f"/bookings/{booked.json()['id']}", headers=rider.headers)).json()
     assert state["state"] == "fallback_dispatched" and state["ride"] == "taxi"
@@ -284,7 +285,7 @@ async def test_9_driver_cancels_ten_minutes_before_departure(mobility: Mobility)
     escalated = next(b for b in day["bookings"] if b["id"] == other.json()["id"])
     assert escalated["state"] == "escalated"
     async with m.db.session() as session:
-        assert (await session.execute(select(func.count()).select_from(LedgerEntry))).scalar_one() == 0
+        assert (await execute(session, select(func.count()).select_from(LedgerEntry))).scalar_one() == 0
 
 
 # 10 ------------------------------------------------------------------------------------------------------
@@ -303,7 +304,7 @@ async def test_10_wheelchair_needs_a_wheelchair_place_and_is_refused_early_witho
     day = (await m.http.get(f"/desk/days/{JUNE_2}", headers=m.desk().headers)).json()
     assert day["bookings"][0]["stop_access_unknown"] is True
     async with m.db.session() as session:
-        load = (await session.execute(select(FallbackLoad))).scalars().one()
+        load = (await execute(session, select(FallbackLoad))).scalars().one()
     assert (load.seats_used, load.wheelchairs_used) == (1, 1)
     refused = await m.book(m.person(), day=JUNE_2, origin="polssen", party=2, wheelchair=True,
                            corridor="no-wheelchair")
@@ -311,7 +312,7 @@ async def test_10_wheelchair_needs_a_wheelchair_place_and_is_refused_early_witho
     m.clock.advance(at("2026-06-02T06:52:00+02:00") - m.clock.now())  # the lock: 07:52 at Polßen − 60 min
     await m.tick()
     async with m.db.session() as session:
-        order = (await session.execute(select(FallbackOrder))).scalars().one()
+        order = (await execute(session, select(FallbackOrder))).scalars().one()
     assert order.wheelchair_vehicle and (order.seats, order.wheelchairs) == (1, 1)
 
 

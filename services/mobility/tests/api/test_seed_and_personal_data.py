@@ -10,6 +10,7 @@ from mobility_testkit import Mobility
 from sqlalchemy import func, select
 
 from mobility.crud import personal
+from mobility.crud._sql import execute
 from mobility.models import Booking, Corridor, Driver, Feed, LedgerEntry, Offer, OfferInstance, Stop
 from mobility.seed import demo_person, seed_demo
 
@@ -17,7 +18,7 @@ from mobility.seed import demo_person, seed_demo
 async def _counts(m: Mobility) -> dict[str, int]:
     async with m.db.session() as session:
         return {
-            model.__name__: (await session.execute(select(func.count()).select_from(model))).scalar_one()
+            model.__name__: (await execute(session, select(func.count()).select_from(model))).scalar_one()
             for model in (Feed, Stop, Corridor, Driver, Offer, OfferInstance, Booking)
         }
 
@@ -31,7 +32,7 @@ async def test_demo_network_is_seeded_once(mobility: Mobility) -> None:
     assert first["Corridor"] == 8 and first["Driver"] == 2 and first["Offer"] == 3
     assert first["Booking"] >= 2 and first["OfferInstance"] > 10
     async with m.db.session() as session:
-        stops = (await session.execute(select(Stop))).scalars().all()
+        stops = (await execute(session, select(Stop))).scalars().all()
     # Every demo stop lies in an Ortsteil of the gazetteer.
     assert all(s.ortsteil_id for s in stops), [s.name for s in stops if not s.ortsteil_id]
     erika = (await m.http.get("/bookings", headers=m.person(person_id=demo_person("person:erika")).headers)).json()
@@ -54,7 +55,7 @@ async def test_personal_data_is_exported_and_erased(mobility: Mobility) -> None:
     assert exported["documents"] and exported["offers"] and exported["audit"]
     async with m.db.session() as session:
         session.add(LedgerEntry(driver_id=uuid.UUID(exported["driver"]["id"]),
-                                instance_id=(await session.execute(select(OfferInstance.id))).scalars().first(),
+                                instance_id=(await execute(session, select(OfferInstance.id))).scalars().first(),
                                 service_date=datetime.now(UTC).date(), metres=5000, method="x", rate_cents_per_km=30,
                                 amount_cents=150, passenger_fares_cents=100))
         await session.commit()
@@ -64,8 +65,8 @@ async def test_personal_data_is_exported_and_erased(mobility: Mobility) -> None:
     assert counts["bookings_cancelled"] == 0  # the second run finds nothing left to cancel
     async with m.db.session() as session:
         left = await personal.export(session, person)
-        states = sorted((await session.execute(select(Booking.state))).scalars().all())
-        ledger = (await session.execute(select(func.sum(LedgerEntry.amount_cents)))).scalar_one()
+        states = sorted((await execute(session, select(Booking.state))).scalars().all())
+        ledger = (await execute(session, select(func.sum(LedgerEntry.amount_cents)))).scalar_one()
     assert left == {"bookings": [], "audit": []}
     assert states == ["cancelled_on_time", "completed"]  # the future one cancelled, the past one kept anonymous
     assert ledger == 150

@@ -9,8 +9,150 @@ from dataclasses import dataclass
 @dataclass(frozen=True, slots=True)
 class MobilityTexts:
     nav: str
+    # finding a ride
+    find_title: str
+    find_intro: str
+    from_stop: str
+    to_stop: str
+    day: str
+    party: str
+    needs: str
+    needs_hint: str
+    need_names: dict[str, str]
+    search: str
+    choose: str
+    results_title: str
+    results_empty: str
+    departs: str
+    arrives: str
+    expect: str
+    expects: dict[str, str]
+    free_seats: str
+    too_late: str
+    book: str
+    book_label: str
+    # bookings
+    mine_title: str
+    mine_link: str
+    mine_empty: str
+    booking_title: str
+    state: str
+    states: dict[str, str]
+    ride: str
+    rides: dict[str, str]
+    driver: str
+    confirm_by: str
+    confirm_by_hint: str
+    notices: dict[str, str]
+    cancel: str
+    cancel_label: str
+    done: dict[str, str]
+    # the desk
+    desk_title: str
+    desk_intro: str
+    desk_person: str
+    desk_person_hint: str
+    desk_book_title: str
+    desk_book_label: str
+    desk_day_title: str
+    desk_bookings_title: str
+    desk_bookings_empty: str
+    desk_orders_title: str
+    desk_orders_empty: str
+    desk_booked_by_desk: str
+    desk_order_seats: str
+    desk_order_deadline: str
+    desk_short_notice: str
+    order_states: dict[str, str]
+    acknowledge: str
+    acknowledge_label: str
+    breaches: str
+    # problems from the service, by code
+    problems: dict[str, str]
+    problem_other: str
 
 
 DE = MobilityTexts(
     nav="Mitfahren",
+    find_title="Mitfahren oder Rufbus-Taxi",
+    find_intro=("Wählen Sie Ihre Haltestelle und Ihr Ziel. Fährt niemand privat mit, holt Sie garantiert das "
+                "Rufbus-Taxi ab. Bitte mindestens eine Stunde vorher buchen."),
+    from_stop="Von (Haltestelle)",
+    to_stop="Nach",
+    day="Tag",
+    party="Personen",
+    needs="Was Sie dabeihaben",
+    needs_hint="Damit das passende Fahrzeug kommt.",
+    need_names={"wheelchair": "Rollstuhl", "pram": "Kinderwagen", "bike": "Fahrrad",
+                "female_driver_only": "Nur mit Fahrerin (beim Taxi nicht garantiert)"},
+    search="Fahrten suchen",
+    choose="Bitte wählen",
+    results_title="Fahrten am {day}",
+    results_empty="Auf dieser Strecke gibt es an diesem Tag keine Fahrten.",
+    departs="Abfahrt",
+    arrives="Ankunft",
+    expect="Sie bekommen",
+    expects={"private": "eine private Mitfahrt", "taxi": "das Rufbus-Taxi (garantiert)", "full": "ausgebucht"},
+    free_seats="{count} Plätze frei",
+    too_late="Zu kurzfristig: bitte eine spätere Fahrt wählen.",
+    book="Buchen",
+    book_label="Fahrt um {time} buchen",
+    mine_title="Meine Fahrten",
+    mine_link="Meine Fahrten ansehen",
+    mine_empty="Sie haben noch keine Fahrt gebucht.",
+    booking_title="Ihre Fahrt",
+    state="Stand",
+    states={
+        "matched_private": "Mitfahrt gefunden", "confirmed_private": "Mitfahrt bestätigt",
+        "fallback_planned": "Taxi eingeplant", "fallback_dispatched": "Taxi bestellt",
+        "confirmed_fallback": "Taxi bestätigt", "escalated": "Taxi wird geklärt", "completed": "Gefahren",
+        "no_show": "Nicht erschienen", "cancelled_on_time": "Storniert", "cancelled_late": "Kurzfristig storniert",
+        "failed": "Fahrt ausgefallen",
+    },
+    ride="Fahrzeug",
+    rides={"private": "Private Mitfahrt", "taxi": "Rufbus-Taxi", "none": "–"},
+    driver="Fahrerin oder Fahrer",
+    confirm_by="Endgültig bestätigt um",
+    confirm_by_hint="Bis dahin kann aus dem Taxi noch eine Mitfahrt werden.",
+    notices={
+        "driver_gender_not_guaranteed_for_taxi": "Beim Taxi können wir keine Fahrerin zusichern.",
+        "stop_accessibility_unknown_confirm": "Ob die Haltestelle stufenlos ist, wissen wir nicht: die "
+                                              "Mobilitätszentrale ruft Sie an.",
+    },
+    cancel="Stornieren",
+    cancel_label="Fahrt am {time} stornieren",
+    done={"booked": "Ihre Fahrt ist gebucht.", "cancelled": "Die Fahrt ist storniert.",
+          "desk-booked": "Die Fahrt ist für den Anrufer gebucht.", "acknowledged": "Der Taxi-Auftrag ist bestätigt."},
+    desk_title="Mobilitätszentrale",
+    desk_intro="Fahrten für Anruferinnen und Anrufer buchen, Taxi-Aufträge bestätigen.",
+    desk_person="Kundennummer der Person",
+    desk_person_hint="Die Nummer aus der Personenverwaltung (auch für Menschen ohne E-Mail).",
+    desk_book_title="Für einen Anrufer buchen",
+    desk_book_label="Fahrt um {time} für den Anrufer buchen",
+    desk_day_title="Heute",
+    desk_bookings_title="Buchungen",
+    desk_bookings_empty="Keine Buchungen an diesem Tag.",
+    desk_orders_title="Taxi-Aufträge",
+    desk_orders_empty="Keine Taxi-Aufträge an diesem Tag.",
+    desk_booked_by_desk="telefonisch gebucht",
+    desk_order_seats="{seats} Sitzplätze, {wheelchairs} Rollstuhlplätze",
+    desk_order_deadline="Bestätigung bis",
+    desk_short_notice="kurzfristig",
+    order_states={"sent": "gesendet", "acknowledged": "bestätigt", "escalated": "überfällig – bitte klären",
+                  "cancelled": "storniert"},
+    acknowledge="Bestätigt",
+    acknowledge_label="Taxi-Auftrag um {time} als bestätigt eintragen",
+    breaches="Garantie verletzt: {count}",
+    problems={
+        "LEAD_TIME": "Diese Fahrt ist zu kurzfristig. Bitte eine spätere wählen.",
+        "CAPACITY_EXHAUSTED": "Diese Fahrt ist ausgebucht. Bitte eine andere Zeit wählen.",
+        "NO_FALLBACK": "Zu dieser Zeit gibt es weder Mitfahrt noch Taxi.",
+        "NO_WHEELCHAIR_VEHICLE": "Zu dieser Zeit fährt kein Fahrzeug mit Rollstuhlplatz.",
+        "DESK_CONFIRMATION_REQUIRED": "Bitte buchen Sie diese Fahrt telefonisch bei der Mobilitätszentrale.",
+        "TRIP_TOO_SHORT": "Für so kurze Wege gibt es keine Fahrten.",
+        "WRONG_DIRECTION": "Das Ziel liegt nicht in Fahrtrichtung.",
+        "BOOKING_CLOSED": "Diese Fahrt kann nicht mehr storniert werden.",
+        "TOO_FAR_AHEAD": "So weit im Voraus kann noch nicht gebucht werden.",
+    },
+    problem_other="Das hat nicht geklappt. Bitte prüfen Sie die Angaben.",
 )

@@ -1,0 +1,87 @@
+"""Rides and the guaranteed taxi in a real chromium at a phone viewport, against the real platform (accounts,
+mobility, gateway with the Uckermark demo network): a resident books a ride from her town to Angermünde and
+sees it confirmed; the Mobilitätszentrale books for a caller without a smartphone. axe-core and the
+tap-target check on every page visited."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import uuid
+from collections.abc import Iterator
+from datetime import date, timedelta
+
+import pytest
+from browserkit import OPERATOR, RunningPlatform, audit, horizontal_overflow, sign_in
+from playwright.sync_api import BrowserContext, expect
+
+pytestmark = pytest.mark.slow
+
+RESIDENT = ("erika.schulze@prenzlau.example", "Dorfleben-Demo-2026")
+# accounts' demo people have uuid5 ids in this namespace; Gertrud Neumann has no e-mail and no smartphone.
+GERTRUD = str(uuid.uuid5(uuid.UUID("5b0f3c1e-6d7a-4f0e-9a52-0d0f5e1c0a11"), "person:gertrud"))
+
+
+def next_weekday(offset: int) -> date:
+    """The demo's one-off ride is on the next weekday (mobility/seed.py)."""
+    day = date.today() + timedelta(days=offset)
+    while day.weekday() > 4:
+        day += timedelta(days=1)
+    return day
+
+
+@pytest.fixture(scope="module")
+def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    if importlib.util.find_spec("gateway.browser") is None:
+        pytest.skip("the gateway's browser sessions are not there yet")
+    platform = RunningPlatform(tmp_path_factory.mktemp("mobility") / "var", services="accounts,mobility,gateway")
+    try:
+        yield platform.url
+    finally:
+        platform.stop()
+
+
+def test_a_resident_books_a_ride_to_town_and_sees_it_confirmed(phone: BrowserContext, base_url: str) -> None:
+    page = phone.new_page()
+    sign_in(page, base_url, *RESIDENT, next_path="/mitfahren")
+    audit(page, "m01-find")
+    assert horizontal_overflow(page) == 0
+    page.select_option("#from_stop", "demo:prenzlau")
+    page.select_option("#to_stop", "demo:angermuende")
+    page.fill("#day", next_weekday(1).isoformat())
+    page.get_by_role("button", name="Fahrten suchen").click()
+    ride = page.locator(".card", has_text="09:30")
+    expect(ride).to_contain_text("eine private Mitfahrt")
+    audit(page, "m02-results")
+    ride.get_by_role("button", name=re.compile("Fahrt um .*09:30 buchen")).click()
+
+    expect(page).to_have_url(re.compile(r"/mitfahren/buchungen/[0-9a-f-]+"))
+    expect(page.get_by_role("status")).to_contain_text("Ihre Fahrt ist gebucht")
+    expect(page.locator(".card")).to_contain_text("Mitfahrt gefunden")
+    expect(page.locator(".card")).to_contain_text("Hans")
+    audit(page, "m03-booking")
+    page.get_by_role("link", name="Meine Fahrten ansehen").click()
+    expect(page.locator(".card").first).to_contain_text("Prenzlau")
+    audit(page, "m04-mine")
+
+
+def test_the_desk_books_for_a_caller_without_a_smartphone(phone: BrowserContext, base_url: str) -> None:
+    page = phone.new_page()
+    day = next_weekday(2)
+    sign_in(page, base_url, *OPERATOR, next_path="/admin/mobilitaet")
+    audit(page, "m10-desk")
+    page.fill("#person_id", GERTRUD)
+    page.select_option("#from_stop", "demo:gramzow")
+    page.select_option("#to_stop", "demo:angermuende")
+    page.fill("#day", day.isoformat())
+    page.get_by_role("button", name="Fahrten suchen").click()
+    slot = page.locator(".card", has_text="das Rufbus-Taxi (garantiert)").first
+    expect(slot).to_be_visible()
+    audit(page, "m11-desk-results")
+    slot.get_by_role("button", name=re.compile("für den Anrufer buchen")).click()
+
+    expect(page.get_by_role("status")).to_contain_text("für den Anrufer gebucht")
+    booked = page.locator(".card", has_text=GERTRUD)
+    expect(booked).to_contain_text("telefonisch gebucht")
+    expect(booked).to_contain_text("Taxi eingeplant")
+    audit(page, "m12-desk-booked")
