@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from platformkit.config import ServiceSettings, StringList
+from platformkit.config import StringList
+from platformkit.outbound import OutboundSettings
 
 
-class AlertsSettings(ServiceSettings):
+class AlertsSettings(OutboundSettings):
+    """Outbound (Web Push for anonymous subscriptions, signed webhooks for displays): see
+    platformkit.outbound's settings (WEB_PUSH_PRIVATE_KEY, OUTBOUND_ALLOWED_NETWORKS, ...)."""
+
     service_name: str = "alerts"
     oidc_audience: str = "alerts"
 

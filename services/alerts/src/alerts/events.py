@@ -1,14 +1,15 @@
-"""Events alerts publishes (through the transactional outbox, in the caller's transaction). The contracts
-live in eventcontracts.alerts."""
+"""Events alerts publishes (through the transactional outbox, in the caller's transaction) — and, with each,
+the webhooks to displays. The contracts live in eventcontracts.alerts."""
 
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from typing import Any, Literal
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from alerts.crud import channels
+from alerts.crud.context import Ingest
 from alerts.domain.matching import Topic, target_from_json
 from alerts.domain.message import Severity
 from alerts.models import WarningThread
@@ -43,18 +44,21 @@ def _fields(thread: WarningThread) -> dict[str, Any]:
     }
 
 
-async def warning_issued(session: AsyncSession, thread: WarningThread) -> None:
+async def warning_issued(session: AsyncSession, thread: WarningThread, ctx: Ingest) -> None:
     await publish(session, WarningIssuedV1(**_fields(thread)))
+    await channels.announce(session, thread, "issued", ctx.settings, ctx.gazetteer)
 
 
-async def warning_updated(session: AsyncSession, thread: WarningThread) -> None:
+async def warning_updated(session: AsyncSession, thread: WarningThread, ctx: Ingest) -> None:
     await publish(session, WarningUpdatedV1(**_fields(thread)))
+    await channels.announce(session, thread, "updated", ctx.settings, ctx.gazetteer)
 
 
 async def warning_ended(
-    session: AsyncSession, thread: WarningThread, reason: Literal["cancelled", "expired", "ended"], at: datetime
+    session: AsyncSession, thread: WarningThread, reason: Literal["cancelled", "expired", "ended"], ctx: Ingest
 ) -> None:
-    await publish(session, WarningCancelledV1(thread_id=thread.id, reason=reason, ended_at=at))
+    await publish(session, WarningCancelledV1(thread_id=thread.id, reason=reason, ended_at=ctx.now))
+    await channels.announce(session, thread, "cancelled", ctx.settings, ctx.gazetteer)
 
 
 # A person's erasure is consumed by platformkit for every service with personal data (crud/personal.py).

@@ -150,10 +150,14 @@ class FeedItem(AlertsModel, table=True):
 
 
 class Subscription(AlertsModel, table=True):
-    """A person's subscription: places (SubscriptionPlace), topics, a minimum severity, languages."""
+    """A person's subscription: places (SubscriptionPlace), topics, a minimum severity, languages. An
+    anonymous one (no account, a push endpoint only) has its own random `person_id`, the browser's push
+    subscription and the hash of the token that lets its holder delete it."""
 
     id: uuid.UUID = Field(default_factory=_uuid, primary_key=True)
     person_id: uuid.UUID = Field(index=True)
+    push_target: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    token_sha256: str | None = Field(default=None, max_length=64)
     topic_mask: int
     min_severity: int = 0
     languages: str = Field(default="de", max_length=60)
@@ -224,6 +228,22 @@ class DeliveryRecord(AlertsModel, table=True):
     channel: str = Field(default="feed", max_length=16)
     dedupe_key: str = Field(max_length=200)
     sent_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
+
+
+class Display(AlertsModel, table=True):
+    """A display or another system that gets the district's public warnings as signed webhooks (Standard
+    Webhooks, through platformkit.outbound)."""
+
+    id: uuid.UUID = Field(default_factory=_uuid, primary_key=True)
+    name: str = Field(max_length=100)
+    url: str = Field(max_length=500)
+    secret: str = Field(max_length=100)
+    # Only warnings concerning this ARS area (any level); "" for the whole district.
+    ars: str = Field(default="", max_length=12)
+    enabled: bool = True
+    consecutive_failures: int = 0
+    created_by: str = Field(max_length=64)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
 
 
 class AuditEntry(AlertsModel, table=True):

@@ -206,3 +206,44 @@ class QuarantineOut(BaseModel):
     code: str
     detail: str
     received_at: datetime
+
+
+# --- anonymous push subscriptions and displays ------------------------------------------------------
+
+class PushKeys(_In):
+    p256dh: Annotated[str, Field(min_length=20, max_length=200)]
+    auth: Annotated[str, Field(min_length=8, max_length=100)]
+
+
+class PushTarget(_In):
+    """The browser's PushSubscription (`subscription.toJSON()`)."""
+
+    endpoint: Annotated[str, Field(min_length=12, max_length=1000, pattern=r"^https?://")]
+    keys: PushKeys
+
+
+class AnonymousSubscriptionIn(SubscriptionIn):
+    push: PushTarget
+
+
+class AnonymousSubscriptionOut(BaseModel):
+    id: uuid.UUID
+    # Shown once: send it as `Subscription-Token` to delete the subscription.
+    token: str
+
+
+class DisplayIn(_In):
+    name: Annotated[str, Field(min_length=1, max_length=100)]
+    url: Annotated[str, Field(min_length=8, max_length=500)]
+    ars: Annotated[str, Field(pattern=r"^[0-9]{12}$")] | None = None
+
+
+class DisplayOut(BaseModel):
+    id: uuid.UUID
+    name: str
+    url: str
+    ars: str
+    enabled: bool
+    consecutive_failures: int
+    # Only in the answer to its creation: the Standard Webhooks signing secret.
+    secret: str | None = None

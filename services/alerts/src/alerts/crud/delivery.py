@@ -10,6 +10,7 @@ import uuid
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from alerts.crud import channels
 from alerts.crud.context import Ingest
 from alerts.crud.recipients import Recipient, recipients
 from alerts.domain import delivery as rules
@@ -18,6 +19,7 @@ from alerts.domain.matching import target_from_json
 from alerts.domain.message import Message, Severity
 from alerts.domain.notices import compose
 from alerts.models import Delivery, DeliveryRecord, WarningMessage, WarningThread
+from platformkit import outbound
 from platformkit.events import notify
 
 __all__ = ["Delivery", "deliver_cancel", "deliver_change"]
@@ -45,16 +47,25 @@ async def _send(
     notice: rules.Notice,
     places: list[str],
     languages: str,
+    push: tuple[uuid.UUID, str] | None,
 ) -> None:
+    """To a person's feed (and their channels) through notify; to an anonymous subscription by Web Push."""
     text = compose(notice, reading(message.infos, languages.split()), places, message.severity)
     key = _dedupe_key(thread, row, notice, message.severity)
-    await notify(
-        session, person_id=person_id, kind=KIND, title=text.title, body=text.body,
-        link=f"/alerts/warnings/{thread.id}", severity=text.severity,  # type: ignore[arg-type]
-        dedupe_key=key,
-    )
-    session.add(DeliveryRecord(thread_id=thread.id, message_id=row.id, person_id=person_id,
-                               notice=notice.value, dedupe_key=key))
+    link = f"/alerts/warnings/{thread.id}"
+    if push is None:
+        await notify(session, person_id=person_id, kind=KIND, title=text.title, body=text.body, link=link,
+                     severity=text.severity, dedupe_key=key)  # type: ignore[arg-type]
+    else:
+        subscription_id, target = push
+        await outbound.enqueue(
+            session, channel="webpush", target=target, dedupe_key=f"{key}:{subscription_id}",
+            payload={"kind": KIND, "title": text.title, "body": text.body, "link": link, "severity": text.severity},
+            params={"urgency": "high" if text.severity == "critical" else "normal"},
+            reference=f"subscription:{subscription_id}",
+        )
+    session.add(DeliveryRecord(thread_id=thread.id, message_id=row.id, person_id=person_id, notice=notice.value,
+                               channel="feed" if push is None else "webpush", dedupe_key=key))
 
 
 async def _deliveries(session: AsyncSession, thread_id: uuid.UUID) -> dict[uuid.UUID, Delivery]:
@@ -71,6 +82,7 @@ async def deliver_change(
     found = await recipients(session, target, ctx.gazetteer, severity=thread.severity, topic_mask=thread.topic_mask)
     matched = {recipient.person_id: recipient for recipient in found.values()}
     existing = await _deliveries(session, thread.id)
+    anonymous = await channels.anonymous_targets(session, [*matched, *existing])
     sent = 0
     for person_id in set(matched) | {p for p, d in existing.items() if d.affected}:
         record = existing.get(person_id)
@@ -91,7 +103,8 @@ async def deliver_change(
         record.updated_at = ctx.now
         session.add(record)
         if notice is not None:
-            await _send(session, thread, row, message, person_id, notice, places, recipient.languages)
+            await _send(session, thread, row, message, person_id, notice, places, recipient.languages,
+                        anonymous.get(person_id))
             sent += 1
     return sent
 
@@ -102,6 +115,7 @@ async def deliver_cancel(
     """One all-clear, in their language, to everyone who was told and is still affected."""
     existing = await _deliveries(session, thread.id)
     languages = await _languages(session, list(existing))
+    anonymous = await channels.anonymous_targets(session, list(existing))
     sent = 0
     for person_id, record in existing.items():
         before = _told(record)
@@ -112,7 +126,8 @@ async def deliver_cancel(
         session.add(record)
         if notice is not None:
             places = record.places.split("\n") if record.places else []
-            await _send(session, thread, row, message, person_id, notice, places, languages.get(person_id, "de"))
+            await _send(session, thread, row, message, person_id, notice, places, languages.get(person_id, "de"),
+                        anonymous.get(person_id))
             sent += 1
     return sent
 

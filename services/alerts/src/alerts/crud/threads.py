@@ -174,13 +174,13 @@ async def _change(
     session.add(thread)
     if not thread.public:
         if was_live:
-            await events.warning_ended(session, thread, "ended", ctx.now)
+            await events.warning_ended(session, thread, "ended", ctx)
         return Outcome("not_public", thread.id, row.id)
     notices = await delivery.deliver_change(session, thread, row, message, ctx)
     if was_live:
-        await events.warning_updated(session, thread)
+        await events.warning_updated(session, thread, ctx)
         return Outcome("updated", thread.id, row.id, notices)
-    await events.warning_issued(session, thread)
+    await events.warning_issued(session, thread, ctx)
     return Outcome("new", thread.id, row.id, notices)
 
 
@@ -199,7 +199,7 @@ async def _cancel(
     if was_live and message.is_public:
         notices = await delivery.deliver_cancel(session, thread, row, message, ctx)
     if was_live:
-        await events.warning_ended(session, thread, "cancelled", ctx.now)
+        await events.warning_ended(session, thread, "cancelled", ctx)
     return Outcome("cancelled", thread.id, row.id, notices)
 
 
@@ -225,4 +225,4 @@ async def end(session: AsyncSession, thread: WarningThread, reason: str, ctx: In
         update(delivery.Delivery).where(col(delivery.Delivery.thread_id) == thread.id).values(affected=False)
     )
     if was_live:
-        await events.warning_ended(session, thread, "expired" if reason == "expired" else "ended", ctx.now)
+        await events.warning_ended(session, thread, "expired" if reason == "expired" else "ended", ctx)

@@ -1,8 +1,8 @@
 """initial tables
 
-Revision ID: 7d3315bb1431
+Revision ID: 191eb9c492d9
 Revises: 
-Create Date: 2026-11-25 22:06:26.551663
+Create Date: 2026-11-25 22:17:02.059328
 """
 from collections.abc import Sequence
 
@@ -13,7 +13,7 @@ from alembic import op
 import platformkit.db
 
 
-revision: str = '7d3315bb1431'
+revision: str = '191eb9c492d9'
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -87,6 +87,18 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_delivery_record_person_id'), ['person_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_delivery_record_thread_id'), ['thread_id'], unique=False)
 
+    op.create_table('display',
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+    sa.Column('url', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
+    sa.Column('secret', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+    sa.Column('ars', sqlmodel.sql.sqltypes.AutoString(length=12), nullable=False),
+    sa.Column('enabled', sa.Boolean(), nullable=False),
+    sa.Column('consecutive_failures', sa.Integer(), nullable=False),
+    sa.Column('created_by', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('created_at', platformkit.db.UtcDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_display'))
+    )
     op.create_table('feed',
     sa.Column('id', sa.Uuid(), nullable=False),
     sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
@@ -224,6 +236,8 @@ def upgrade() -> None:
     op.create_table('subscription',
     sa.Column('id', sa.Uuid(), nullable=False),
     sa.Column('person_id', sa.Uuid(), nullable=False),
+    sa.Column('push_target', sa.Text(), nullable=True),
+    sa.Column('token_sha256', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
     sa.Column('topic_mask', sa.Integer(), nullable=False),
     sa.Column('min_severity', sa.Integer(), nullable=False),
     sa.Column('languages', sqlmodel.sql.sqltypes.AutoString(length=60), nullable=False),
@@ -382,6 +396,7 @@ def downgrade() -> None:
     op.drop_table('idempotency_key')
     op.drop_table('feed_item')
     op.drop_table('feed')
+    op.drop_table('display')
     with op.batch_alter_table('delivery_record', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_delivery_record_thread_id'))
         batch_op.drop_index(batch_op.f('ix_delivery_record_person_id'))
