@@ -220,8 +220,10 @@ async def reindex(session: AsyncSession, *, product: Product, merchant: Merchant
         return
     body = search_body(product.title, CATEGORIES.get(product.category, product.category), product.labels,
                        merchant.name, product.origin)
-    await _sql.execute(session, text("INSERT INTO product_fts (product_id, body) VALUES (:id, :body)"),
-                          {"id": _fts_id(session, product.id), "body": body})
+    await _sql.execute(session, text("INSERT INTO product_fts (product_id, body, title, category, merchant_id, labels)"
+                                     " VALUES (:id, :body, :title, :category, :merchant_id, :labels)"),
+                       {"id": _fts_id(session, product.id), "body": body, "title": product.title,
+                        "category": product.category, "merchant_id": product.merchant_id, "labels": product.labels})
 
 
 def _fts_id(session: AsyncSession, product_id: uuid.UUID) -> str:

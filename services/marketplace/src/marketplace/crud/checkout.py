@@ -175,14 +175,17 @@ def order_number(now: datetime) -> str:
 
 async def place(
     session: AsyncSession, *, person_id: uuid.UUID, body: CheckoutIn, parts: list[MerchantPart],
-    authorizations: dict[str, str], threshold: int, now: datetime,
-) -> tuple[CustomerOrder, list[tuple[MerchantOrder, list[OrderLine]]]]:
-    """Write the orders. Raises stock.OutOfStock, stock.PriceMoved or CutoffPassed (the caller rolls back)."""
+    authorizations: dict[str, str], now: datetime,
+) -> tuple[CustomerOrder, list[tuple[MerchantOrder, list[OrderLine]]], list[stock.Take]]:
+    """Write the orders, their events and webhooks; return the stock to take, which the caller commits
+    last (`take_stock`), so that the hot rows are locked (PostgreSQL) only for the end of the
+    transaction. Raises CutoffPassed (the caller rolls back)."""
     customer_order = CustomerOrder(person_id=person_id, ortsteil_id=body.ortsteil_id,
                                    total_cents=sum(p.total_cents for p in parts), created_at=now)
     session.add(customer_order)
     await session.flush()
     placed: list[tuple[MerchantOrder, list[OrderLine]]] = []
+    takes: list[stock.Take] = []
     for part in parts:
         if part.round is not None and not await places.join_round(
                 session, round_id=part.round.id, merchant_id=part.merchant.id, now=now):
@@ -207,10 +210,8 @@ async def place(
             variable_weight=pl.variant.variable_weight, price_per_kg_cents=pl.variant.price_per_kg_cents,
             estimated_weight_g=pl.variant.estimated_weight_g, line_cents=pl.goods_cents) for pl in part.lines]
         session.add_all(lines)
-        takes = [stock.Take(pl.variant.id, pl.qty, pl.variant.price_cents, pl.variant.deposit_cents)
-                 for pl in part.lines]
-        await stock.take(session, takes=takes,
-                         person_id=person_id, ref=order.number, threshold=threshold, now=now)
+        takes += [stock.Take(pl.variant.id, pl.qty, pl.variant.price_cents, pl.variant.deposit_cents, order.number)
+                  for pl in part.lines]
         event = OrderPlacedV1(order_id=order.id, order_number=order.number, merchant_id=order.merchant_id,
                               customer_order_id=customer_order.id, person_id=person_id, at=now,
                               total_cents=order.total_cents, fulfilment=order.fulfilment,
@@ -221,7 +222,13 @@ async def place(
         placed.append((order, lines))
     await _sql.execute(session, delete(CartLine).where(col(CartLine.person_id) == person_id,
                                                  col(CartLine.variant_id).in_([ln.variant_id for ln in body.lines])))
-    return customer_order, placed
+    return customer_order, placed, takes
+
+
+async def take_stock(session: AsyncSession, *, takes: list[stock.Take], person_id: uuid.UUID, threshold: int,
+                     now: datetime) -> None:
+    """The checkout's stock, in one pass in variant-id order. Raises stock.OutOfStock or stock.PriceMoved."""
+    await stock.take(session, takes=takes, person_id=person_id, threshold=threshold, now=now)
 
 
 class CutoffPassed(Exception):

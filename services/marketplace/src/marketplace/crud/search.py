@@ -1,6 +1,11 @@
 """Search across all merchants: German full text (umlaut folds, word parts) on SQLite FTS5 (trigram
 tokenizer) and PostgreSQL (pg_trgm GIN index on the same folded text), facets, "delivers to my village"
-and distance from my village."""
+and distance from my village.
+
+Three statements per search, all on product_fts (which carries title, category, merchant and labels beside
+the text, so a search reads only its own matches): one aggregate over every match (category × merchant ×
+labels, from which the three facets are counted, each under the other filters), the page's ids in title
+order, and the page's products by id."""
 
 from __future__ import annotations
 
@@ -8,15 +13,19 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, literal_column, or_, select, text
+from sqlalchemy import ColumnElement, column, func, or_, select, table, text
 from sqlmodel import col
-from sqlmodel import select as sqlmodel_select
+from sqlmodel import select as model_select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from marketplace.crud import _sql
 from marketplace.domain.search import query_terms
 from marketplace.models import DeliveryVillage, Merchant, Product
 from places import Gazetteer
+
+# The hand-made search table (see the migration): not a model, so not in the metadata.
+PRODUCT_FTS = table("product_fts", column("product_id"), column("body"), column("title"), column("category"),
+                    column("merchant_id"), column("labels"))
 
 
 @dataclass(frozen=True)
@@ -30,30 +39,20 @@ class SearchQuery:
     max_km: float | None = None
 
 
-def _text_filter(session: AsyncSession, terms: list[str]) -> ColumnElement[bool] | None:
-    """Products whose folded text contains every term (as a substring)."""
-    if not terms:
-        return None
+def _text_conditions(session: AsyncSession, terms: list[str]) -> list[Any]:
+    """Conditions on the joined product_fts row: it contains every term as a substring."""
+    body: Any = PRODUCT_FTS.c.body
     sqlite = session.bind is not None and session.bind.dialect.name == "sqlite"
-    if sqlite:
-        long_terms = [t for t in terms if len(t) >= 3]
-        short = [t for t in terms if len(t) < 3]
-        clauses = []
-        if long_terms:
-            # FTS5 trigram: a quoted phrase matches as a substring; several phrases mean AND.
-            match = " ".join('"' + t.replace('"', "") + '"' for t in long_terms)
-            clauses.append(col(Product.id).in_(
-                select(literal_column("product_id")).select_from(text("product_fts"))
-                .where(text("product_fts MATCH :match")).params(match=match)))
-        for term in short:
-            clauses.append(col(Product.id).in_(
-                select(literal_column("product_id")).select_from(text("product_fts"))
-                .where(literal_column("body").contains(term, autoescape=True))))
-        return and_(*clauses)
-    body: Any = literal_column("body")
-    return col(Product.id).in_(
-        select(literal_column("product_id")).select_from(text("product_fts"))
-        .where(*[body.contains(term, autoescape=True) for term in terms]))
+    if not sqlite:
+        return [body.contains(term, autoescape=True) for term in terms]
+    # FTS5 trigram: a quoted phrase matches as a substring, several phrases mean AND; it needs three
+    # letters, shorter terms are a plain substring test on the row.
+    long_terms = [t for t in terms if len(t) >= 3]
+    conditions: list[Any] = [body.contains(t, autoescape=True) for t in terms if len(t) < 3]
+    if long_terms:
+        match = " ".join('"' + t.replace('"', "") + '"' for t in long_terms)
+        conditions.append(text("product_fts MATCH :match").bindparams(match=match))
+    return conditions
 
 
 def merchants_within(gazetteer: Gazetteer, merchants: list[tuple[str, str]], village: str,
@@ -63,53 +62,55 @@ def merchants_within(gazetteer: Gazetteer, merchants: list[tuple[str, str]], vil
             and gazetteer.distance_m(ortsteil, village) <= max_km * 1000]
 
 
+def _has_label(label: str) -> ColumnElement[bool]:
+    labels: Any = PRODUCT_FTS.c.labels
+    return or_(labels == label, labels.like(f"{label} %"), labels.like(f"% {label}"), labels.like(f"% {label} %"))
+
+
 async def search(session: AsyncSession, *, query: SearchQuery, gazetteer: Gazetteer, limit: int,
                  offset: int) -> tuple[list[Product], dict[str, list[tuple[str, int]]], bool]:
-    """A page of matching published products (title order) and the facets over all matches."""
-    conditions: list[ColumnElement[bool]] = [
-        col(Product.status) == "published",
-        col(Product.merchant_id).in_(select(col(Merchant.id)).where(col(Merchant.status) == "active")),
-    ]
-    text_condition = _text_filter(session, query_terms(query.text))
-    if text_condition is not None:
-        conditions.append(text_condition)
+    """A page of matching searchable products (title order) and the facets over all matches."""
+    fts: Any = PRODUCT_FTS.c
+    conditions: list[Any] = [*_text_conditions(session, query_terms(query.text))]
     if query.village and query.delivers_only:
-        conditions.append(col(Product.merchant_id).in_(
+        conditions.append(fts.merchant_id.in_(
             select(col(DeliveryVillage.merchant_id)).where(col(DeliveryVillage.ortsteil_id) == query.village)))
     if query.village and query.max_km is not None:
         merchants = [(str(m), str(o)) for m, o in map(tuple, (await _sql.execute(session,
             select(col(Merchant.id), col(Merchant.ortsteil_id)).where(col(Merchant.status) == "active"))).all())]
-        conditions.append(col(Product.merchant_id).in_(
-            merchants_within(gazetteer, merchants, query.village, query.max_km)))
-    label = col(Product.labels)
-    filters: dict[str, ColumnElement[bool] | None] = {
-        "category": col(Product.category) == query.category if query.category else None,
-        "merchant": col(Product.merchant_id) == query.merchant_id if query.merchant_id else None,
-        "label": or_(label == query.label, label.like(f"{query.label} %"), label.like(f"% {query.label}"),
-                     label.like(f"% {query.label} %")) if query.label else None,
-    }
+        conditions.append(fts.merchant_id.in_(merchants_within(gazetteer, merchants, query.village, query.max_km)))
+    combos = (await _sql.execute(session, select(fts.category, fts.merchant_id, fts.labels, func.count())
+                                 .select_from(PRODUCT_FTS).where(*conditions)
+                                 .group_by(fts.category, fts.merchant_id, fts.labels))).all()
+    facets = _facets([tuple(row) for row in combos], query)
+    chosen: list[Any] = []
+    if query.category:
+        chosen.append(fts.category == query.category)
+    if query.merchant_id:
+        chosen.append(fts.merchant_id == query.merchant_id)
+    if query.label:
+        chosen.append(_has_label(query.label))
+    page = [row[0] for row in (await _sql.execute(session, select(fts.product_id).select_from(PRODUCT_FTS)
+                                                  .where(*conditions, *chosen).order_by(fts.title, fts.product_id)
+                                                  .offset(offset).limit(limit + 1))).all()]
+    ids = [uuid.UUID(str(value)) for value in page[:limit]]
+    by_id = {p.id: p for p in (await session.exec(model_select(Product).where(col(Product.id).in_(ids)))).all()}
+    return [by_id[i] for i in ids if i in by_id], facets, len(page) > limit
 
-    def others(name: str) -> list[ColumnElement[bool]]:
-        # Each facet counts the matches under the other filters, so choosing a category keeps the others.
-        return [c for n, c in filters.items() if n != name and c is not None]
 
-    facets: dict[str, list[tuple[str, int]]] = {}
-    for name, column in (("category", col(Product.category)), ("merchant", col(Product.merchant_id))):
-        rows = (await _sql.execute(session,
-            select(column, func.count()).where(*conditions, *others(name)).group_by(column)
-            .order_by(func.count().desc(), column))).all()
-        facets[name] = [(str(value), int(count)) for value, count in map(tuple, rows)]
-    label_counts: dict[str, int] = {}
-    for (labels,) in (await _sql.execute(session,
-            select(col(Product.labels)).where(*conditions, *others("label"), col(Product.labels) != ""))).all():
-        for one in labels.split():
-            label_counts[one] = label_counts.get(one, 0) + 1
-    facets["label"] = sorted(label_counts.items(), key=lambda item: (-item[1], item[0]))
-    chosen = [c for c in filters.values() if c is not None]
-    found = (await session.exec(
-        sqlmodel_select(Product).where(*conditions, *chosen).order_by(col(Product.title), col(Product.id))
-        .offset(offset).limit(limit + 1))).all()
-    return list(found[:limit]), facets, len(found) > limit
+def _facets(combos: list[tuple[Any, ...]], query: SearchQuery) -> dict[str, list[tuple[str, int]]]:
+    """Category, merchant and label counts, each under the other two filters (choosing a category keeps
+    the other categories countable)."""
+    counts: dict[str, dict[str, int]] = {"category": {}, "merchant": {}, "label": {}}
+    for category, merchant_id, labels, count in combos:
+        keeps = {"category": query.category in (None, category),
+                 "merchant": query.merchant_id in (None, merchant_id),
+                 "label": query.label is None or query.label in labels.split()}
+        for name, value in (("category", [category]), ("merchant", [merchant_id]), ("label", labels.split())):
+            if all(ok for other, ok in keeps.items() if other != name):
+                for one in value:
+                    counts[name][one] = counts[name].get(one, 0) + count
+    return {name: sorted(values.items(), key=lambda item: (-item[1], item[0])) for name, values in counts.items()}
 
 
 async def delivering_merchants(session: AsyncSession, *, village: str, merchant_ids: list[str]) -> set[str]:
@@ -120,5 +121,3 @@ async def delivering_merchants(session: AsyncSession, *, village: str, merchant_
     return {row[0] for row in rows}
 
 
-def product_ids(products: list[Product]) -> list[uuid.UUID]:
-    return [p.id for p in products]

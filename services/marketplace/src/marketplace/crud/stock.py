@@ -27,6 +27,8 @@ class Take:
     # The price the customer agreed to: the sale only goes through at exactly these prices.
     price_cents: int | None = None
     deposit_cents: int | None = None
+    # The ledger's reference (the order number); defaults to the caller's `ref`.
+    ref: str | None = None
 
 
 class OutOfStock(Exception):
@@ -59,8 +61,8 @@ async def _after_change(
 
 
 async def take(
-    session: AsyncSession, *, takes: Iterable[Take], person_id: uuid.UUID | None, ref: str,
-    threshold: int, now: datetime,
+    session: AsyncSession, *, takes: Iterable[Take], person_id: uuid.UUID | None, threshold: int,
+    now: datetime, ref: str | None = None,
 ) -> None:
     """Commit stock for a sale. The person's own unexpired hold on a variant is consumed first (their
     hold never blocks them); the rest must be available beyond everyone's holds. Raises OutOfStock, and
@@ -97,7 +99,7 @@ async def take(
             raise OutOfStock(item.variant_id)
         on_hand, reserved, product_id, merchant_id = tuple(result)
         session.add(StockMovement(variant_id=item.variant_id, merchant_id=merchant_id, delta=-item.qty,
-                                  reason="sale", ref=ref, created_at=now))
+                                  reason="sale", ref=item.ref or ref, created_at=now))
         after = on_hand - reserved
         await _after_change(session, variant_id=item.variant_id, product_id=product_id, merchant_id=merchant_id,
                             before=after + item.qty - released, after=after, threshold=threshold, now=now)

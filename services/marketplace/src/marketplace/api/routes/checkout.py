@@ -44,19 +44,22 @@ async def quote(body: QuoteIn, _person: PersonDep, session: ReadSessionDep, now:
 @router.post("", status_code=201, response_model=CheckoutOut,
              responses={409: {"description": "PRICE_CHANGED, OUT_OF_STOCK or CUTOFF_PASSED"}})
 async def place_order(
-    body: CheckoutIn, person: PersonDep, session: SessionDep, idempotency: IdempotencyDep,
-    settings: MarketplaceSettingsDep, now: NowDep, gazetteer: GazetteerDep, payments: PaymentsDep,
+    body: CheckoutIn, person: PersonDep, session: SessionDep, read_session: ReadSessionDep,
+    idempotency: IdempotencyDep, settings: MarketplaceSettingsDep, now: NowDep, gazetteer: GazetteerDep,
+    payments: PaymentsDep,
 ) -> CheckoutOut | JSONResponse:
     replay = await idempotency.claim()
     if replay is not None:
         return replay
-    parts = await checkout.price(session, body=body, gazetteer=gazetteer, now=now)
+    # Priced on a read session: the writer (SQLite's one connection) is held only for the writes. What was
+    # read here is checked again by the writes themselves (price and stock in the conditional UPDATE, the
+    # round in its own).
+    parts = await checkout.price(read_session, body=body, gazetteer=gazetteer, now=now)
+    await read_session.commit()
     totals = checkout.totals_of(parts)
     if totals["total_cents"] != body.expected_total_cents:
         raise ProblemError(409, "PRICE_CHANGED", "Prices changed since you looked; please check the new total.",
                            field="body.expected_total_cents", extra=totals)
-    # End the read transaction before talking to the payment provider (SQLite: free the writer).
-    await session.commit()
     authorizations: dict[str, str] = {}
     if body.payment_method == "online":
         if payments is None:
@@ -78,12 +81,13 @@ async def place_order(
             raise ProblemError(503, "PAYMENT_UNAVAILABLE", "Payment is not reachable right now; try again.",
                                headers={"Retry-After": "5"}) from error
     try:
-        customer_order, placed = await checkout.place(
-            session, person_id=person, body=body, parts=parts, authorizations=authorizations,
-            threshold=settings.low_stock_threshold, now=now)
+        customer_order, placed, takes = await checkout.place(
+            session, person_id=person, body=body, parts=parts, authorizations=authorizations, now=now)
         result = CheckoutOut(customer_order_id=customer_order.id, total_cents=customer_order.total_cents,
                              orders=await orders_out(session, [order for order, _ in placed]))
         await idempotency.complete(201, result)
+        await checkout.take_stock(session, takes=takes, person_id=person, threshold=settings.low_stock_threshold,
+                                  now=now)
         await session.commit()
     except stock.OutOfStock as error:
         await session.rollback()
@@ -94,7 +98,8 @@ async def place_order(
     except stock.PriceMoved as error:
         await session.rollback()
         await void_all(payments, authorizations)
-        fresh = checkout.totals_of(await checkout.price(session, body=body, gazetteer=gazetteer, now=now))
+        read_session.expire_all()  # the rows priced before are stale now
+        fresh = checkout.totals_of(await checkout.price(read_session, body=body, gazetteer=gazetteer, now=now))
         raise ProblemError(409, "PRICE_CHANGED", "Prices changed since you looked; please check the new total.",
                            field="body.expected_total_cents", extra=fresh) from error
     except checkout.CutoffPassed as error:

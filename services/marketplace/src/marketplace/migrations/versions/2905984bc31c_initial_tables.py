@@ -420,17 +420,21 @@ def upgrade() -> None:
 
 
 def create_search_table() -> None:
-    """product_fts: one row per searchable product with its folded text (marketplace.domain.search);
-    written by hand, kept out of autogenerate by its `_fts` name. SQLite: an FTS5 table with the trigram
-    tokenizer (substring MATCH). PostgreSQL: a plain table with a pg_trgm GIN index (substring LIKE);
-    the extension lives in `public` so that every schema can use it."""
+    """product_fts: one row per searchable product (published, merchant active) with its folded text
+    (marketplace.domain.search) and the columns facets and the result page need, so that a search reads
+    only its matches; written by hand, kept out of autogenerate by its `_fts` name. SQLite: an FTS5 table
+    with the trigram tokenizer (substring MATCH). PostgreSQL: a plain table with a pg_trgm GIN index
+    (substring LIKE); the extension lives in `public` so that every schema can use it."""
     if op.get_context().dialect.name == "sqlite":
-        op.execute("CREATE VIRTUAL TABLE product_fts USING fts5(product_id UNINDEXED, body, tokenize='trigram')")
+        op.execute("CREATE VIRTUAL TABLE product_fts USING fts5(product_id UNINDEXED, body, title UNINDEXED, "
+                   "category UNINDEXED, merchant_id UNINDEXED, labels UNINDEXED, tokenize='trigram')")
         return
     # Two databases migrating at once must not both create the extension (unique violation).
     op.execute("SELECT pg_advisory_xact_lock(7261)")
     op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA public")
-    op.execute("CREATE TABLE product_fts (product_id uuid PRIMARY KEY, body text NOT NULL)")
+    op.execute("CREATE TABLE product_fts (product_id uuid PRIMARY KEY, body text NOT NULL, title text NOT NULL, "
+               "category text NOT NULL, merchant_id text NOT NULL, labels text NOT NULL)")
+    op.execute("CREATE INDEX product_fts_title ON product_fts (title, product_id)")
     op.execute("CREATE INDEX product_fts_body_trgm ON product_fts USING gin (body public.gin_trgm_ops)")
 
 
