@@ -97,7 +97,7 @@ def test_each_service_gets_a_client_secret_that_accounts_knows(tmp_path: Path) -
     assert oct((tmp_path / "service-clients" / "sample").stat().st_mode & 0o777) == "0o600"
 
 
-def test_accounts_signs_web_push_with_the_key_whose_public_half_the_web_hands_out(
+def test_services_sign_web_push_with_the_key_whose_public_half_the_web_hands_out(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("WEB_PUSH_PRIVATE_KEY", raising=False)
@@ -110,12 +110,13 @@ def test_accounts_signs_web_push_with_the_key_whose_public_half_the_web_hands_ou
             ports=ports, issuer="http://127.0.0.1:8000/api/accounts",
         )
 
-    accounts, gateway = env_of("accounts"), env_of("gateway")
+    accounts, sample, gateway = env_of("accounts"), env_of("sample"), env_of("gateway")
     assert vapid_public_key(accounts["WEB_PUSH_PRIVATE_KEY"]) == gateway["WEB_PUSH_PUBLIC_KEY"]
+    assert sample["WEB_PUSH_PRIVATE_KEY"] == accounts["WEB_PUSH_PRIVATE_KEY"]  # one key for the platform
     assert len(base64.urlsafe_b64decode(gateway["WEB_PUSH_PUBLIC_KEY"] + "=")) == 65  # an uncompressed P-256 point
     assert env_of("accounts")["WEB_PUSH_PRIVATE_KEY"] == accounts["WEB_PUSH_PRIVATE_KEY"]  # made once per var/
     assert oct((tmp_path / "web-push-private-key").stat().st_mode & 0o777) == "0o600"
-    assert "WEB_PUSH_PRIVATE_KEY" not in env_of("sample") and "WEB_PUSH_PRIVATE_KEY" not in gateway
+    assert "WEB_PUSH_PRIVATE_KEY" not in gateway  # the web only needs the public half
 
 
 def test_every_argument_after_test_goes_to_pytest() -> None:

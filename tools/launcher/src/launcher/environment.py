@@ -60,8 +60,8 @@ WEB_PUSH_KEY_FILE = "web-push-private-key"
 
 def web_push_keys(var: Path) -> tuple[str, str]:
     """The VAPID key pair for Web Push (private, public) for this var/ folder: the private key made once
-    (readable by its owner only) unless the operator sets WEB_PUSH_PRIVATE_KEY; accounts signs with it,
-    the web app hands browsers the public key (WEB_PUSH_PUBLIC_KEY)."""
+    (readable by its owner only) unless the operator sets WEB_PUSH_PRIVATE_KEY; the services sign with
+    it, the web app hands browsers the public key (WEB_PUSH_PUBLIC_KEY)."""
     private = os.environ.get("WEB_PUSH_PRIVATE_KEY") or _secret_file(
         var / WEB_PUSH_KEY_FILE, make=lambda: new_vapid_keys()[0]
     )
@@ -112,13 +112,15 @@ def child_environment(
         # Service identity: each service's own client at accounts (the gateway has its own client).
         if service.name != GATEWAY:
             env["SERVICE_CLIENT_SECRET"] = service_client_secret(var, service.name)
+            # One VAPID key for the platform: browsers subscribe with its public half, and whichever service
+            # pushes (accounts for people's notifications, alerts for anonymous warnings) signs with it.
+            env["WEB_PUSH_PRIVATE_KEY"] = web_push_keys(var)[0]
             env["OIDC_TOKEN_URL"] = f"{http_url(ports[ISSUER])}/token"
         if service.name == ISSUER:
             env["SERVICE_CLIENT_SECRETS"] = json.dumps(
                 {name: service_client_secret(var, name) for name in sorted(ports) if name != GATEWAY}
             )
             env["PERSONAL_DATA_SERVICES"] = ",".join(name for name in personal_data_services if name != ISSUER)
-            env["WEB_PUSH_PRIVATE_KEY"] = web_push_keys(var)[0]  # accounts sends people's push messages
     if GATEWAY in ports:
         public = http_url(ports[GATEWAY])
         if service.name == ISSUER:
