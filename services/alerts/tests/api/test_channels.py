@@ -106,9 +106,8 @@ async def test_an_anonymous_subscription_gets_web_push_and_can_be_deleted_with_i
 ) -> None:
     key = await app.http.get("/push/key")
     assert key.status_code == 200 and len(key.json()["public_key"]) > 80
-    push = {"endpoint": receiver.url("/push/abc"),
-            "keys": {"p256dh": "BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQtUbVlUls0VJXg7A8u-Ts1XbjhazAkj7I99e8QcYP7DkM",
-                     "auth": "tBHItJI5svbpez7KI4CCXg"}}
+    browser_key = "BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQtUbVlUls0VJXg7A8u-Ts1XbjhazAkj7I99e8QcYP7DkM"
+    push = {"endpoint": receiver.url("/push/abc"), "keys": {"p256dh": browser_key, "auth": "tBHItJI5svbpez7KI4CCXg"}}
     answer = await app.http.post("/push/subscriptions", json={
         "push": push, "places": [{"ortsteil_id": "ot-prenzlau-prenzlau"}], "languages": ["de"]})
     assert answer.status_code == 201, answer.text

@@ -40,6 +40,6 @@ def outside(territory: Polygon, shapes: Sequence[Shape], tolerance_m: float) -> 
             probes: list[Point] = [(shape.lat, shape.lon), (box.min_lat, shape.lon), (box.max_lat, shape.lon),
                                    (shape.lat, box.min_lon), (shape.lat, box.max_lon)]
         else:
-            probes = list(shape.outer)
+            probes = list(shape.outer[:-1])  # the closing corner once
         far.extend(p for p in probes if not territory.contains(p[0], p[1], tolerance_m))
     return far
