@@ -51,3 +51,16 @@ def test_cursor_round_trip_keeps_times() -> None:
 
     moment = datetime(2026, 3, 29, 1, 30, tzinfo=UTC)
     assert decode_cursor(encode_cursor([moment, 5]), 2) == [moment, 5]
+
+
+def test_uuid_keys_come_back_from_the_cursor_as_uuids() -> None:
+    import uuid
+
+    from sqlalchemy import Column, Uuid
+
+    from platformkit.pagination import after
+
+    key = uuid.uuid4()
+    column = Column("id", Uuid())
+    (value,) = after([column], decode_cursor(encode_cursor([key]), 1)).compile().params.values()
+    assert value == key and isinstance(value, uuid.UUID)

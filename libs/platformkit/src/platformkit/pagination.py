@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import uuid
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Annotated, Any, Generic, TypeVar
@@ -77,8 +78,26 @@ def decode_cursor(cursor: str, width: int) -> list[Any]:
         ) from error
 
 
+def _typed(column: Any, value: Any) -> Any:
+    """A cursor value as its column's Python type: UUIDs travel as strings in the cursor (a UUID column
+    would not bind a str)."""
+    try:
+        python_type = column.type.python_type
+    except (AttributeError, NotImplementedError):
+        return value
+    if python_type is uuid.UUID and isinstance(value, str):
+        try:
+            return uuid.UUID(value)
+        except ValueError as error:
+            raise ProblemError(
+                400, "INVALID_CURSOR", "The cursor is not one this list handed out.", field="query.cursor"
+            ) from error
+    return value
+
+
 def after(columns: Sequence[Any], values: Sequence[Any]) -> ColumnElement[bool]:
     """Rows strictly after `values` in ascending (c1, c2, ...) order, without row-value syntax (SQLite)."""
+    values = [_typed(column, value) for column, value in zip(columns, values, strict=True)]
     clauses = []
     for index, column in enumerate(columns):
         equal_prefix = [columns[i] == values[i] for i in range(index)]
