@@ -197,10 +197,11 @@ class FeedPoller:
                 row.change_key = ""  # to be fetched again at the next poll; its warning stays as it was
                 session.add(row)
             return
-        except MessageError as exc:
+        except (MessageError, FeedUrlRefused) as exc:  # never taken as it is: quarantined, not retried
             report.quarantined += 1
+            code, detail = (exc.code, exc.detail) if isinstance(exc, MessageError) else ("URL_REFUSED", str(exc))
             async with self.db.transaction() as session:
-                await quarantine(session, code=exc.code, detail=exc.detail, item=item.item, feed_id=feed_id)
+                await quarantine(session, code=code, detail=detail, item=item.item, feed_id=feed_id)
                 await self._remember(session, feed_id, item, None, None)
             return
         report.parsed += 1
