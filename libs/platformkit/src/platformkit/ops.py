@@ -25,6 +25,7 @@ from platformkit.events.deadletters import (
     get_dead_letter,
 )
 from platformkit.events.stats import EventStats
+from platformkit.outbound import outbound_lag
 from platformkit.pagination import Page, PageDep, decode_cursor, encode_cursor
 from platformkit.problems import ProblemError
 
@@ -101,8 +102,13 @@ async def _not_open(events: EventRuntime, dead_letter_id: int) -> ProblemError:
 
 @ops_router.get("/events", response_model=EventStats)
 async def event_stats(request: Request) -> EventStats:
-    """Outbox lag, relay counters, consumer lag and open dead letters per consumer of this service."""
-    return await _runtime(request).stats()
+    """Outbox lag, relay counters, consumer lag and open dead letters per consumer of this service; and
+    its outgoing messages (waiting, retrying, held, failed) when it runs the outbound sender."""
+    stats = await _runtime(request).stats()
+    sender = getattr(request.app.state, "outbound", None)
+    if sender is not None:
+        stats.outbound = await outbound_lag(sender.db)
+    return stats
 
 
 @ops_router.get("/dead-letters", response_model=Page[DeadLetterOut])

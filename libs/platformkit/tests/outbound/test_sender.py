@@ -351,3 +351,19 @@ async def test_unknown_channels_are_refused(db: Database) -> None:
             await outbound.enqueue(session, channel="pigeon", target="x", payload={})  # type: ignore[arg-type]
     async with db.engine.begin() as connection:
         await connection.execute(update(outbound_message).values(status="pending"))
+
+
+async def test_operators_see_what_waits_retries_is_held_and_failed(db: Database) -> None:
+    with serving(Receiver(Answer(503))) as receiver:
+        assert await outbound.outbound_lag(db) == outbound.OutboundLag(
+            pending=0, oldest_pending_seconds=None, retrying=0, held=0, failed=0
+        )
+        await enqueue_webhook(db, receiver.url, "waits")
+        await enqueue_webhook(db, receiver.url, "fails", horizon=timedelta(seconds=1))
+        async with db.transaction() as session:
+            await outbound.enqueue(session, channel="mail", target="a@b.example", payload={"subject": "s"}, hold=True)
+        clock = ManualClock(utcnow())
+        await sender(db, clock).run_once()
+    lag = await outbound.outbound_lag(db, now=clock.now() + timedelta(minutes=1))
+    assert (lag.pending, lag.retrying, lag.held, lag.failed) == (1, 1, 1, 1)
+    assert lag.oldest_pending_seconds is not None and lag.oldest_pending_seconds >= 59

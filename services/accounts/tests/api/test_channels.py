@@ -150,3 +150,11 @@ async def test_staff_choose_for_phone_only_people_and_it_is_audited(accounts: Ac
     own_path = f"/admin/people/{erika_id}/notification-channels"
     own = await accounts.http.put(own_path, json={"channels": ["mail"]}, headers=desk)
     assert own.status_code == 409 and own.json()["code"] == "NOT_PHONE_ONLY"
+
+
+async def test_operators_see_the_outgoing_messages_in_the_plumbing_numbers(accounts: Accounts) -> None:
+    await accounts.sign_up("neu@templin.example")  # the verification mail, held (no SMTP_URL)
+    admin = bearer(await accounts.operator_token("admin"))
+    stats = await accounts.http.get("/ops/events", headers=admin)
+    assert stats.status_code == 200, stats.text
+    assert stats.json()["outbound"]["held"] >= 1

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from platformkit.db import Database, utcnow
 from platformkit.events.deadletters import count_open_dead_letters
+from platformkit.outbound.sender import OutboundLag
 from platformkit.tables import outbox
 
 
@@ -49,6 +50,8 @@ class EventStats(BaseModel):
     service: str
     connected: bool
     outbox: OutboxLag | None
+    # Outgoing messages (platformkit.outbound), for a service that runs the outbound sender.
+    outbound: OutboundLag | None = None
     relay: RelayCounters | None
     dead_letters_open: dict[str, int]
     consumers: list[ConsumerLag]

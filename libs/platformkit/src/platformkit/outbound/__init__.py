@@ -92,11 +92,13 @@ from platformkit.outbound.messages import (
     messages_of,
 )
 from platformkit.outbound.sender import (
+    OutboundLag,
     OutboundSender,
     Outcome,
     OutcomeHook,
     SenderOptions,
     delivery_log,
+    outbound_lag,
     retry_delay,
 )
 from platformkit.outbound.settings import OutboundSettings, adapters_from, background_sender, sender_options
@@ -108,6 +110,7 @@ __all__ = [
     "Adapter",
     "Channel",
     "Delivery",
+    "OutboundLag",
     "OutboundMessage",
     "OutboundSender",
     "OutboundSettings",
@@ -124,6 +127,7 @@ __all__ = [
     "forget_person",
     "messages_of",
     "new_webhook_secret",
+    "outbound_lag",
     "parse_networks",
     "retry_delay",
     "sender_options",

@@ -17,13 +17,14 @@ import random
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Literal
 
-from sqlalchemy import delete, insert, or_, select, update
+from pydantic import BaseModel
+from sqlalchemy import delete, func, insert, or_, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from platformkit.db import Database
+from platformkit.db import Database, utcnow
 from platformkit.outbound.messages import (
     DEFAULT_HORIZONS,
     Adapter,
@@ -283,6 +284,36 @@ class OutboundSender:
             await connection.execute(delete(outbound_attempt).where(outbound_attempt.c.message_id.in_(old)))
             result = await connection.execute(delete(outbound_message).where(outbound_message.c.finished_at < cutoff))
         return int(result.rowcount)
+
+
+class OutboundLag(BaseModel):
+    """Outgoing messages for operators: waiting (and for how long), being retried, held, failed."""
+
+    pending: int
+    oldest_pending_seconds: float | None
+    retrying: int  # pending after at least one failed attempt
+    held: int
+    failed: int
+
+
+async def outbound_lag(db: Database, now: datetime | None = None) -> OutboundLag:
+    table = outbound_message
+    counts = select(table.c.status, func.count()).group_by(table.c.status)
+    waiting = select(func.min(table.c.created_at), func.count(table.c.last_error)).where(table.c.status == "pending")
+    async with db.engine.connect() as connection:
+        by_status = {status: int(count) for status, count in (await connection.execute(counts)).all()}
+        oldest, retrying = (await connection.execute(waiting)).one()
+    age = None
+    if oldest is not None:
+        if isinstance(oldest, str):  # SQLite returns aggregates untyped
+            oldest = datetime.fromisoformat(oldest)
+        if oldest.tzinfo is None:
+            oldest = oldest.replace(tzinfo=UTC)
+        age = max(0.0, ((now or utcnow()) - oldest).total_seconds())
+    return OutboundLag(
+        pending=by_status.get("pending", 0), oldest_pending_seconds=age, retrying=int(retrying),
+        held=by_status.get("held", 0), failed=by_status.get("failed", 0),
+    )
 
 
 async def delivery_log(session: AsyncSession, message_id: str) -> Sequence[Mapping[str, object]]:
