@@ -367,3 +367,16 @@ async def test_operators_see_what_waits_retries_is_held_and_failed(db: Database)
     lag = await outbound.outbound_lag(db, now=clock.now() + timedelta(minutes=1))
     assert (lag.pending, lag.retrying, lag.held, lag.failed) == (1, 1, 1, 1)
     assert lag.oldest_pending_seconds is not None and lag.oldest_pending_seconds >= 59
+
+
+async def test_a_webhook_without_a_usable_secret_fails_at_once_unsent(db: Database) -> None:
+    with serving(Receiver()) as receiver:
+        async with db.transaction() as session:
+            missing = await outbound.enqueue(session, channel="webhook", target=receiver.url, payload={})
+            wrong = await outbound.enqueue(session, channel="webhook", target=receiver.url, payload={},
+                                           params={"secret": "not-a-whsec"})
+        await sender(db, ManualClock(utcnow())).run_once()
+    assert receiver.requests == []
+    for message_id in (missing, wrong):
+        row = await message_row(db, message_id)
+        assert row["status"] == "failed" and "cannot sign" in str(row["last_error"])

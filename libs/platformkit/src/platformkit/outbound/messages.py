@@ -105,7 +105,8 @@ async def enqueue(
     """Add an outgoing message in the session's transaction; sent after commit, never on rollback.
     Returns the message id — the earlier message's id when `dedupe_key` was enqueued before (then nothing
     new is written). `horizon` overrides the channel's retry horizon (the sender's, see DEFAULT_HORIZONS);
-    `hold` keeps the message for operators to read instead of sending it (mail without an SMTP server)."""
+    `hold` keeps the message for operators to read instead of sending it (mail without an SMTP server);
+    `not_before` delays the first attempt (e.g. a reminder)."""
     key = dedupe_key or f"{channel}:{uuid.uuid4()}"
     if len(key) > 200:
         raise ValueError("dedupe_key is limited to 200 characters")

@@ -68,11 +68,14 @@ class WebhookAdapter:
             "user-agent": USER_AGENT,
             "webhook-id": message.id,
             "webhook-timestamp": str(timestamp),
-            "webhook-signature": sign(str(message.params["secret"]), message.id, timestamp, body),
+            "webhook-signature": sign(str(message.params.get("secret", "")), message.id, timestamp, body),
         }
 
     async def send(self, message: OutboundMessage) -> Delivery:
-        headers = self.headers(message, int(time.time()))
+        try:
+            headers = self.headers(message, int(time.time()))
+        except ValueError as error:  # no secret, or not a whsec_ one: no retry can fix that
+            return Delivery(ok=False, error=f"cannot sign: {error}", permanent=True)
         try:
             answer = await guarded_post(
                 self.http,
