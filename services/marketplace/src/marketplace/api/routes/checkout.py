@@ -9,10 +9,10 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from marketplace.api.deps import GazetteerDep, MarketplaceSettingsDep, NowDep, PaymentsDep, PersonDep
-from marketplace.api.views import orders_out
 from marketplace.crud import checkout, places, stock
 from marketplace.payments import PaymentDeclined, PaymentProvider, PaymentUnavailable
 from marketplace.schemas import CheckoutIn, CheckoutOut, QuoteIn, QuoteOut, RoundOut
+from marketplace.views import order_out
 from platformkit.deps import ReadSessionDep, SessionDep
 from platformkit.idempotency import IdempotencyDep
 from platformkit.problems import ProblemError
@@ -83,8 +83,12 @@ async def place_order(
     try:
         customer_order, placed, takes = await checkout.place(
             session, person_id=person, body=body, parts=parts, authorizations=authorizations, now=now)
+        # The answer from what was just written (no reads while holding the writer).
+        names = {part.merchant.id: part.merchant.name for part in parts}
+        dates = {part.merchant.id: part.round.delivery_date if part.round else None for part in parts}
         result = CheckoutOut(customer_order_id=customer_order.id, total_cents=customer_order.total_cents,
-                             orders=await orders_out(session, [order for order, _ in placed]))
+                             orders=[order_out(order, lines, merchant_name=names[order.merchant_id],
+                                               delivery_date=dates[order.merchant_id]) for order, lines in placed])
         await idempotency.complete(201, result)
         await checkout.take_stock(session, takes=takes, person_id=person, threshold=settings.low_stock_threshold,
                                   now=now)
