@@ -165,12 +165,15 @@ def _local_slot(_mapper: Any, _connection: Any, shift: Shift) -> None:
 class Volunteer(VolunteersModel, table=True):
     """A person's volunteer profile. The home is a village (its centroid), never a street address."""
 
+    # "Whose radius reaches this village": one index range per village (crud.search.volunteers_for).
+    __table_args__ = (Index("ix_volunteer_reach", "home_village_id", "radius_km"),)
+
     person_id: uuid.UUID = Field(primary_key=True)
     display_name: str = Field(max_length=120)
     contact_email: str | None = Field(default=None, max_length=254)
     contact_phone: str | None = Field(default=None, max_length=40)
     birth_year: int | None = Field(default=None)
-    home_village_id: str | None = Field(default=None, max_length=80, index=True)
+    home_village_id: str | None = Field(default=None, max_length=80)
     radius_km: float = Field(default=15.0)
     # [{"weekday": 1, "start": "14:00", "end": "18:00"}] in local time; empty: any time.
     availability: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))

@@ -1,8 +1,8 @@
 """initial tables
 
-Revision ID: e1d695eac8d4
+Revision ID: 73653204d7c7
 Revises: 
-Create Date: 2026-11-25 22:12:56.803283
+Create Date: 2026-11-25 22:16:51.339678
 """
 from collections.abc import Sequence
 
@@ -13,7 +13,7 @@ from alembic import op
 import platformkit.db
 
 
-revision: str = 'e1d695eac8d4'
+revision: str = '73653204d7c7'
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -229,7 +229,7 @@ def upgrade() -> None:
     sa.UniqueConstraint('calendar_token_hash', name=op.f('uq_volunteer_calendar_token_hash'))
     )
     with op.batch_alter_table('volunteer', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_volunteer_home_village_id'), ['home_village_id'], unique=False)
+        batch_op.create_index('ix_volunteer_reach', ['home_village_id', 'radius_km'], unique=False)
 
     op.create_table('opportunity',
     sa.Column('id', sa.Uuid(), nullable=False),
@@ -397,7 +397,7 @@ def downgrade() -> None:
 
     op.drop_table('opportunity')
     with op.batch_alter_table('volunteer', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_volunteer_home_village_id'))
+        batch_op.drop_index('ix_volunteer_reach')
 
     op.drop_table('volunteer')
     op.drop_table('scheduler_lease')
