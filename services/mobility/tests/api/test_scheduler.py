@@ -1,0 +1,54 @@
+"""The time-driven steps on platformkit's real scheduler: two replicas of the service, each running its
+schedules against the same database, time moved by a ManualClock. The lock turns the planned taxi into
+one order, however many replicas and ticks there are."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date, timedelta
+
+from sqlalchemy import select
+
+from mobility.crud._sql import execute
+from mobility.models import Booking, FallbackOrder
+from mobility_testkit import Mobility, at, running
+from platformkit.scheduler import ManualClock
+
+
+async def _orders(m: Mobility) -> list[FallbackOrder]:
+    async with m.db.session() as session:
+        return list((await execute(session, select(FallbackOrder))).scalars().all())
+
+
+async def _until(condition: object, seconds: float = 30.0) -> None:
+    async with asyncio.timeout(seconds):
+        while not await condition():  # type: ignore[operator]
+            await asyncio.sleep(0.05)
+
+
+async def test_the_lock_runs_on_one_replica_at_a_time_and_twice_does_no_harm(
+    database_url: str, oidc_issuer: object
+) -> None:
+    clock = ManualClock(at("2026-06-02T06:00:00+02:00"))
+    async with running(database_url, oidc_issuer, clock, schedules=True) as m, \
+            running(database_url, oidc_issuer, clock, schedules=True, migrate=False):  # type: ignore[arg-type]
+        await m.line()
+        riders = [m.person() for _ in range(3)]
+        for rider in riders:
+            booked = await m.book(rider, day=date(2026, 6, 2))
+            assert booked.json()["state"] == "fallback_planned"
+        assert await _orders(m) == []
+        for _minute in range(3):  # past the lock at 06:30, then two more ticks
+            clock.advance(timedelta(minutes=31 if _minute == 0 else 1))
+
+            async def locked() -> bool:
+                orders = await _orders(m)
+                return len(orders) == 1
+
+            await _until(locked)
+        await asyncio.sleep(0.5)  # let any late replica finish its tick
+        (order,) = await _orders(m)
+        assert order.seats == 3 and not order.short_notice
+        async with m.db.session() as session:
+            states = (await execute(session, select(Booking.state))).scalars().all()
+        assert set(states) == {"fallback_dispatched"}
