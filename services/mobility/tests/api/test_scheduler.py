@@ -7,11 +7,11 @@ from __future__ import annotations
 import asyncio
 from datetime import date, timedelta
 
+from mobility_testkit import Mobility, at, running
 from sqlalchemy import select
 
 from mobility.crud._sql import execute
 from mobility.models import Booking, FallbackOrder
-from mobility_testkit import Mobility, at, running
 from platformkit.scheduler import ManualClock
 
 
