@@ -77,6 +77,11 @@ async def test_late_cancellations_offer_the_places_and_nobody_moves_up_twice(vol
     assert await vol.notifications("reminder", a.id) == []
 
 
+async def states_of(vol: Volunteers, person_id: uuid.UUID) -> list[str]:
+    async with vol.db.read_sessions() as session:
+        return list((await session.exec(select(Signup.state).where(col(Signup.person_id) == person_id))).all())
+
+
 async def mine(vol: Volunteers, who: object) -> uuid.UUID:
     person_id = who if isinstance(who, uuid.UUID) else who.id  # type: ignore[attr-defined]
     async with vol.db.read_sessions() as session:
@@ -119,11 +124,16 @@ async def test_moving_and_cancelling_a_shift_tells_only_the_people_on_it(vol: Vo
     assert nudged.json()["version"] == 1
     assert await vol.notifications("shift_changed") == []
 
+    # The confirmed volunteer has another shift at 14:00: the move now collides, and they are told so.
+    other = await vol.shift(await vol.world(), start=soon(4, hour=14), capacity=2)
+    assert (await vol.sign_up(other["id"], confirmed)).status_code == 201
     moved = await vol.http.patch(f"/shifts/{shift['id']}", headers=headers, json={
         "start": soon(4, hour=12).isoformat(), "end": soon(4, hour=15).isoformat()})
     assert moved.json()["version"] == 2 and moved.json()["local_time"] == "12:00 – 15:00"
     changed = await vol.notifications("shift_changed")
     assert [n["person_id"] for n in changed] == [str(confirmed.id)]
+    assert "anderen Einsatz" in changed[0]["body"]
+    assert (await states_of(vol, confirmed.id)) == ["confirmed", "confirmed"]  # nobody taken off
     after = (await vol.http.get(feed_path)).text
     uid = next(line for line in before.split("\r\n") if line.startswith("UID:"))
     assert uid in after and "SEQUENCE:1" in after

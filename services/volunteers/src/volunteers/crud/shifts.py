@@ -22,10 +22,10 @@ from volunteers.crud import audit
 from volunteers.crud._sql import execute
 from volunteers.crud.notices import tell, when
 from volunteers.crud.organisations import publish_opportunity
-from volunteers.crud.signups import fill_free_seats, move
+from volunteers.crud.signups import fill_free_seats, held_spans, move
 from volunteers.domain import texts_de as texts
 from volunteers.domain.organisations import OrgState
-from volunteers.domain.signups import HOLDING_STATES, SignupState
+from volunteers.domain.signups import HOLDING_STATES, SignupState, Span, check_overlap
 from volunteers.domain.timing import local_slot, parse_hhmm, weekly_occurrences
 from volunteers.models import Opportunity, Organisation, Shift, ShiftSeries, Signup
 
@@ -146,10 +146,15 @@ async def change_shift(session: AsyncSession, *, settings: VolunteersSettings, s
     fresh = (await session.exec(select(Shift).where(col(Shift.id) == shift.id)
                                 .execution_options(populate_existing=True))).one()
     if moved:
+        new = Span(str(shift.id), new_start, new_end)
+        grace = timedelta(minutes=settings.overlap_grace_minutes)
         for signup_id, person_id, _state in await _people_on(session, shift.id, HOLDING_STATES):
+            # The move may now collide with another of the person's shifts: they are told, not taken off.
+            clash = check_overlap(new, await held_spans(session, person_id, now, excluding=shift.id), grace)
+            body = texts.SHIFT_CHANGED_BODY.format(when=when(fresh))
             await tell(session, person_id, what="shift_changed",
                        title=texts.SHIFT_CHANGED.format(title=opportunity.title),
-                       body=texts.SHIFT_CHANGED_BODY.format(when=when(fresh)),
+                       body=body + (" " + texts.SHIFT_CHANGED_OVERLAP if clash.conflicts else ""),
                        key=f"signup:{signup_id}:changed:v{fresh.version}", link=LINK)
     if capacity is not None and capacity > old_capacity:
         await fill_free_seats(session, settings.promotion, shift.id, now)

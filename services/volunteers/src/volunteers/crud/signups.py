@@ -99,7 +99,7 @@ async def _confirmed(session: AsyncSession, signup_id: uuid.UUID, shift: Shift, 
                body=body.format(when=when(shift)), key=f"signup:{signup_id}:confirmed", link=LINK)
 
 
-async def _held_spans(session: AsyncSession, person_id: uuid.UUID, now: datetime,
+async def held_spans(session: AsyncSession, person_id: uuid.UUID, now: datetime,
                       excluding: uuid.UUID | None = None) -> list[Span]:
     rows = await session.exec(
         select(Shift, Opportunity.village_id)
@@ -164,7 +164,7 @@ async def apply(
                            extra={"reasons": list(gate.excluded)})
 
     new = Span(str(shift.id), shift.start_at, shift.end_at, opportunity.village_id)
-    held = await _held_spans(session, person_id, now)
+    held = await held_spans(session, person_id, now)
     check = signup_rules.check_overlap(new, held, timedelta(minutes=settings.overlap_grace_minutes))
     if check.conflicts:
         raise ProblemError(409, "SHIFT_OVERLAP", "You already have a shift at this time.",
