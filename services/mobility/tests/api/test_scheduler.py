@@ -5,6 +5,7 @@ one order, however many replicas and ticks there are."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from datetime import date, timedelta
 
 from mobility_testkit import Mobility, at, running
@@ -20,10 +21,13 @@ async def _orders(m: Mobility) -> list[FallbackOrder]:
         return list((await execute(session, select(FallbackOrder))).scalars().all())
 
 
-async def _until(condition: object, seconds: float = 30.0) -> None:
-    async with asyncio.timeout(seconds):
-        while not await condition():  # type: ignore[operator]
-            await asyncio.sleep(0.05)
+async def _until(condition: Callable[[], Awaitable[bool]], seconds: float = 30.0) -> None:
+    """Poll the database (the scheduler's replicas run in this loop) until the condition holds."""
+    for _ in range(int(seconds / 0.05)):
+        if await condition():
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("the scheduler did not get there in time")
 
 
 async def test_the_lock_runs_on_one_replica_at_a_time_and_twice_does_no_harm(
