@@ -12,8 +12,8 @@ from collections.abc import Iterator
 from datetime import date, timedelta
 
 import pytest
-from browserkit import OPERATOR, RunningPlatform, audit, horizontal_overflow, sign_in
-from playwright.sync_api import BrowserContext, expect
+from browserkit import OPERATOR, PHONE, RunningPlatform, audit, horizontal_overflow, sign_in
+from playwright.sync_api import Browser, BrowserContext, expect
 
 pytestmark = pytest.mark.slow
 
@@ -85,3 +85,23 @@ def test_the_desk_books_for_a_caller_without_a_smartphone(phone: BrowserContext,
     expect(booked).to_contain_text("telefonisch gebucht")
     expect(booked).to_contain_text("Taxi eingeplant")
     audit(page, "m12-desk-booked")
+
+
+def test_a_driver_sees_who_rides_and_staff_see_the_document_checks(
+    phone: BrowserContext, browser: Browser, base_url: str
+) -> None:
+    page = phone.new_page()
+    sign_in(page, base_url, "hans.mueller@templin.example", "Dorfleben-Demo-2026", next_path="/mitfahren/fahrer")
+    expect(page.locator("main")).to_contain_text("geprüft")
+    ride = page.locator(".card", has_text="Prenzlau, Bahnhof nach Angermünde, Bahnhof").first
+    expect(ride).to_contain_text("Person(en)")
+    audit(page, "m20-driver")
+    assert horizontal_overflow(page) == 0
+    staff = browser.new_context(viewport=PHONE)  # another person: a session of their own
+    try:
+        desk = staff.new_page()
+        sign_in(desk, base_url, *OPERATOR, next_path="/admin/mobilitaet/fahrer")
+        expect(desk.get_by_role("heading", name="Fahrerinnen und Fahrer prüfen")).to_be_visible()
+        audit(desk, "m21-verify")
+    finally:
+        staff.close()

@@ -27,7 +27,7 @@ def clock(iso: str) -> str:
     return f"{moment:%d.%m.%Y, %H:%M}"
 
 
-async def _json(page: PageContext, path: str, params: dict[str, str] | None = None) -> Any:
+async def fetch(page: PageContext, path: str, params: dict[str, str] | None = None) -> Any:
     response = await page.call("GET", SERVICE, path, params=params)
     if response.status_code == 404:
         raise page.not_found()
@@ -41,7 +41,7 @@ async def _json(page: PageContext, path: str, params: dict[str, str] | None = No
 async def stops(page: PageContext) -> list[dict[str, str]]:
     """The stops of every corridor, by name (a stop on several corridors once)."""
     found: dict[str, str] = {}
-    for corridor in await _json(page, "/network/corridors"):
+    for corridor in await fetch(page, "/network/corridors"):
         for stop in corridor["stops"]:
             found.setdefault(stop["stop_id"], stop["name"])
     return [{"id": stop_id, "name": name} for stop_id, name in sorted(found.items(), key=lambda item: item[1])]
@@ -134,7 +134,7 @@ LIVE = {"matched_private", "fallback_planned", "confirmed_private", "fallback_di
 @router.get("/mitfahren/buchungen", response_class=HTMLResponse)
 async def mine(page: SignedInPageDep, done: str = "") -> HTMLResponse:
     t = page.texts.mobility
-    bookings = [_with_times(b) for b in await _json(page, "/bookings")]
+    bookings = [_with_times(b) for b in await fetch(page, "/bookings")]
     names = {s["id"]: s["name"] for s in await stops(page)}
     return page.render("mobility/mine.html", title=t.mine_title, bookings=bookings, names=names, live=LIVE,
                        notice=t.done.get(done))
@@ -143,7 +143,7 @@ async def mine(page: SignedInPageDep, done: str = "") -> HTMLResponse:
 @router.get("/mitfahren/buchungen/{booking_id}", response_class=HTMLResponse)
 async def booking(page: SignedInPageDep, booking_id: uuid.UUID, done: str = "") -> HTMLResponse:
     t = page.texts.mobility
-    found = _with_times(await _json(page, f"/bookings/{booking_id}"))
+    found = _with_times(await fetch(page, f"/bookings/{booking_id}"))
     names = {s["id"]: s["name"] for s in await stops(page)}
     return page.render("mobility/booking.html", title=t.booking_title, booking=found, names=names, live=LIVE,
                        notice=t.done.get(done))
@@ -167,7 +167,7 @@ async def _desk(page: PageContext, *, from_stop: str = "", to_stop: str = "", da
                 notice: str | None = None, status: int = 200) -> HTMLResponse:
     page.require_staff_scope("mobility-desk")
     today = day or date.today().isoformat()
-    overview = await _json(page, f"/desk/days/{today}")
+    overview = await fetch(page, f"/desk/days/{today}")
     for item in overview["bookings"]:
         _with_times(item)
     for order in overview["orders"]:

@@ -67,6 +67,53 @@ class MobilityTexts:
     acknowledge: str
     acknowledge_label: str
     breaches: str
+    # drivers
+    driver_title: str
+    driver_intro: str
+    driver_link: str
+    driver_name: str
+    driver_name_hint: str
+    driver_female: str
+    driver_female_hint: str
+    driver_register: str
+    driver_status: str
+    driver_statuses: dict[str, str]
+    driver_until: str
+    documents_title: str
+    document_kind: str
+    document_kinds: dict[str, str]
+    document_reference: str
+    document_reference_hint: str
+    document_expires: str
+    document_add: str
+    vehicles_title: str
+    vehicle_label: str
+    vehicle_seats: str
+    vehicle_wheelchairs: str
+    vehicle_add: str
+    offers_title: str
+    offer_vehicle: str
+    offer_corridor: str
+    offer_departure: str
+    offer_departure_hint: str
+    offer_one_off: str
+    offer_weekdays: str
+    offer_weekdays_hint: str
+    weekday_names: dict[str, str]
+    offer_add: str
+    offer_withdraw: str
+    offer_withdraw_label: str
+    rides_title: str
+    rides_empty: str
+    riders: str
+    riders_none: str
+    rider_line: str
+    ride_states: dict[str, str]
+    verify_title: str
+    verify_until: str
+    verify: str
+    verify_label: str
+    verify_empty: str
     # problems from the service, by code
     problems: dict[str, str]
     problem_other: str
@@ -122,7 +169,11 @@ DE = MobilityTexts(
     cancel="Stornieren",
     cancel_label="Fahrt am {time} stornieren",
     done={"booked": "Ihre Fahrt ist gebucht.", "cancelled": "Die Fahrt ist storniert.",
-          "desk-booked": "Die Fahrt ist für den Anrufer gebucht.", "acknowledged": "Der Taxi-Auftrag ist bestätigt."},
+          "desk-booked": "Die Fahrt ist für den Anrufer gebucht.", "acknowledged": "Der Taxi-Auftrag ist bestätigt.",
+          "registered": "Sie sind angemeldet. Bitte tragen Sie Ihre Unterlagen ein.",
+          "document": "Die Unterlage ist eingetragen.", "vehicle": "Das Fahrzeug ist eingetragen.",
+          "offered": "Ihre Fahrt ist angeboten.", "withdrawn": "Das Angebot ist zurückgezogen.",
+          "verified": "Die Unterlagen sind als geprüft eingetragen."},
     desk_title="Mobilitätszentrale",
     desk_intro="Fahrten für Anruferinnen und Anrufer buchen, Taxi-Aufträge bestätigen.",
     desk_person="Kundennummer der Person",
@@ -143,6 +194,55 @@ DE = MobilityTexts(
     acknowledge="Bestätigt",
     acknowledge_label="Taxi-Auftrag um {time} als bestätigt eintragen",
     breaches="Garantie verletzt: {count}",
+    driver_title="Fahren und mitnehmen",
+    driver_intro="Nehmen Sie auf Ihren Fahrten andere mit. Die Mobilitätszentrale prüft Ihre Unterlagen.",
+    driver_link="Als Fahrerin oder Fahrer mitnehmen",
+    driver_name="Ihr Vorname (so sehen Mitfahrende Sie)",
+    driver_name_hint="Nur der Vorname wird angezeigt.",
+    driver_female="Ich bin eine Frau und nehme Fahrgäste mit, die nur mit einer Fahrerin fahren möchten",
+    driver_female_hint="Freiwillig. Das wird nie angezeigt, nur für die Zuteilung genutzt.",
+    driver_register="Anmelden",
+    driver_status="Prüfung",
+    driver_statuses={"pending": "Unterlagen werden geprüft", "verified": "geprüft", "suspended": "ruht",
+                     "revoked": "widerrufen"},
+    driver_until="gültig bis {date}",
+    documents_title="Unterlagen",
+    document_kind="Art",
+    document_kinds={"id_card": "Personalausweis", "licence": "Führerschein", "registration": "Fahrzeugschein"},
+    document_reference="Nummer des Dokuments",
+    document_reference_hint="Wir speichern nur die letzten vier Zeichen.",
+    document_expires="Gültig bis",
+    document_add="Unterlage hinzufügen",
+    vehicles_title="Fahrzeuge",
+    vehicle_label="Bezeichnung",
+    vehicle_seats="Freie Sitzplätze",
+    vehicle_wheelchairs="Rollstuhlplätze",
+    vehicle_add="Fahrzeug hinzufügen",
+    offers_title="Meine Angebote",
+    offer_vehicle="Fahrzeug",
+    offer_corridor="Strecke",
+    offer_departure="Abfahrt an der ersten Haltestelle",
+    offer_departure_hint="Zur vollen oder halben Stunde.",
+    offer_one_off="Einmalig am",
+    offer_weekdays="Oder jede Woche am",
+    offer_weekdays_hint="Für eine regelmäßige Fahrt die Wochentage wählen und das Datum leer lassen.",
+    weekday_names={"0": "Montag", "1": "Dienstag", "2": "Mittwoch", "3": "Donnerstag", "4": "Freitag",
+                   "5": "Samstag", "6": "Sonntag"},
+    offer_add="Fahrt anbieten",
+    offer_withdraw="Zurückziehen",
+    offer_withdraw_label="Angebot um {time} zurückziehen",
+    rides_title="Meine nächsten Fahrten",
+    rides_empty="Noch keine Fahrten.",
+    riders="Mitfahrende",
+    riders_none="Noch niemand gebucht.",
+    rider_line="{party} Person(en) von {origin} nach {destination}, ab {time}",
+    ride_states={"open": "geplant", "checked_in": "unterwegs", "completed": "gefahren", "withdrawn": "zurückgezogen",
+                 "cancelled_late": "kurzfristig abgesagt"},
+    verify_title="Fahrerinnen und Fahrer prüfen",
+    verify_until="Geprüft bis",
+    verify="Unterlagen geprüft",
+    verify_label="{name}: Unterlagen als geprüft eintragen",
+    verify_empty="Niemand wartet auf die Prüfung.",
     problems={
         "LEAD_TIME": "Diese Fahrt ist zu kurzfristig. Bitte eine spätere wählen.",
         "CAPACITY_EXHAUSTED": "Diese Fahrt ist ausgebucht. Bitte eine andere Zeit wählen.",
@@ -153,6 +253,12 @@ DE = MobilityTexts(
         "WRONG_DIRECTION": "Das Ziel liegt nicht in Fahrtrichtung.",
         "BOOKING_CLOSED": "Diese Fahrt kann nicht mehr storniert werden.",
         "TOO_FAR_AHEAD": "So weit im Voraus kann noch nicht gebucht werden.",
+        "DRIVER_NOT_VERIFIED": "Ihre Unterlagen sind noch nicht geprüft.",
+        "DRIVER_EXISTS": "Sie sind schon angemeldet.",
+        "DOCUMENT_EXPIRED": "Diese Unterlage ist abgelaufen.",
+        "DOCUMENTS_MISSING": "Es fehlen Unterlagen oder sie sind abgelaufen.",
+        "STOP_NOT_ON_CORRIDOR": "Die Haltestelle liegt nicht an dieser Strecke.",
+        "NO_DAYS": "Bitte ein Datum oder Wochentage angeben.",
     },
     problem_other="Das hat nicht geklappt. Bitte prüfen Sie die Angaben.",
 )
