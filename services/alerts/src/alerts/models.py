@@ -183,7 +183,7 @@ class SubscriptionPlace(AlertsModel, table=True):
     person_id: uuid.UUID = Field(index=True)
     # ortsteil (place_ref = Ortsteil id) | point (a coordinate with a radius) | area (place_ref = ARS)
     kind: str = Field(max_length=10)
-    place_ref: str = Field(default="", max_length=40)
+    place_ref: str = Field(default="", max_length=100)
     label: str = Field(max_length=120)
     lat: float
     lon: float

@@ -22,7 +22,7 @@ class _In(BaseModel):
 class PlaceIn(_In):
     """An Ortsteil (`ortsteil_id`), a whole Gemeinde or the district (`ars`), or a point with a radius."""
 
-    ortsteil_id: Annotated[str, Field(max_length=40)] | None = None
+    ortsteil_id: Annotated[str, Field(max_length=100)] | None = None
     ars: Annotated[str, Field(pattern=r"^[0-9]{12}$")] | None = None
     lat: Latitude | None = None
     lon: Longitude | None = None
@@ -125,7 +125,7 @@ class AreaIn(_In):
     circles: Annotated[list[CircleIn], Field(max_length=20)] = []
     # Whole Gemeinden (or the district) by ARS, and single Ortsteile (a circle around the village).
     ars: Annotated[list[Annotated[str, Field(pattern=r"^[0-9]{12}$")]], Field(max_length=50)] = []
-    ortsteil_ids: Annotated[list[Annotated[str, Field(max_length=40)]], Field(max_length=100)] = []
+    ortsteil_ids: Annotated[list[Annotated[str, Field(max_length=100)]], Field(max_length=100)] = []
 
 
 class LocalWarningIn(_In):

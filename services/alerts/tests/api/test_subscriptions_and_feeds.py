@@ -17,11 +17,12 @@ async def test_a_resident_subscribes_places_and_reads_them_back(alerts_app: App)
     assert (await app.http.get("/me/subscription", headers=headers)).status_code == 404
     answer = await app.http.put("/me/subscription", headers=headers, json={
         "places": [{"ortsteil_id": "ot-prenzlau-dedelow"}, {"ars": "120730452452"},
+                   {"ortsteil_id": "ot-hohenselchow-gross-pinnow-heinrichshof"},  # the longest id (41)
                    {"lat": 53.31234, "lon": 13.86789, "radius_m": 500, "label": "Garten"}],
         "topics": ["weather", "fire"], "min_severity": "Moderate", "languages": ["de", "en"]})
     assert answer.status_code == 200, answer.text
     got = (await app.http.get("/me/subscription", headers=headers)).json()
-    assert sorted(p["label"] for p in got["places"]) == ["Dedelow", "Garten", "Prenzlau"]
+    assert sorted(p["label"] for p in got["places"]) == ["Dedelow", "Garten", "Heinrichshof", "Prenzlau"]
     garden = next(p for p in got["places"] if p["label"] == "Garten")
     assert (garden["lat"], garden["lon"]) == (53.312, 13.868)  # kept to about 100 m
     assert got["topics"] == ["weather", "fire"] and got["min_severity"] == "Moderate"

@@ -1,8 +1,8 @@
 """initial tables
 
-Revision ID: 191eb9c492d9
+Revision ID: 93f1fa4f8acd
 Revises: 
-Create Date: 2026-11-25 22:17:02.059328
+Create Date: 2026-11-25 22:31:39.525758
 """
 from collections.abc import Sequence
 
@@ -13,7 +13,7 @@ from alembic import op
 import platformkit.db
 
 
-revision: str = '191eb9c492d9'
+revision: str = '93f1fa4f8acd'
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -253,7 +253,7 @@ def upgrade() -> None:
     sa.Column('subscription_id', sa.Uuid(), nullable=False),
     sa.Column('person_id', sa.Uuid(), nullable=False),
     sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
-    sa.Column('place_ref', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+    sa.Column('place_ref', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
     sa.Column('label', sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
     sa.Column('lat', sa.Float(), nullable=False),
     sa.Column('lon', sa.Float(), nullable=False),
