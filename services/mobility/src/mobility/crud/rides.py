@@ -187,8 +187,10 @@ def request_of(booking: Booking) -> RideRequest:
 
 
 async def candidates(session: AsyncSession, corridor_id: str, departure_at: datetime,
-                     only: uuid.UUID | None = None, exclude: uuid.UUID | None = None) -> list[Candidate]:
-    """The open instances of a slot with their loads, riders and drivers, for ranking."""
+                     only: uuid.UUID | None = None, exclude: uuid.UUID | None = None,
+                     with_riders: bool = True) -> list[Candidate]:
+    """The open instances of a slot with their loads, drivers and (for detour requests, whose delay budgets
+    depend on them) riders, for ranking: one query each, the fairness count only when there is a choice."""
     query = select(OfferInstance, Driver, Offer).join(Driver, col(Driver.id) == OfferInstance.driver_id).join(
         Offer, col(Offer.id) == OfferInstance.offer_id
     ).where(OfferInstance.corridor_id == corridor_id, OfferInstance.departure_at == departure_at,
@@ -204,7 +206,7 @@ async def candidates(session: AsyncSession, corridor_id: str, departure_at: date
     for load in (await session.exec(select(SegmentLoad).where(col(SegmentLoad.instance_id).in_(ids)))).all():
         loads.setdefault(load.instance_id, {})[load.segment] = (load.seats_used, load.wheelchairs_used)
     riders: dict[uuid.UUID, list[Rider]] = {}
-    for booking in (await session.exec(
+    for booking in [] if not with_riders else (await session.exec(
         select(Booking).where(col(Booking.instance_id).in_(ids), col(Booking.state).in_(LIVE))
         .order_by(col(Booking.created_at), col(Booking.id))
     )).all():
@@ -214,16 +216,14 @@ async def candidates(session: AsyncSession, corridor_id: str, departure_at: date
             detour_after=booking.detour_after, delay_budget_secs=booking.delay_budget_secs,
         ))
     month_start = departure_at.date().replace(day=1)
-    rides: dict[uuid.UUID, int] = dict((await execute(session,
+    rides: dict[uuid.UUID, int] = {} if len(rows) < 2 else dict((await execute(session,
         select(col(OfferInstance.driver_id), func.count())
         .where(col(OfferInstance.driver_id).in_([d.id for _i, d, _o in rows]),
                OfferInstance.service_date >= month_start, OfferInstance.state != "withdrawn")
         .group_by(col(OfferInstance.driver_id))
     )).all())
     result = []
-    corridor = await session.get(Corridor, corridor_id)
-    assert corridor is not None
-    width = len(corridor.stop_ids)
+    width = max(instance.to_index for instance, _d, _o in rows) + 1
     for instance, driver, offer in rows:
         seat_loads = [0] * width
         wheelchair_loads = [0] * width
@@ -246,7 +246,8 @@ async def candidates(session: AsyncSession, corridor_id: str, departure_at: date
 async def _place_private(session: AsyncSession, corridor_id: str, departure_at: datetime, request: RideRequest,
                          *, exclude: uuid.UUID | None = None) -> uuid.UUID | None:
     """Try the ranked instances in order; the first whose conditional take succeeds gets the party."""
-    for candidate in rank(await candidates(session, corridor_id, departure_at, exclude=exclude), request):
+    found = await candidates(session, corridor_id, departure_at, exclude=exclude, with_riders=request.detour_secs > 0)
+    for candidate in rank(found, request):
         instance_id = uuid.UUID(candidate.instance_id)
         if await capacity.take_seats(session, instance_id, request):
             # Detours: the per-rider delay budgets are checked again now that the instance row is ours.

@@ -57,7 +57,7 @@ async def search(session: ReadSessionDep, now: NowDep, settings: MobilitySetting
         for slot in await network.corridor_slots(session, corridor, day):
             pickup = gtfs_instant(day, slot.slot_secs + corridor.offsets_secs[o])
             arrival = gtfs_instant(day, slot.slot_secs + corridor.offsets_secs[d])
-            fits = rank(await rides.candidates(session, corridor.id, slot.departure_at), request)
+            fits = rank(await rides.candidates(session, corridor.id, slot.departure_at, with_riders=False), request)
             free = max((min(c.seats - c.seat_loads[k] for k in request.segments) for c in fits), default=0)
             expect = "private" if fits else "full"
             if not fits:
