@@ -46,7 +46,11 @@ class Merchant(MarketplaceModel, table=True):
 
 
 class Product(MarketplaceModel, table=True):
-    __table_args__ = (Index("ix_product_merchant_updated", "merchant_id", "updated_at", "id"),)
+    __table_args__ = (
+        Index("ix_product_merchant_updated", "merchant_id", "updated_at", "id"),
+        # Browsing without words: published goods in title order, straight from the index.
+        Index("ix_product_status_title", "status", "title", "id"),
+    )
     id: uuid.UUID = Field(default_factory=_uuid, primary_key=True)
     merchant_id: str = Field(foreign_key="merchant.id", max_length=64)
     title: str = Field(max_length=200)

@@ -119,3 +119,29 @@ async def test_refunds_after_handover_are_records_never_above_what_was_paid(mark
     too_much = await market.http.post(f"/v1/orders/{order['id']}/refunds", headers={**as_merchant, **key()},
                                       json={"cents": 321, "reason": "zu viel"})
     assert (too_much.status_code, too_much.json()["refundable_cents"]) == (422, 320)
+
+
+async def test_a_person_applies_and_the_district_approves(market: Market) -> None:
+    person = uuid.uuid4()
+    applied = await market.http.post("/merchant-applications", headers={**market.resident(person), **key()}, json={
+        "name": "Imkerei Wolletz", "kind": "producer", "ortsteil_id": "ot-angermuende-wolletz"})
+    assert applied.status_code == 201, applied.text
+    merchant = applied.json()
+    assert merchant["status"] == "pending" and merchant["id"].startswith("m-imkerei-wolletz-")
+    assert (await market.http.get(f"/merchants/{merchant['id']}")).status_code == 404  # not public yet
+    verifier = market.operator(("verifier",))
+    pending = (await market.http.get("/admin/merchants", params={"status": "pending"}, headers=verifier)).json()
+    assert [m["id"] for m in pending] == [merchant["id"]]
+    # A verifier decides on merchants, but runs nothing else of the district's.
+    refused = await market.http.post("/admin/pickup-points", headers=verifier, json={
+        "name": "X", "kind": "station", "ortsteil_id": "ot-angermuende-wolletz"})
+    assert refused.status_code == 403
+    assert (await market.http.post(f"/admin/merchants/{merchant['id']}/decision", headers=market.resident(person),
+                                   json={"status": "active"})).status_code == 403
+    approved = await market.http.post(f"/admin/merchants/{merchant['id']}/decision", headers=verifier,
+                                      json={"status": "active"})
+    assert approved.json()["status"] == "active"
+    assert (await market.http.get(f"/merchants/{merchant['id']}")).status_code == 200
+    audit = (await market.http.get("/admin/audit", params={"merchant_id": merchant["id"]},
+                                   headers=market.operator())).json()["items"]
+    assert [entry["action"] for entry in audit] == ["merchant.applied", "merchant.active"]

@@ -9,6 +9,7 @@ order, and the page's products by id."""
 
 from __future__ import annotations
 
+import time
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -62,40 +63,83 @@ def merchants_within(gazetteer: Gazetteer, merchants: list[tuple[str, str]], vil
             and gazetteer.distance_m(ortsteil, village) <= max_km * 1000]
 
 
-def _has_label(label: str) -> ColumnElement[bool]:
-    labels: Any = PRODUCT_FTS.c.labels
+def _has_label(labels: Any, label: str) -> ColumnElement[bool]:
     return or_(labels == label, labels.like(f"{label} %"), labels.like(f"% {label}"), labels.like(f"% {label} %"))
+
+
+# Facet counts of a browse without words are the same for everyone: kept this long (per database and
+# place filter), so that browsing the whole catalogue does not count it on every page.
+BROWSE_FACETS_SECONDS = 30.0
+_browse_facets: dict[tuple[str, str | None, str | None, float | None], tuple[float, list[tuple[Any, ...]]]] = {}
 
 
 async def search(session: AsyncSession, *, query: SearchQuery, gazetteer: Gazetteer, limit: int,
                  offset: int) -> tuple[list[Product], dict[str, list[tuple[str, int]]], bool]:
     """A page of matching searchable products (title order) and the facets over all matches."""
     fts: Any = PRODUCT_FTS.c
-    conditions: list[Any] = [*_text_conditions(session, query_terms(query.text))]
+    terms = query_terms(query.text)
+    conditions: list[Any] = [*_text_conditions(session, terms)]
+    place: list[Any] = []  # the same conditions on product's own columns, for the browse below
     if query.village and query.delivers_only:
-        conditions.append(fts.merchant_id.in_(
-            select(col(DeliveryVillage.merchant_id)).where(col(DeliveryVillage.ortsteil_id) == query.village)))
+        delivering = select(col(DeliveryVillage.merchant_id)).where(col(DeliveryVillage.ortsteil_id) == query.village)
+        conditions.append(fts.merchant_id.in_(delivering))
+        place.append(col(Product.merchant_id).in_(delivering))
     if query.village and query.max_km is not None:
         merchants = [(str(m), str(o)) for m, o in map(tuple, (await _sql.execute(session,
             select(col(Merchant.id), col(Merchant.ortsteil_id)).where(col(Merchant.status) == "active"))).all())]
-        conditions.append(fts.merchant_id.in_(merchants_within(gazetteer, merchants, query.village, query.max_km)))
-    combos = (await _sql.execute(session, select(fts.category, fts.merchant_id, fts.labels, func.count())
-                                 .select_from(PRODUCT_FTS).where(*conditions)
-                                 .group_by(fts.category, fts.merchant_id, fts.labels))).all()
-    facets = _facets([tuple(row) for row in combos], query)
+        near = merchants_within(gazetteer, merchants, query.village, query.max_km)
+        conditions.append(fts.merchant_id.in_(near))
+        place.append(col(Product.merchant_id).in_(near))
+    facets = _facets(await _combos(session, conditions, query, cached=not terms), query)
+    if not terms:
+        found = await _browse(session, query=query, place=place, limit=limit, offset=offset)
+        return found[:limit], facets, len(found) > limit
     chosen: list[Any] = []
     if query.category:
         chosen.append(fts.category == query.category)
     if query.merchant_id:
         chosen.append(fts.merchant_id == query.merchant_id)
     if query.label:
-        chosen.append(_has_label(query.label))
+        chosen.append(_has_label(fts.labels, query.label))
     page = [row[0] for row in (await _sql.execute(session, select(fts.product_id).select_from(PRODUCT_FTS)
                                                   .where(*conditions, *chosen).order_by(fts.title, fts.product_id)
                                                   .offset(offset).limit(limit + 1))).all()]
     ids = [uuid.UUID(str(value)) for value in page[:limit]]
     by_id = {p.id: p for p in (await session.exec(model_select(Product).where(col(Product.id).in_(ids)))).all()}
     return [by_id[i] for i in ids if i in by_id], facets, len(page) > limit
+
+
+async def _combos(session: AsyncSession, conditions: list[Any], query: SearchQuery,
+                  cached: bool) -> list[tuple[Any, ...]]:
+    """Match counts per (category, merchant, labels): the material of all three facets."""
+    fts: Any = PRODUCT_FTS.c
+    key = (str(getattr(session.bind, "url", "")), query.village if query.delivers_only else None,
+           query.village if query.max_km is not None else None, query.max_km)
+    now = time.monotonic()
+    if cached and key in _browse_facets and _browse_facets[key][0] > now:
+        return _browse_facets[key][1]
+    rows = [tuple(row) for row in (await _sql.execute(session, select(
+        fts.category, fts.merchant_id, fts.labels, func.count()).select_from(PRODUCT_FTS).where(*conditions)
+        .group_by(fts.category, fts.merchant_id, fts.labels))).all()]
+    if cached:
+        _browse_facets[key] = (now + BROWSE_FACETS_SECONDS, rows)
+    return rows
+
+
+async def _browse(session: AsyncSession, *, query: SearchQuery, place: list[Any], limit: int,
+                  offset: int) -> list[Product]:
+    """A page without words, in title order straight from the index on product(status, title, id)."""
+    statement = model_select(Product).where(
+        col(Product.status) == "published", *place,
+        col(Product.merchant_id).in_(select(col(Merchant.id)).where(col(Merchant.status) == "active")))
+    if query.category:
+        statement = statement.where(col(Product.category) == query.category)
+    if query.merchant_id:
+        statement = statement.where(col(Product.merchant_id) == query.merchant_id)
+    if query.label:
+        statement = statement.where(_has_label(col(Product.labels), query.label))
+    return list((await session.exec(statement.order_by(col(Product.title), col(Product.id))
+                                    .offset(offset).limit(limit + 1))).all())
 
 
 def _facets(combos: list[tuple[Any, ...]], query: SearchQuery) -> dict[str, list[tuple[str, int]]]:

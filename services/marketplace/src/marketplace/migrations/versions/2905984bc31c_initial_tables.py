@@ -255,6 +255,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_product_category'), ['category'], unique=False)
         batch_op.create_index('ix_product_merchant_updated', ['merchant_id', 'updated_at', 'id'], unique=False)
         batch_op.create_index(batch_op.f('ix_product_status'), ['status'], unique=False)
+        batch_op.create_index('ix_product_status_title', ['status', 'title', 'id'], unique=False)
 
     op.create_table('webhook_endpoint',
     sa.Column('id', sa.Uuid(), nullable=False),
@@ -476,6 +477,7 @@ def downgrade() -> None:
 
     op.drop_table('webhook_endpoint')
     with op.batch_alter_table('product', schema=None) as batch_op:
+        batch_op.drop_index('ix_product_status_title')
         batch_op.drop_index(batch_op.f('ix_product_status'))
         batch_op.drop_index('ix_product_merchant_updated')
         batch_op.drop_index(batch_op.f('ix_product_category'))
