@@ -10,6 +10,8 @@ from pathlib import Path
 import httpx
 from mobility_testkit import Mobility
 
+from mobility.domain import gtfs
+
 FIXTURES = Path(__file__).resolve().parents[4] / "tests" / "fixtures" / "mobility"
 
 
@@ -80,3 +82,25 @@ async def test_corridor_from_a_trip_suppresses_slots_near_its_buses(mobility: Mo
     assert slots == ["06:00:00", "06:30:00", "07:00:00", "08:30:00", "09:00:00", "09:30:00", "10:00:00"]
     weekend_off = await m.http.get("/network/corridors/airport-bullfrog/slots/2007-06-04")
     assert len(weekend_off.json()) == 9  # the service is removed that day: no bus, every slot
+
+
+async def test_the_open_data_export_is_a_gtfs_flex_feed_our_own_reader_accepts(
+    mobility: Mobility, tmp_path: Path
+) -> None:
+    m = mobility
+    await m.line(first=7 * 3600, last=9 * 3600, interval=3600)
+    await m.line(corridor_id="no-taxi", seats_per_slot=0, wheelchair_places=0)
+    export = await m.http.get("/opendata/gtfs-flex.zip")
+    assert export.status_code == 200 and export.headers["content-type"] == "application/zip"
+    path = tmp_path / "export.zip"
+    path.write_bytes(export.content)
+    feed = gtfs.read_feed(path)
+    assert set(feed.routes) == {"line"}  # only corridors with a guarantee are published
+    assert len(feed.trips) == 3 * 7  # three slots a day, the next seven days
+    first = [st for st in feed.stop_times if st.trip_id == sorted(feed.trips)[0]]
+    assert [st.departure - first[0].departure for st in first] == [0, 900, 1320, 1800, 2400]
+    with zipfile.ZipFile(path) as archive:
+        rules = archive.read("booking_rules.txt").decode()
+        stop_times = archive.read("stop_times.txt").decode().splitlines()
+    assert rules.splitlines()[1].startswith("notice,1,60,")
+    assert stop_times[1].endswith(",2,2,notice,notice")  # booking required, by the rule

@@ -357,6 +357,8 @@ async def test_12_desk_booking_for_a_senior_races_an_app_booking_then_no_show(mo
     assert desk.status_code == 201 and app.status_code == 201
     assert sorted([desk.json()["state"], app.json()["state"]]) == ["fallback_planned", "matched_private"]
     assert desk.json()["channel"] == "phone" and desk.json()["booked_by_desk"] is True
+    # Told through the platform's notifications, which accounts delivers on the person's channel (voice/SMS).
+    assert await _notifications_for(m, senior)
     audit = (await m.http.get("/desk/audit", headers=staff.headers, params={"person_id": str(senior)})).json()
     assert [(a["actor"], a["action"]) for a in audit] == [(str(staff.id), "booking_created")]
     # Token exchange: a token for the senior with the staff member as `act`.
