@@ -64,3 +64,18 @@ def test_nothing_goes_to_unverified_addresses_or_erased_people() -> None:
     erased = channels.Reachability(active=False, email=None, email_verified=False, phone="+49333")
     assert plan(erased, ["sms", "voice"]) == []
     assert plan(RESIDENT, ["push"], subscriptions=0) == []
+
+
+def test_phone_numbers_become_e164() -> None:
+    assert channels.phone_number("03984 12345") == "+49398412345"
+    assert channels.phone_number("0049 3984/12345") == "+49398412345"
+    assert channels.phone_number("+49 (3984) 12-345") == "+49398412345"
+    assert channels.phone_number("+48 91 123 4567") == "+48911234567"
+    for not_a_number in ("", "112", "3984 12345", "+49 3984 +12345", "0" * 20):
+        assert channels.phone_number(not_a_number) is None
+
+
+def test_a_written_number_is_texted_in_e164() -> None:
+    written = channels.Reachability(active=True, email=None, email_verified=False, phone="03332 12345")
+    [sms] = plan(written, ["sms"])
+    assert sms.target == "+49333212345"

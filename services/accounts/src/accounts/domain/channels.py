@@ -3,7 +3,7 @@ defaults, and the messages one notification becomes (pure; accounts.crud.channel
 
 - push: Web Push to each browser the person subscribed (needs a subscription);
 - mail: to the person's verified e-mail address;
-- sms, voice: to the person's phone number — for phone-only people, whom staff set up.
+- sms, voice: to the person's phone number (as E.164) — for phone-only people, whom staff set up.
 
 Defaults (no choice stored): push for people with an e-mail address (it needs their browser's consent
 anyway), sms for phone-only people with a number."""
@@ -44,7 +44,7 @@ def available(person: Reachability) -> list[Choice]:
     choices: list[Choice] = []
     if person.email is not None:
         choices += ["push", "mail"]
-    if person.phone:
+    if person.phone and phone_number(person.phone):
         choices += ["sms", "voice"]
     return choices
 
@@ -78,6 +78,23 @@ class Planned:
     dedupe_key: str
     params: dict[str, Any]
     reference: str | None = None
+
+
+def phone_number(entered: str, country_code: str = "49") -> str | None:
+    """The number as SMS gateways take it (E.164: +49...), from what people write ("03984 12345",
+    "0049 3984/12345", "+49 (3984) 12345"); None when it is no phone number."""
+    digits = "".join(ch for ch in entered if ch.isdigit() or ch == "+")
+    if digits.startswith("+"):
+        national = digits[1:]
+    elif digits.startswith("00"):
+        national = digits[2:]
+    elif digits.startswith("0"):
+        national = country_code + digits[1:]
+    else:
+        return None
+    if "+" in national or not 8 <= len(national) <= 15:
+        return None
+    return "+" + national
 
 
 def absolute(link: str | None, origin: str) -> str | None:
@@ -122,14 +139,15 @@ def plan(
     if "mail" in chosen and person.email is not None and person.email_verified:
         body = notification.body + ("\n\n" + texts["mail_footer"].format(link=link) if link else "")
         planned.append(Planned("mail", person.email, {"subject": notification.title, "body": body}, f"{base}:mail", {}))
-    if "sms" in chosen and person.phone:
+    phone = phone_number(person.phone) if person.phone else None
+    if "sms" in chosen and phone:
         text = f"{notification.title}: {notification.body}".strip().rstrip(":")
         if link:
             text = f"{text} {link}"
         if len(text) > SMS_LIMIT:
             text = text[: SMS_LIMIT - 1] + "…"
-        planned.append(Planned("sms", person.phone, {"text": text}, f"{base}:sms", {}))
-    if "voice" in chosen and person.phone:
+        planned.append(Planned("sms", phone, {"text": text}, f"{base}:sms", {}))
+    if "voice" in chosen and phone:
         spoken = f"{texts['voice_intro']} {notification.title}. {notification.body}".strip()
-        planned.append(Planned("voice", person.phone, {"text": spoken}, f"{base}:voice", {}))
+        planned.append(Planned("voice", phone, {"text": spoken}, f"{base}:voice", {}))
     return planned
