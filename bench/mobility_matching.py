@@ -194,18 +194,25 @@ async def bench_matching(url: str, corridors: int, per_corridor: int, requests: 
                              party=rng.choice([1, 1, 2, 3]))) for _ in range(requests)]
         await match_once(db, *asks[0])  # warm the pool and caches
         timings, found = [], 0
+        cpu0 = time.process_time()
         for corridor, slot, request in asks:
             t0 = time.perf_counter()
             found += await match_once(db, corridor, slot, request)
             timings.append((time.perf_counter() - t0) * 1000)
+        cpu_ms = (time.process_time() - cpu0) * 1000 / requests
         baseline = []
-        for corridor, slot, request in asks[: max(3, requests // 20)]:
+        base_asks = asks[: max(3, requests // 20)]
+        cpu0 = time.process_time()
+        for corridor, slot, request in base_asks:
             t0 = time.perf_counter()
             await match_full_scan(db, corridor, slot, request)
             baseline.append((time.perf_counter() - t0) * 1000)
+        base_cpu_ms = (time.process_time() - cpu0) * 1000 / len(base_asks)
+        # How busy the machine was (2 cores: a load average above 2 means waiting for a core).
         return {"open_instances": open_instances, "corridors": corridors, "requests": requests,
                 "build_s": build_s, "feasible_per_request": found / requests, "match_ms": summary(timings),
-                "full_scan_ms": summary(baseline)}
+                "cpu_ms_per_request": cpu_ms, "full_scan_ms": summary(baseline),
+                "full_scan_cpu_ms_per_request": base_cpu_ms, "loadavg": os.getloadavg()[0]}
     finally:
         await db.dispose()
 
@@ -245,6 +252,7 @@ async def bench_contention(url: str, rounds: int, requests: int) -> dict[str, An
             return state, (time.perf_counter() - t0) * 1000
 
         contended, sequential, rates, base_rates, latencies = [], [], [], [], []
+        cpu0 = time.process_time()
         for r in range(rounds):
             t0 = time.perf_counter()
             results = await asyncio.gather(*(one(f"c{r}") for _ in range(requests)))
@@ -254,6 +262,7 @@ async def bench_contention(url: str, rounds: int, requests: int) -> dict[str, An
             t0 = time.perf_counter()
             sequential.append([(await one(f"c{rounds + r}"))[0] for _ in range(requests)])
             base_rates.append(requests / (time.perf_counter() - t0))
+        cpu_ms = (time.process_time() - cpu0) * 1000 / (2 * rounds * requests)
         async with db.read_sessions() as session:
             over = (await execute(session, select(func.count()).select_from(SegmentLoad).where(
                 col(SegmentLoad.seats_used) > col(SegmentLoad.seats_total)))).scalar_one()
@@ -265,7 +274,8 @@ async def bench_contention(url: str, rounds: int, requests: int) -> dict[str, An
         ) and over == 0 and fallback_max == 20
         return {"rounds": rounds, "requests": requests, "outcome": outcome, "correct": correct,
                 "bookings_stored": bookings, "bookings_per_s": summary(rates),
-                "sequential_bookings_per_s": summary(base_rates), "latency_ms": summary(latencies)}
+                "sequential_bookings_per_s": summary(base_rates), "latency_ms": summary(latencies),
+                "cpu_ms_per_booking": cpu_ms, "loadavg": os.getloadavg()[0]}
     finally:
         await db.dispose()
 
@@ -315,14 +325,16 @@ async def main() -> None:
         m = result["match_ms"]
         print(f"RESULT {kind:10} matching {result['open_instances']:,} instances on {corridors} corridors: "
               f"p50 {m['median']:.2f} ms, p95 {m['p95']:.2f} ms "
-              f"(full scan p50 {result['full_scan_ms']['median']:.1f} ms)")
+              f"(full scan p50 {result['full_scan_ms']['median']:.1f} ms), CPU {result['cpu_ms_per_request']:.2f} "
+              f"ms/request (full scan {result['full_scan_cpu_ms_per_request']:.0f}), load {result['loadavg']:.1f}")
         with database_url(kind) as url:
             result = await bench_contention(url, rounds, stampede)
         report["contention"].append({"database": kind, **result})
         print(f"RESULT {kind:10} contention {stampede} at once for 3 seats + 20 taxi places: "
               f"{result['bookings_per_s']['median']:.0f} bookings/s "
               f"(one by one {result['sequential_bookings_per_s']['median']:.0f}/s), "
-              f"p95 {result['latency_ms']['p95']:.0f} ms, correct={result['correct']} {result['outcome']}")
+              f"p95 {result['latency_ms']['p95']:.0f} ms, CPU {result['cpu_ms_per_booking']:.1f} ms/booking, "
+              f"correct={result['correct']} {result['outcome']}")
         with database_url(kind) as url:
             result_import = await bench_import(url, repeat)
         report["import"].append({"database": kind, "feeds": result_import})
