@@ -173,6 +173,10 @@ class OutboundSender:
             .order_by(table.c.next_attempt_at)
             .limit(limit)
         )
+        # Most polls find nothing due: a read (which never waits for SQLite's one writer) says so first.
+        async with self.db.read_engine.connect() as connection:
+            if (await connection.execute(candidates.limit(1))).first() is None:
+                return []
         if not self.db.is_sqlite:
             candidates = candidates.with_for_update(skip_locked=True)
         statement = (
