@@ -46,22 +46,21 @@ async def add_vehicle(session: AsyncSession, driver: Driver, *, label: str, seat
     return vehicle
 
 
-async def verify(session: AsyncSession, driver: Driver, *, verifier: str, until: date, today: date) -> Driver:
+async def verify(session: AsyncSession, driver: Driver, *, verifier: str, until: date, now: datetime) -> Driver:
     """Accept the driver's documents: verified until the given date, at most the first document expiry."""
     documents = (await session.exec(
         select(DriverDocument).where(DriverDocument.driver_id == driver.id, DriverDocument.status != "rejected")
     )).all()
-    valid = {d.kind: d for d in documents if d.expires_on > today}
+    valid = {d.kind: d for d in documents if d.expires_on > now.date()}
     missing = [kind for kind in DOCUMENT_KINDS if kind not in valid]
     if missing:
         raise ProblemError(422, "DOCUMENTS_MISSING", f"Missing or expired: {', '.join(missing)}.", field="documents")
-    now = datetime.now().astimezone()
     for document in valid.values():
         document.status, document.checked_by, document.checked_at = "accepted", verifier, now
     driver.status = "verified"
     driver.verified_until = min([until, *(d.expires_on for d in valid.values())])
     driver.status_changed_by = verifier
-    session.add(AuditEntry(actor=verifier, person_id=driver.person_id, action="driver_verified",
+    session.add(AuditEntry(actor=verifier, person_id=driver.person_id, action="driver_verified", at=now,
                            subject_id=str(driver.id), detail=f"until {driver.verified_until.isoformat()}"))
     await session.flush()
     return driver

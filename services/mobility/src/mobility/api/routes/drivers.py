@@ -119,7 +119,7 @@ async def verification(driver_id: uuid.UUID, body: VerificationIn, principal: Ve
         if body.valid_until is None or body.valid_until <= now.date():
             raise ProblemError(422, "VALID_UNTIL", "Give a future date the verification holds until.",
                                field="valid_until")
-        await drivers.verify(session, driver, verifier=principal.sub, until=body.valid_until, today=now.date())
+        await drivers.verify(session, driver, verifier=principal.sub, until=body.valid_until, now=now)
     else:
         await rides.change_driver_status(session, driver, status="suspended" if body.action == "suspend" else "revoked",
                                          actor=principal.sub, now=now)
