@@ -16,7 +16,7 @@ from alerts.crud.threads import Outcome, ingest
 from alerts.domain.cap import CapDraft, CapReference, parse_cap, write_cap
 from alerts.domain.geometry import Circle, Polygon, Shape, make_ring
 from alerts.domain.local import identifier, next_sent
-from alerts.domain.message import Severity
+from alerts.domain.message import Message, Severity
 from alerts.domain.territory import convex_hull, outside
 from alerts.models import AuditEntry, ThreadKey, WarningMessage, WarningThread
 from alerts.schemas import AreaIn, LocalWarningIn
@@ -211,10 +211,8 @@ async def cancel(session: AsyncSession, thread_id: uuid.UUID, note: str, author:
     return thread
 
 
-def _area_of(message: object) -> dict[str, object]:
-    from alerts.domain.message import Message
-
-    assert isinstance(message, Message)
+def _area_of(message: Message) -> dict[str, object]:
+    """The area of our last message, as the request that issues the next one."""
     area = message.infos[0].areas[0]
     return {
         "description": area.description or "Gebiet",
