@@ -83,9 +83,15 @@ async def test_contact_data_only_for_confirmed_people_of_the_own_organisation(vo
     assert roster[0]["contact_email"] and roster[0]["contact_phone"]
     assert roster[0]["contact_visible_until"] is not None
     assert roster[1]["contact_email"] is None and roster[2]["contact_email"] is None
+    exported = await vol.http.get(f"/shifts/{shift['id']}/signups.csv", headers=coordinator)
+    assert exported.status_code == 200 and exported.headers["content-type"].startswith("text/csv")
+    lines = exported.text.strip().splitlines()
+    assert len(lines) == 4 and lines[1].count("@") == 1 and "@" not in lines[2] + lines[3]
 
     other_world = await vol.world()
     assert (await vol.http.get(f"/shifts/{shift['id']}/signups", headers=other_world.coordinator.headers)
+            ).status_code == 404
+    assert (await vol.http.get(f"/shifts/{shift['id']}/signups.csv", headers=other_world.coordinator.headers)
             ).status_code == 404
     assert (await vol.http.post(f"/signups/{roster[1]['signup_id']}/decision", json={"accept": True},
                                 headers=other_world.coordinator.headers)).status_code == 404

@@ -3,10 +3,12 @@ only where it may be shown, volunteers who would fit, and signing up (with an Id
 
 from __future__ import annotations
 
+import csv
+import io
 import uuid
 from datetime import timedelta
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 from sqlmodel import col, select
 
@@ -119,6 +121,30 @@ async def roster(shift_id: uuid.UUID, principal: PrincipalDep, session: ReadSess
             minutes_credited=signup.minutes_credited, late_cancel=signup.late_cancel,
         ))
     return entries
+
+
+CSV_COLUMNS = ("display_name", "state", "waitlist_rank", "contact_email", "contact_phone", "minutes_credited")
+
+
+def _cell(value: object) -> str:
+    text = "" if value is None else str(value)
+    # A spreadsheet would run a cell that starts like a formula; the leading quote keeps it text.
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+@router.get("/{shift_id}/signups.csv", response_class=Response)
+async def roster_csv(shift_id: uuid.UUID, principal: PrincipalDep, session: ReadSessionDep,
+                     settings: SettingsDep) -> Response:
+    """The same list as a spreadsheet, under the same rules (contact data only where the list shows it)."""
+    entries = await roster(shift_id, principal, session, settings)
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";")
+    writer.writerow(CSV_COLUMNS)
+    for entry in entries:
+        writer.writerow([_cell(getattr(entry, column)) for column in CSV_COLUMNS])
+    return Response(out.getvalue(), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="anmeldungen-{shift_id}.csv"',
+                             "Cache-Control": "no-store"})
 
 
 @router.get("/{shift_id}/candidates", response_model=list[CandidateOut])
