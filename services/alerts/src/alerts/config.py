@@ -34,15 +34,12 @@ class AlertsSettings(OutboundSettings):
     feed_max_bytes: int = 10 * 1024 * 1024
     zip_member_max_bytes: int = 2 * 1024 * 1024
     zip_total_max_bytes: int = 50 * 1024 * 1024
-    # How often the scheduler looks for due feeds (each feed has its own poll interval).
-    feed_check_seconds: float = 15.0
     # A warning is removed after this many successful list fetches in a row without it.
     absent_fetches_before_removal: int = 2
 
     # --- delivery ----------------------------------------------------------------------------------
     # Within this window after a person was told about a thread, another escalation is held back.
     update_debounce_seconds: float = 60.0
-    expiry_check_seconds: float = 30.0
     # The district's gazetteer (libs/places GeoJSON); unset: the Uckermark demo shipped with places.
     gazetteer_file: str | None = None
     # The largest radius a resident may give a point subscription.
