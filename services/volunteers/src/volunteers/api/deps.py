@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -38,7 +39,7 @@ def is_staff(principal: Principal, scope: str) -> bool:
     return principal.has_role(STAFF_ROLE) and (principal.has_scope(scope) or principal.has_scope("admin"))
 
 
-def staff_with(*scopes: str):  # type: ignore[no-untyped-def]
+def staff_with(*scopes: str) -> Callable[[Principal], Awaitable[Principal]]:
     """Dependency: district staff (operator) whose token carries one of `scopes` (or admin); else 403."""
 
     async def check(principal: PrincipalDep) -> Principal:
