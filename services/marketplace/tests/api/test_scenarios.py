@@ -85,6 +85,8 @@ async def test_01_fifty_concurrent_checkouts_for_the_last_three_units(
         assert await ledger_sum(market, variant) == -3
         # The 47 losers' authorizations are voided; only the 3 orders hold money.
         assert Counter(payment_provider.states()) == {"voided": 47, "authorized": 3}
+        # The platform hears once that the product ran out.
+        assert await outbox_count(market, "marketplace.stock.ran_out") == 1
 
 
 async def test_01_carts_with_two_variants_in_opposite_order_never_deadlock(
@@ -383,6 +385,19 @@ async def test_08_delivers_to_my_village_means_ortsteil(market: Market) -> None:
     assert placed.status_code == 201, placed.text
     assert placed.json()["orders"][0]["delivery_fee_cents"] == 300
     assert (await market.variant(merchant, variant))["on_hand"] == 17
+    # Packed, the goods are out for delivery and the trip to Greiffenberg is asked for.
+    order = placed.json()["orders"][0]
+    for step, body in (("accept", None), ("pack", {"lines": []})):
+        moved = await market.http.post(f"/v1/orders/{order['id']}/{step}", json=body,
+                                       headers={**market.integration(merchant), **key()})
+        assert moved.status_code == 200, moved.text
+    assert moved.json()["state"] == "out_for_delivery"
+    async with market.db.session() as session:
+        connection = await session.connection()
+        requested = (await connection.execute(select(outbox.c.data).where(
+            outbox.c.subject.like("marketplace.delivery.requested.v1%")))).scalars().all()
+    assert [(json.loads(r)["from_ortsteil_id"], json.loads(r)["to_ortsteil_id"]) for r in requested] == [
+        ("ot-angermuende-angermuende", x)]
 
 
 # 9 -------------------------------------------------------------------------------------------------
