@@ -16,6 +16,7 @@ from sqlmodel import select
 
 from alerts.crud.recipients import recipients
 from alerts.crud.threads import expire_due, ingest
+from alerts.crud.views import public_active
 from alerts.domain.cap import CapDraft, CapReference, parse_cap, write_cap
 from alerts.domain.geometry import Circle, Polygon, make_ring
 from alerts.domain.matching import compile_target
@@ -86,6 +87,8 @@ async def test_4_a_polygon_across_the_border_beats_same_district_in_every_coordi
 
     async with harness.db.transaction() as session:
         await ingest(session, from_geojson(), harness.ctx, source="mowas")
+    async with harness.db.read_sessions() as session:
+        assert [t.first_key for t in await public_active(session)] == ["DE-BB-UM-1"]  # it concerns Prenzlau
     assert await harness.told("P1") == ["new"]
     assert await harness.told("P2") == []
     assert await harness.told("P3") == ["new"]

@@ -111,6 +111,8 @@ async def test_2_a_cancel_retracts_and_gives_one_all_clear_in_the_language_of_ea
     serve_mowas(feed_server, (ALERT_ID, mowas_alert()))
     feed = await harness.add_feed("mowas", "nina_list", feed_server.url("/api31/mowas/mapData.json"), "mowas")
     await harness.poll(feed)
+    async with harness.db.read_sessions() as session:
+        assert await views.public_active(session) == []  # active, but in Hessen: not on the district's list
     await harness.subscribe("later", HESSEN_DISTRICT)  # subscribed after the warning was sent
 
     serve_mowas(feed_server, (CANCEL_ID, CANCEL))

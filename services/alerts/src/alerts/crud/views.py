@@ -44,8 +44,11 @@ async def to_out(
 
 
 async def public_active(session: AsyncSession) -> list[WarningThread]:
+    """The district's current public warnings: those concerning at least one of its places (a nationwide
+    feed also carries warnings for other districts)."""
     return list((await session.exec(
-        select(WarningThread).where(WarningThread.public == True, WarningThread.state == "active")  # noqa: E712
+        select(WarningThread).where(WarningThread.public == True, WarningThread.state == "active",  # noqa: E712
+                                    col(WarningThread.ortsteil_ids) != "")
         .order_by(col(WarningThread.severity).desc(), col(WarningThread.sent_at).desc()).limit(500)
     )).all())
 
