@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, text, update
+from sqlalchemy import text, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -229,9 +229,3 @@ async def reindex(session: AsyncSession, *, product: Product, merchant: Merchant
 def _fts_id(session: AsyncSession, product_id: uuid.UUID) -> str:
     # SQLite stores UUIDs as 32 hex characters (SQLAlchemy's Uuid type); PostgreSQL as uuid.
     return product_id.hex if session.bind is not None and session.bind.dialect.name == "sqlite" else str(product_id)
-
-
-async def count_published(session: AsyncSession) -> int:
-    return int((await session.exec(select(func.count()).select_from(Product)
-                                   .where(col(Product.status) == "published"))).one())
-

@@ -30,7 +30,7 @@ from marketplace.domain.lifecycle import (
     sources,
 )
 from marketplace.domain.money import TaxableAmount, round_half_up, variable_weight_cents, vat_by_rate
-from marketplace.models import DeliveryRound, Merchant, MerchantOrder, OrderLine, PickupPoint, Refund
+from marketplace.models import DeliveryRound, Merchant, MerchantOrder, OrderLine, Refund
 from marketplace.schemas import EditIn, PackIn
 from platformkit.events import publish
 from platformkit.pagination import PageParams, paginate
@@ -337,8 +337,3 @@ async def merchant_names(session: AsyncSession, ids: list[str]) -> dict[str, str
         return {}
     rows = (await session.exec(select(Merchant).where(col(Merchant.id).in_(ids)))).all()
     return {m.id: m.name for m in rows}
-
-
-async def pickup_point(session: AsyncSession, point_id: uuid.UUID) -> PickupPoint | None:
-    return await session.get(PickupPoint, point_id)
-
