@@ -37,6 +37,10 @@ def _weekdays() -> dict[str, str]:
             "5": "Samstag", "6": "Sonntag"}
 
 
+def _webhook_states() -> dict[str, str]:
+    return {"active": "aktiv", "disabled": "abgeschaltet nach Fehlern", "removed": "entfernt"}
+
+
 def _service_kinds() -> dict[str, str]:
     return {"bakery_van": "Bäckerwagen", "pharmacy": "Apotheke", "drinks": "Getränkedienst",
             "grocery": "Lebensmittel", "butcher": "Fleischerei", "other": "Sonstiges"}
@@ -177,6 +181,7 @@ class MarketplaceTexts:
     admin_webhooks_none: str
     admin_webhook_state: str
     admin_merchant: str
+    webhook_states: dict[str, str]
 
 
 DE = MarketplaceTexts(
@@ -308,4 +313,5 @@ DE = MarketplaceTexts(
     states=_states(),
     weekdays=_weekdays(),
     service_kinds=_service_kinds(),
+    webhook_states=_webhook_states(),
 )
