@@ -154,3 +154,19 @@ def test_our_cap_round_trips_with_references_and_increasing_sent() -> None:
     assert message.msg_type == "Update" and message.infos[0].headline == "Brand & Rauch \"Halle 3\""
     assert [r.identifier for r in message.references] == ["DE-1-001"]
     assert len(message.shapes) == 2 and message.geocodes == (("ARS", "120730452452"),)
+
+
+def test_the_nina_listings_mapdata_and_dashboard_give_ids_and_change_keys() -> None:
+    from pathlib import Path
+
+    from alerts.domain.nina import load_json, parse_listing
+
+    fixtures = Path(__file__).resolve().parents[4] / "tests" / "fixtures" / "alerts"
+    dashboard = parse_listing(load_json((fixtures / "nina-dashboard-sample.json").read_bytes(), max_bytes=100_000))
+    assert [(w.id, w.version) for w in dashboard] == [
+        ("mow.DE-BW-S-SE018-20211102-18-001", "1:cae97b1c11bde900017305f681904ad5a6e8fd1c841241ced524b83eaa3522f4"),
+        ("mow.DE-NW-BN-SE030-20201014-30-000", "1:551db820a43be7e4f39283e1dfb71b212cd520c3ee478d44f43519e9c48fde4c")]
+    map_data = parse_listing([{"id": "kat.60e96f0b62aefd198d9c0956_public_topics", "version": 9}, {"version": 1}, 7])
+    assert [(w.id, w.version) for w in map_data] == [("kat.60e96f0b62aefd198d9c0956_public_topics", "9:")]
+    with pytest.raises(MessageError):
+        parse_listing({"not": "a list"})
