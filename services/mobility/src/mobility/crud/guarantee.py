@@ -183,15 +183,16 @@ async def watch_guarantee(session: AsyncSession, *, now: datetime) -> int:
     )).all()
     breached = 0
     for booking in [*unsecured, *no_car]:
+        before = booking.state  # the UPDATE below refreshes the loaded row
         moved = await execute(session,
-            update(Booking).where(col(Booking.id) == booking.id, col(Booking.state) == booking.state)
+            update(Booking).where(col(Booking.id) == booking.id, col(Booking.state) == before)
             .values(state="failed", updated_at=now).returning(col(Booking.id))
         )
         if moved.scalar_one_or_none() is None:
             continue
         await publish(session, GuaranteeBreachedV1(
             booking_id=booking.id, corridor_id=booking.corridor_id, departure_at=booking.departure_at,
-            state_before=booking.state, detected_at=now,
+            state_before=before, detected_at=now,
         ))
         breached += 1
     return breached
