@@ -8,12 +8,12 @@ import json
 from datetime import date
 
 import pytest
+from mobility_testkit import Mobility, at
 from pydantic import ValidationError
 from sqlalchemy import select
 
 from mobility.config import MobilitySettings
 from mobility.crud._sql import execute
-from mobility_testkit import Mobility, at
 from platformkit.tables import outbox
 
 JUNE_2 = date(2026, 6, 2)
