@@ -104,3 +104,27 @@ async def test_the_open_data_export_is_a_gtfs_flex_feed_our_own_reader_accepts(
         stop_times = archive.read("stop_times.txt").decode().splitlines()
     assert rules.splitlines()[1].startswith("notice,1,60,")
     assert stop_times[1].endswith(",2,2,notice,notice")  # booking required, by the rule
+
+
+def test_the_command_line_import_shows_progress_and_refuses_a_broken_feed(sqlite_database_url: str,
+                                                                         tmp_path: Path) -> None:
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    from mobility.main import service
+    from platformkit.migrations import upgrade
+
+    upgrade(service, sqlite_database_url)
+    env = {**os.environ, "DATABASE_URL": sqlite_database_url}
+    command = [sys.executable, "-m", "mobility.import_feed", "good"]
+    done = subprocess.run([*command, str(FIXTURES / "transitfeed-good-feed")], capture_output=True, text=True,
+                          env=env, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "stop_times.txt: done" in done.stderr and '"trips": 11' in done.stdout
+    broken = tmp_path / "broken"
+    shutil.copytree(FIXTURES / "transitfeed-good-feed", broken)
+    (broken / "routes.txt").unlink()
+    done = subprocess.run([*command, str(broken)], capture_output=True, text=True, env=env, timeout=60)
+    assert done.returncode == 1 and "routes.txt" in done.stderr
