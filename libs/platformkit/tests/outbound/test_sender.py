@@ -307,7 +307,7 @@ async def test_the_running_sender_is_woken_by_a_commit(db: Database) -> None:
         try:
             await asyncio.sleep(0.2)  # the first (empty) round is done; the next poll is a minute away
             await enqueue_webhook(db, receiver.url, "wake")
-            for _ in range(100):
+            for _ in range(400):  # woken at once; the poll would take a minute
                 if receiver.requests:
                     break
                 await asyncio.sleep(0.05)
