@@ -70,3 +70,27 @@ def test_a_rate_above_the_legal_cap_stops_start_up() -> None:
         MobilitySettings(database_url="sqlite://", oidc_issuer="http://x", driver_rate_cents_per_km=35,
                          legal_cap_cents_per_km=30)
     assert MobilitySettings(database_url="sqlite://", oidc_issuer="http://x").driver_rate_cents_per_km == 30
+
+
+async def test_riders_hear_at_the_lock_and_drivers_are_reminded_once(mobility: Mobility) -> None:
+    m = mobility
+    await m.line()
+    driver, car = await m.driver()
+    await m.offer(driver, car, one_off=JUNE_2)
+    rider = m.person()
+    await m.book(rider, day=JUNE_2, party=2)
+    m.clock.advance(at("2026-06-02T06:31:00+02:00") - m.clock.now())
+    await m.tick()
+    await m.tick()
+    async with m.db.session() as session:
+        told = (await execute(session, select(outbox.c.data).where(
+            outbox.c.subject == f"mobility.notify.{rider.id}"))).scalars().all()
+    assert sum("ist fest" in text for text in told) == 1
+    m.clock.advance(at("2026-06-02T07:05:00+02:00") - m.clock.now())
+    assert (await m.tick())["reminders"] == 1
+    await m.tick()  # the same reminder again: deduplicated
+    async with m.db.session() as session:
+        reminders = (await execute(session, select(outbox.c.data).where(
+            outbox.c.subject == f"mobility.notify.{driver.id}"))).scalars().all()
+    assert sum("einchecken" in text.lower() for text in reminders) == 1
+    assert any("2 Person(en) fahren mit" in text for text in reminders)

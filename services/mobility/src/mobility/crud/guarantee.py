@@ -36,10 +36,11 @@ from mobility.models import (
     Stop,
 )
 from platformkit.db import Database
-from platformkit.events import publish
+from platformkit.events import notify, publish
 from platformkit.problems import ProblemError
 
 SHORT_NOTICE_ACK = timedelta(minutes=5)
+REMINDER_AHEAD = timedelta(minutes=30)
 # States in which a booking is still owed a ride and has none secured yet.
 UNSECURED = ("matched_private", "fallback_planned", "fallback_dispatched", "escalated")
 
@@ -94,10 +95,14 @@ async def short_notice_order(session: AsyncSession, booking: Booking, *, trigger
 async def lock_due(session: AsyncSession, *, now: datetime) -> int:
     """At departure − notice: private matches become confirmed; fallback bookings are consolidated, per
     contract and slot, into as few taxi orders as the vehicles allow."""
-    await execute(session,
+    confirmed = list((await execute(session,
         update(Booking).where(col(Booking.state) == "matched_private", col(Booking.lock_at) <= now)
-        .values(state="confirmed_private", updated_at=now)
-    )
+        .values(state="confirmed_private", updated_at=now).returning(col(Booking.id))
+    )).scalars().all())
+    for booking_id in confirmed:
+        booking = await session.get(Booking, booking_id)
+        assert booking is not None
+        await _tell(session, booking, texts_de.ride_locked, f"locked:{booking.id}")
     due = (await session.exec(
         select(Booking).where(Booking.state == "fallback_planned", col(Booking.lock_at) <= now)
         .order_by(col(Booking.created_at), col(Booking.id))
@@ -155,6 +160,28 @@ async def missing_check_ins(session: AsyncSession, *, now: datetime, settings: M
     return len(late)
 
 
+async def remind_drivers(session: AsyncSession, *, now: datetime) -> int:
+    """Half an hour before departure, a driver with riders is reminded to check in (once per ride)."""
+    soon = (await session.exec(
+        select(OfferInstance).where(OfferInstance.state == "open", col(OfferInstance.departure_at) > now,
+                                    col(OfferInstance.departure_at) <= now + REMINDER_AHEAD)
+    )).all()
+    reminded = 0
+    for instance in soon:
+        riders = (await session.exec(select(Booking).where(
+            Booking.instance_id == instance.id, col(Booking.state).in_(("matched_private", "confirmed_private"))
+        ))).all()
+        if not riders:
+            continue
+        driver = await session.get(Driver, instance.driver_id)
+        assert driver is not None
+        title, body = texts_de.check_in_reminder(instance.departure_at, sum(b.party for b in riders))
+        await notify(session, person_id=driver.person_id, kind="mobility.ride", title=title, body=body,
+                     link="/mitfahren/fahrer", severity="warning", dedupe_key=f"check-in:{instance.id}")
+        reminded += 1
+    return reminded
+
+
 async def escalate_unacknowledged(session: AsyncSession, *, now: datetime) -> int:
     overdue = list((await execute(session,
         update(FallbackOrder).where(col(FallbackOrder.state) == "sent", col(FallbackOrder.ack_deadline) <= now)
@@ -204,6 +231,8 @@ async def tick(db: Database, *, now: datetime, settings: MobilitySettings) -> di
     done: dict[str, int] = {}
     async with db.transaction() as session:
         done["locked_orders"] = await lock_due(session, now=now)
+    async with db.transaction() as session:
+        done["reminders"] = await remind_drivers(session, now=now)
     async with db.transaction() as session:
         done["missing_check_ins"] = await missing_check_ins(session, now=now, settings=settings)
     async with db.transaction() as session:

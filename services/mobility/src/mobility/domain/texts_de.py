@@ -49,3 +49,12 @@ def booking_cancelled(instant: datetime) -> tuple[str, str]:
 
 def rider_booked(stop: str, instant: datetime, party: int) -> tuple[str, str]:
     return "Neue Mitfahrt", f"Am {when(instant)} steigen an der Haltestelle {stop} {party} Person(en) zu."
+
+
+def ride_locked(stop: str, instant: datetime) -> tuple[str, str]:
+    return "Ihre Mitfahrt steht", f"Ihre Mitfahrt am {when(instant)} ab {stop} ist fest. Bitte seien Sie pünktlich da."
+
+
+def check_in_reminder(instant: datetime, riders: int) -> tuple[str, str]:
+    return ("Bitte einchecken", f"Ihre Fahrt beginnt am {when(instant)}; {riders} Person(en) fahren mit. "
+            "Bitte checken Sie in der App ein, sonst schicken wir ein Taxi.")
