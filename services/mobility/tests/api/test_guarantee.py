@@ -94,3 +94,20 @@ async def test_riders_hear_at_the_lock_and_drivers_are_reminded_once(mobility: M
             outbox.c.subject == f"mobility.notify.{driver.id}"))).scalars().all()
     assert sum("einchecken" in text.lower() for text in reminders) == 1
     assert any("2 Person(en) fahren mit" in text for text in reminders)
+
+
+async def test_changing_stops_before_the_lock_rebooks_and_frees_the_old_seat(mobility: Mobility) -> None:
+    m = mobility
+    await m.line()
+    driver, car = await m.driver(seats=1)
+    await m.offer(driver, car, one_off=JUNE_2)
+    rider = m.person()
+    first = (await m.book(rider, day=JUNE_2)).json()
+    assert first["state"] == "matched_private"
+    changed = await m.http.patch(f"/bookings/{first['id']}", headers=rider.headers,
+                                 json={"origin_stop": "gramzow", "destination_stop": "greiffenberg"})
+    assert changed.status_code == 200, changed.text
+    second = changed.json()
+    assert second["id"] != first["id"] and second["state"] == "matched_private"  # the seat it gave back
+    assert (await m.http.get(f"/bookings/{first['id']}", headers=rider.headers)).json()["state"] == (
+        "cancelled_on_time")

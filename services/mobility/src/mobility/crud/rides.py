@@ -7,7 +7,7 @@ the slot, itself finite. A booking that cannot be honoured is refused at request
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -423,11 +423,15 @@ async def book(
     return booking
 
 
-async def _tell(session: AsyncSession, booking: Booking, text: object, dedupe_key: str) -> None:
+Text = Callable[[str, datetime], tuple[str, str]]
+
+
+async def _tell(session: AsyncSession, booking: Booking, text: Text, dedupe_key: str) -> None:
+    """Notify the booking's person (title and body from `text(stop name, departure)`), once per key."""
     if booking.person_id is None:
         return
     corridor = await session.get(Corridor, booking.corridor_id)
-    assert corridor is not None and callable(text)
+    assert corridor is not None
     stop = await _stop(session, corridor, booking.origin_stop)
     title, body = text(stop.name, booking.departure_at)
     await notify(session, person_id=booking.person_id, kind="mobility.booking", title=title, body=body,
@@ -512,8 +516,10 @@ async def change_stops(session: AsyncSession, booking: Booking, *, origin_stop: 
                            f"{settings.booking_notice_minutes} minutes before departure; you may still cancel.")
     assert booking.person_id is not None
     await release(session, booking)
-    booking.state = "cancelled_on_time"
+    booking.state, booking.updated_at = "cancelled_on_time", now
     await session.flush()
+    await publish(session, BookingCancelledV1(booking_id=booking.id, person_id=booking.person_id, late=False,
+                                              reason="changed", cancelled_at=now))
     fresh = await book(
         session, person_id=booking.person_id, created_by=booking.created_by, channel=booking.channel,
         corridor_id=booking.corridor_id, service_date=booking.service_date, slot_secs=booking.slot_secs,
