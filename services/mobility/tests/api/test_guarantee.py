@@ -5,7 +5,7 @@ used only when no private car fits, and a driver rate above the legal cap stops 
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from mobility_testkit import Mobility, at
@@ -111,3 +111,28 @@ async def test_changing_stops_before_the_lock_rebooks_and_frees_the_old_seat(mob
     assert second["id"] != first["id"] and second["state"] == "matched_private"  # the seat it gave back
     assert (await m.http.get(f"/bookings/{first['id']}", headers=rider.headers)).json()["state"] == (
         "cancelled_on_time")
+
+
+async def test_the_daily_step_extends_weekly_offers_as_the_horizon_moves(mobility: Mobility) -> None:
+    from mobility.background import extend_offers
+    from platformkit.scheduler import StepRun
+
+    m = mobility
+    await m.line()
+    driver, car = await m.driver()
+    await m.offer(driver, car, weekdays=[0, 1, 2, 3, 4], valid_from="2026-04-27")
+
+    async def last_day() -> str:
+        rides = (await m.http.get("/drivers/me/rides", headers=driver.headers)).json()
+        return max(r["service_date"] for r in rides)
+
+    before = await last_day()
+    assert before <= "2026-06-19"  # 60 days from 2026-04-20
+    m.clock.advance(timedelta(days=14))
+    run = StepRun(name="mobility-extend-offers", due=m.clock.now(), db=m.db, clock=m.clock, app=m.app)
+    for _ in range(2):  # twice does no harm
+        await extend_offers(run)
+    after = await last_day()
+    assert after > before and after <= "2026-07-03"
+    rides = (await m.http.get("/drivers/me/rides", headers=driver.headers)).json()
+    assert len({r["service_date"] for r in rides}) == len(rides)  # one instance per date
