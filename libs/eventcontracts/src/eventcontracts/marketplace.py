@@ -1,7 +1,7 @@
 """Events published by `services/marketplace` (stream `MARKETPLACE` <- `marketplace.>`).
 
 Order events are per merchant order (one checkout over two merchants gives two `order.placed`). No
-personal data travels: ids, places and amounts only."""
+personal data travels: ids, places and amounts only (a merchant's name is a business's, not a person's)."""
 
 from __future__ import annotations
 
@@ -108,6 +108,35 @@ class DeliveryRequestedV1(Event):
     delivery_date: date | None = None
     parcels: int = 1
     at: AwareDatetime
+
+
+class _MerchantDecisionEvent(Event):
+    subject_field: ClassVar[str | None] = "merchant_id"
+
+    merchant_id: str
+    # The applicant (None: registered by staff, or the applicant has been erased since).
+    person_id: UUID | None
+    name: str
+    # The staff member who decided.
+    decided_by: str
+
+
+class MerchantApprovedV1(_MerchantDecisionEvent):
+    """District staff approved a merchant (from pending, or again after a suspension): it may sell.
+    accounts binds the applicant's `merchant` role to `merchant_id`."""
+
+    type: ClassVar[str] = "marketplace.merchant.approved.v1"
+
+    approved_at: AwareDatetime
+
+
+class MerchantSuspendedV1(_MerchantDecisionEvent):
+    """District staff suspended a merchant: its goods left the search and its writes are refused."""
+
+    type: ClassVar[str] = "marketplace.merchant.suspended.v1"
+
+    suspended_at: AwareDatetime
+    reason: str | None = None
 
 
 class MarketplacePersonalDataErasedV1(PersonalDataErased):

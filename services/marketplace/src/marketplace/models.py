@@ -27,7 +27,9 @@ def _uuid() -> uuid.UUID:
 
 class Merchant(MarketplaceModel, table=True):
     """A producer, retailer or hub selling on the platform. `id` is the merchant id accounts binds the
-    `merchant` role and API keys to. The district approves a merchant before it can sell."""
+    `merchant` role and API keys to. The district approves a merchant before it can sell.
+    `applicant_id` is the person who applied (their `merchant` role is bound at approval); None when staff
+    registered the merchant, or after the applicant's erasure — the merchant, a business, stays."""
 
     id: str = Field(primary_key=True, max_length=64)
     name: str = Field(max_length=200)
@@ -43,6 +45,7 @@ class Merchant(MarketplaceModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
     decided_by: str | None = Field(default=None, max_length=64)
+    applicant_id: uuid.UUID | None = Field(default=None, index=True)
 
 
 class Product(MarketplaceModel, table=True):

@@ -1,8 +1,10 @@
-"""The personal-data contract (platformkit.personal_data): a person's carts, holds and orders.
+"""The personal-data contract (platformkit.personal_data): a person's carts, holds and orders, and the
+merchants they applied for.
 
 Erasure cancels what lies ahead (open orders before handover, with their stock put back; cart and holds
 dropped) and anonymises the past (orders keep their merchant, lines and totals, without the person,
-name, address or note), so that merchants' books and the district's aggregates stay right."""
+name, address or note), so that merchants' books and the district's aggregates stay right. A merchant
+the person applied for is a business and stays; only the link to its applicant goes."""
 
 from __future__ import annotations
 
@@ -36,7 +38,11 @@ async def export(session: AsyncSession, person_id: uuid.UUID) -> dict[str, Any]:
             "ortsteil_id": order.ortsteil_id, "recipient_name": order.recipient_name, "address": order.address,
             "note": order.note, "payment_method": order.payment_method, "total_cents": order.total_cents,
             "lines": [{"title": ln.title, "qty": ln.qty, "line_cents": ln.line_cents} for ln in lines]})
+    applied = (await session.exec(select(Merchant).where(Merchant.applicant_id == person_id)
+                                  .order_by(col(Merchant.created_at)))).all()
     return {
+        "merchants_applied_for": [{"merchant_id": m.id, "name": m.name, "status": m.status,
+                                   "applied_at": m.created_at.isoformat()} for m in applied],
         "cart": [{"variant_id": str(c.variant_id), "qty": c.qty} for c in cart],
         "stock_holds": [{"variant_id": str(h.variant_id), "qty": h.qty, "expires_at": h.expires_at.isoformat()}
                         for h in holds],
@@ -45,7 +51,8 @@ async def export(session: AsyncSession, person_id: uuid.UUID) -> dict[str, Any]:
 
 
 async def erase(session: AsyncSession, person_id: uuid.UUID, erased_at: datetime) -> dict[str, int]:
-    counts = {"orders_cancelled": 0, "orders_anonymised": 0, "cart_lines_removed": 0, "holds_released": 0}
+    counts = {"orders_cancelled": 0, "orders_anonymised": 0, "cart_lines_removed": 0, "holds_released": 0,
+              "merchants_unlinked": 0}
     open_ids = (await session.exec(select(MerchantOrder.id).where(
         MerchantOrder.person_id == person_id,
         col(MerchantOrder.state).in_([s.value for s in RESTOCKABLE_STATES])))).all()
@@ -67,16 +74,20 @@ async def erase(session: AsyncSession, person_id: uuid.UUID, erased_at: datetime
     removed = await _sql.execute(session, delete(CartLine).where(col(CartLine.person_id) == person_id)
                                     .returning(col(CartLine.variant_id)))
     counts["cart_lines_removed"] = len(removed.all())
+    unlinked = await _sql.execute(session, update(Merchant).where(col(Merchant.applicant_id) == person_id)
+                                  .values(applicant_id=None).returning(col(Merchant.id)))
+    counts["merchants_unlinked"] = len(unlinked.all())
     return counts
 
 
 async def example(session: AsyncSession, person_id: uuid.UUID) -> list[str]:
-    """A completed order in the past, an open order for later (stock taken), a cart line and a hold."""
+    """A merchant they applied for, a completed order in the past, an open order for later (stock taken), a
+    cart line and a hold."""
     now = utcnow()
     tag = person_id.hex[-6:]
     name, address, note = f"Gertrud Neumann {tag}", f"Dorfstraße {tag}, 17291 Gramzow", f"Bitte klingeln {tag}"
     merchant = Merchant(id=f"m-example-{secrets.token_hex(4)}", name="Beispielhof", kind="producer", status="active",
-                        ortsteil_id="ot-gramzow-gramzow")
+                        ortsteil_id="ot-gramzow-gramzow", applicant_id=person_id)
     session.add(merchant)
     await session.flush()
     product = Product(merchant_id=merchant.id, title="Eier", category="eier", is_food=True, ingredients="Eier",

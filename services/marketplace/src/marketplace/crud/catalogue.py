@@ -12,12 +12,14 @@ from sqlalchemy import text, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from eventcontracts.marketplace import MerchantApprovedV1, MerchantSuspendedV1
 from marketplace.crud import _sql
 from marketplace.domain.categories import CATEGORIES
 from marketplace.domain.lmiv import missing_food_information
 from marketplace.domain.search import search_body
 from marketplace.models import Merchant, Product, Variant
 from marketplace.schemas import MerchantCreate, ProductIn, ProductPatch, VariantIn, VariantPatch
+from platformkit.events import publish
 from platformkit.problems import ProblemError
 
 _SLUG = re.compile(r"[^a-z0-9]+")
@@ -32,11 +34,12 @@ def new_merchant_id(name: str) -> str:
 
 
 async def create_merchant(session: AsyncSession, *, body: MerchantCreate, merchant_id: str | None = None,
-                          status: str = "pending", now: datetime) -> Merchant:
+                          status: str = "pending", applicant_id: uuid.UUID | None = None,
+                          now: datetime) -> Merchant:
     merchant = Merchant(id=merchant_id or new_merchant_id(body.name), name=body.name, kind=body.kind,
                         seller_of_record=body.seller_of_record, ortsteil_id=body.ortsteil_id,
                         description=body.description, phone=body.phone, status=status,
-                        created_at=now, updated_at=now)
+                        applicant_id=applicant_id, created_at=now, updated_at=now)
     session.add(merchant)
     await session.flush()
     return merchant
@@ -46,12 +49,24 @@ async def get_merchant(session: AsyncSession, merchant_id: str) -> Merchant | No
     return await session.get(Merchant, merchant_id)
 
 
-async def decide_merchant(session: AsyncSession, *, merchant: Merchant, status: str, by: str,
+async def decide_merchant(session: AsyncSession, *, merchant: Merchant, status: str, by: str, reason: str | None,
                           now: datetime) -> Merchant:
-    merchant.status = status
-    merchant.decided_by = by
-    merchant.updated_at = now
-    session.add(merchant)
+    """Move the merchant to `status` (active or suspended) and announce it, in the caller's transaction.
+    The move is one conditional UPDATE on the status it leaves, so of two staff members deciding the same
+    at once only one changes it and one event goes out; deciding what already holds changes nothing."""
+    moved = await _sql.execute(session, update(Merchant)
+                               .where(col(Merchant.id) == merchant.id, col(Merchant.status) != status)
+                               .values(status=status, decided_by=by, updated_at=now).returning(col(Merchant.id)))
+    if moved.first() is None:
+        return merchant
+    await session.refresh(merchant)
+    if status == "active":
+        await publish(session, MerchantApprovedV1(merchant_id=merchant.id, person_id=merchant.applicant_id,
+                                                  name=merchant.name, decided_by=by, approved_at=now))
+    else:
+        await publish(session, MerchantSuspendedV1(merchant_id=merchant.id, person_id=merchant.applicant_id,
+                                                   name=merchant.name, decided_by=by, suspended_at=now,
+                                                   reason=reason))
     # A suspended merchant's goods leave the search; an approved one's published goods come back.
     products = (await session.exec(select(Product).where(col(Product.merchant_id) == merchant.id))).all()
     for product in products:

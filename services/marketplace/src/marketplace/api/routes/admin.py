@@ -60,12 +60,15 @@ async def create_merchant(body: MerchantCreate, staff: StaffDep, session: Sessio
 @router.post("/merchants/{merchant_id}/decision", response_model=MerchantPublic)
 async def decide(merchant_id: str, body: MerchantDecision, staff: ApproverDep, session: SessionDep,
                  now: NowDep) -> MerchantPublic:
-    """Approve (active) or suspend a merchant; a suspended merchant's goods leave the search at once."""
+    """Approve (active) or suspend a merchant; a suspended merchant's goods leave the search at once.
+    An approval announces `marketplace.merchant.approved.v1`, on which accounts binds the applicant's
+    `merchant` role to this merchant; a suspension `marketplace.merchant.suspended.v1` (the role stays)."""
     merchant = await catalogue.get_merchant(session, merchant_id)
     if merchant is None:
         raise ProblemError(404, "MERCHANT_NOT_FOUND", "No such merchant.")
     before = merchant.status
-    merchant = await catalogue.decide_merchant(session, merchant=merchant, status=body.status, by=staff.sub, now=now)
+    merchant = await catalogue.decide_merchant(session, merchant=merchant, status=body.status, by=staff.sub,
+                                           reason=body.reason, now=now)
     await audit.record(session, principal=staff, action=f"merchant.{body.status}", target=merchant.id,
                        merchant_id=merchant.id, detail={"before": before, "reason": body.reason})
     await session.commit()

@@ -1,5 +1,6 @@
 """Onboarding: a signed-in person applies for a merchant (status pending, a merchant id assigned here);
-district staff approve it (accounts then binds the person's `merchant` role to that id)."""
+district staff approve it, and accounts then binds the applicant's `merchant` role to that id (through
+`marketplace.merchant.approved.v1`, which carries the applicant kept on the merchant)."""
 
 from __future__ import annotations
 
@@ -23,9 +24,9 @@ async def apply(body: MerchantCreate, person: PersonDep, principal: PrincipalDep
     if replay is not None:
         return replay
     places.check_villages(gazetteer, [body.ortsteil_id], "body.ortsteil_id")
-    merchant = await catalogue.create_merchant(session, body=body, now=now)
+    merchant = await catalogue.create_merchant(session, body=body, applicant_id=person, now=now)
     await audit.record(session, principal=principal, action="merchant.applied", target=merchant.id,
-                       merchant_id=merchant.id, detail={"person_id": str(person)})
+                       merchant_id=merchant.id)
     result = MerchantPublic.model_validate(merchant)
     await idempotency.complete(201, result)
     await session.commit()
