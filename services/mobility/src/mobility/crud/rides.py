@@ -189,22 +189,30 @@ def request_of(booking: Booking) -> RideRequest:
 async def candidates(session: AsyncSession, corridor_id: str, departure_at: datetime,
                      only: uuid.UUID | None = None, exclude: uuid.UUID | None = None,
                      with_riders: bool = True) -> list[Candidate]:
-    """The open instances of a slot with their loads, drivers and (for detour requests, whose delay budgets
-    depend on them) riders, for ranking: one query each, the fairness count only when there is a choice."""
-    query = select(OfferInstance, Driver, Offer).join(Driver, col(Driver.id) == OfferInstance.driver_id).join(
-        Offer, col(Offer.id) == OfferInstance.offer_id
-    ).where(OfferInstance.corridor_id == corridor_id, OfferInstance.departure_at == departure_at,
-            OfferInstance.state == "open")
+    """The open instances of a slot with their segment loads and drivers (one query), riders only for detour
+    requests (their delay budgets depend on them), the fairness count only when there is a choice."""
+    query = (
+        select(OfferInstance, Driver, Offer, SegmentLoad)
+        .join(Driver, col(Driver.id) == OfferInstance.driver_id)
+        .join(Offer, col(Offer.id) == OfferInstance.offer_id)
+        .outerjoin(SegmentLoad, col(SegmentLoad.instance_id) == OfferInstance.id)
+        .where(OfferInstance.corridor_id == corridor_id, OfferInstance.departure_at == departure_at,
+               OfferInstance.state == "open")
+    )
     if only is not None:
         query = query.where(OfferInstance.id == only)
-    rows = [(i, d, o) for i, d, o in (await session.exec(query)).all()
-            if i.id != exclude and eligible(d, i.service_date)]
+    found: dict[uuid.UUID, tuple[OfferInstance, Driver, Offer]] = {}
+    loads: dict[uuid.UUID, dict[int, tuple[int, int]]] = {}
+    for instance, driver, offer, load in (await session.exec(query)).all():
+        if instance.id == exclude or not eligible(driver, instance.service_date):
+            continue
+        found.setdefault(instance.id, (instance, driver, offer))
+        if load is not None:
+            loads.setdefault(instance.id, {})[load.segment] = (load.seats_used, load.wheelchairs_used)
+    rows = list(found.values())
     if not rows:
         return []
-    ids = [instance.id for instance, _d, _o in rows]
-    loads: dict[uuid.UUID, dict[int, tuple[int, int]]] = {}
-    for load in (await session.exec(select(SegmentLoad).where(col(SegmentLoad.instance_id).in_(ids)))).all():
-        loads.setdefault(load.instance_id, {})[load.segment] = (load.seats_used, load.wheelchairs_used)
+    ids = list(found)
     riders: dict[uuid.UUID, list[Rider]] = {}
     for booking in [] if not with_riders else (await session.exec(
         select(Booking).where(col(Booking.instance_id).in_(ids), col(Booking.state).in_(LIVE))
