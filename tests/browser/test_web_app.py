@@ -87,8 +87,9 @@ def test_resident_signs_up_verifies_logs_in_downloads_and_erases(
     page.reload()
     expect(page.locator("[data-feed-url]")).to_have_attribute("data-live", "on", timeout=10_000)
     expect(welcome).to_have_count(1, timeout=15_000)
-    # Push: permission is asked only on the button; until the gateway takes subscriptions (issue 8) the
-    # page says kindly that messages to this device come later.
+    # Push: permission is asked only on the button; push.js then subscribes at accounts
+    # (/api/accounts/me/push-subscriptions), or, where headless chromium has no push service, says kindly that
+    # messages to this device come later. Either way the person is thanked.
     phone.grant_permissions(["notifications"], origin=base_url)
     page.get_by_role("button", name="Mitteilungen erlauben").click()
     expect(page.locator("#push-status")).to_have_text(re.compile("Danke!"))
@@ -102,13 +103,20 @@ def test_resident_signs_up_verifies_logs_in_downloads_and_erases(
     expect(page.get_by_role("status")).to_have_text("Ihre Angaben sind gespeichert.")
     expect(page.locator("#phone")).to_have_value("03984 12345")
 
+    # The download is a job at accounts (here the only service): asked for with a form, its page shows the
+    # file once it is gathered (refresh.js swaps it in; a reload would do the same).
+    page.get_by_role("button", name="Meine Daten herunterladen").click()
+    expect(page).to_have_url(re.compile(re.escape(base_url) + r"/account/export/[0-9a-f-]{36}$"))
+    file_link = page.get_by_role("link", name="Datei herunterladen")
+    expect(file_link).to_be_visible(timeout=30_000)
     with page.expect_download() as download_info:
-        page.get_by_role("link", name="Meine Daten herunterladen").click()
+        file_link.click()
     download = download_info.value
     data = json.loads(download.path().read_text(encoding="utf-8"))
     flat = json.dumps(data, ensure_ascii=False)
     assert email in flat and "Greta Gramzow" in flat and "03984 12345" in flat
 
+    page.get_by_role("navigation", name="Hauptmenü").get_by_role("link", name="Mein Konto").click()
     page.get_by_role("link", name="Konto löschen").click()
     expect(page).to_have_url(f"{base_url}/account/delete")
     audit(page, "a11-delete-confirm")

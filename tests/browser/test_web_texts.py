@@ -61,13 +61,18 @@ def test_router_serves_the_pages_of_all_three_faces() -> None:
     app = FastAPI()
     app.include_router(create_web_router())
     pages = {"start_page": "/", "sign_up": "/signup", "account_page": "/account", "download_my_data": "/account/export",
+             "request_my_data": "/account/export",
              "confirm_deletion": "/account/delete", "notifications_page": "/notifications",
              "merchant_portal": "/merchant", "dashboard": "/admin", "people_page": "/admin/people",
-             "audit_log": "/admin/audit-log", "mails": "/admin/mails", "plumbing": "/admin/plumbing",
+             "audit_log": "/admin/audit-log", "mails": "/admin/mails",
+             "erasure_reports": "/admin/erasures", "plumbing": "/admin/plumbing",
              "manifest": "/manifest.webmanifest",
              "service_worker": "/sw.js", "offline_page": "/offline"}
     for name, path in pages.items():
         assert app.url_path_for(name) == path
+    job = "0b9f3c1e-6d7a-4f0e-9a52-0d0f5e1c0a11"
+    assert app.url_path_for("my_data_download_state", export_id=job) == f"/account/export/{job}"
+    assert app.url_path_for("my_data_file", export_id=job) == f"/account/export/{job}/file"
     assert Path(STATIC_DIR, "css", "app.css").is_file()
 
 

@@ -88,6 +88,21 @@ class Texts:
     account_data_title: str
     account_data_text: str
     account_download: str
+    export_title: str
+    export_intro: str
+    export_start: str
+    export_pending_title: str
+    export_pending_text: str
+    export_reload: str
+    export_ready_title: str
+    export_ready_text: str
+    export_download: str
+    export_file_hint: str
+    export_contains: str
+    export_missing: str
+    export_again: str
+    export_gone: str
+    service_area_names: Mapping[str, str]
     account_delete_title: str
     account_delete_text: str
     account_delete_button: str
@@ -174,6 +189,13 @@ class Texts:
     admin_mails_text: str
     admin_plumbing: str
     admin_plumbing_text: str
+    admin_erasures: str
+    admin_erasures_text: str
+    admin_market_text: str
+    admin_drivers_text: str
+    admin_desk_text: str
+    admin_volunteers_text: str
+    admin_alerts_text: str
     admin_nothing: str
     people_title: str
     people_find_title: str
@@ -261,6 +283,18 @@ class Texts:
     plumbing_discard: str
     plumbing_discard_label: str
     plumbing_done: Mapping[str, str]
+    erasures_title: str
+    erasures_intro: str
+    erasures_filter_person: str
+    erasures_filter_submit: str
+    erasures_empty: str
+    erasures_person: str
+    erasures_when: str
+    erasures_complete: str
+    erasures_waiting: str
+    erasures_reports: str
+    erasures_report_line: str
+    erasures_nothing_held: str
 
     # --- messages ----------------------------------------------------------------------------------
     error_summary: str
@@ -359,8 +393,44 @@ DE = Texts(
     account_save="Speichern",
     account_saved="Ihre Angaben sind gespeichert.",
     account_data_title="Meine Daten",
-    account_data_text="Sie können alle Daten herunterladen, die wir über Sie gespeichert haben.",
+    account_data_text=(
+        "Sie können alle Daten herunterladen, die der Dorfmarktplatz über Sie gespeichert hat: "
+        "aus Ihrem Konto und aus allen Bereichen, die Sie nutzen."
+    ),
     account_download="Meine Daten herunterladen",
+    export_title="Meine Daten herunterladen",
+    export_intro=(
+        "Wir stellen alle Daten zusammen, die der Dorfmarktplatz über Sie gespeichert hat. "
+        "Sie bekommen sie als eine Datei."
+    ),
+    export_start="Meine Daten zusammenstellen",
+    export_pending_title="Ihre Daten werden zusammengestellt",
+    export_pending_text=(
+        "Das dauert meist weniger als eine Minute. Sie können diese Seite offen lassen "
+        "oder später wiederkommen."
+    ),
+    export_reload="Nachsehen, ob die Datei fertig ist",
+    export_ready_title="Ihre Daten sind fertig",
+    export_ready_text="Die Datei liegt für Sie bereit bis {until}.",
+    export_download="Datei herunterladen",
+    export_file_hint=(
+        "Die Datei hat das Format JSON. Sie können sie mit jedem Textprogramm öffnen "
+        "oder an einen anderen Anbieter weitergeben."
+    ),
+    export_contains="Die Datei enthält Ihre Daten aus diesen Bereichen: {areas}.",
+    export_missing=(
+        "Aus diesen Bereichen fehlen Daten, weil sie gerade nicht erreichbar waren: {areas}. "
+        "Sie können Ihre Daten später noch einmal zusammenstellen lassen."
+    ),
+    export_again="Noch einmal zusammenstellen",
+    export_gone="Diese Datei gibt es nicht mehr. Bitte lassen Sie Ihre Daten neu zusammenstellen.",
+    service_area_names={
+        "accounts": "Konto",
+        "marketplace": "Einkaufen",
+        "mobility": "Mitfahren",
+        "volunteers": "Helfen",
+        "alerts": "Warnungen",
+    },
     account_delete_title="Konto löschen",
     account_delete_text="Wenn Sie den Dorfmarktplatz nicht mehr nutzen wollen, können Sie Ihr Konto löschen.",
     account_delete_button="Konto löschen …",
@@ -472,6 +542,13 @@ DE = Texts(
     admin_mails_text="Welche E-Mails verschickt wurden oder verschickt würden.",
     admin_plumbing="Technik",
     admin_plumbing_text="Betrieb der Dienste: wartende Nachrichten und liegengebliebene Nachrichten.",
+    admin_erasures="Löschungen",
+    admin_erasures_text="Welche Bereiche die Löschung eines Kontos bestätigt haben und welche noch fehlen.",
+    admin_market_text="Neue Händler prüfen und freischalten.",
+    admin_drivers_text="Führerschein und Versicherung von Fahrerinnen und Fahrern prüfen.",
+    admin_desk_text="Fahrten für Anruferinnen und Anrufer buchen, Taxi-Aufträge bestätigen.",
+    admin_volunteers_text="Vereine und Träger prüfen, Meldungen bearbeiten.",
+    admin_alerts_text="Warnungen für den Landkreis herausgeben, ändern und aufheben.",
     admin_nothing="Für Ihre Berechtigungen gibt es hier noch nichts zu tun.",
     people_title="Personen",
     people_find_title="Person finden",
@@ -595,6 +672,21 @@ DE = Texts(
         "gone": "Diese Nachricht war schon erledigt.",
         "failed": "Die Verarbeitung ist wieder fehlgeschlagen. Die Nachricht bleibt liegen.",
     },
+    erasures_title="Löschungen",
+    erasures_intro=(
+        "Wird ein Konto gelöscht, löscht jeder Bereich seine Daten zu dieser Person und meldet das zurück. "
+        "Hier sehen Sie, welche Bereiche die Löschung bestätigt haben und auf welche noch gewartet wird."
+    ),
+    erasures_filter_person="Personen-Nummer",
+    erasures_filter_submit="Filtern",
+    erasures_empty="Keine Löschungen.",
+    erasures_person="Person",
+    erasures_when="Gelöscht am",
+    erasures_complete="Alle Bereiche haben die Löschung bestätigt.",
+    erasures_waiting="Noch nicht bestätigt von: {areas}",
+    erasures_reports="Bestätigt",
+    erasures_report_line="{area}: gelöscht am {when}",
+    erasures_nothing_held="keine Daten vorhanden",
     # messages
     error_summary="Bitte prüfen Sie Ihre Angaben:",
     error_generic_field="Bitte prüfen Sie diese Angabe.",

@@ -1,5 +1,6 @@
-"""What staff read (scope admin): the audit log (who did what for whom) and the mail outbox (held mails:
-what would have been sent without SMTP). Both page with accounts' opaque cursors."""
+"""What staff read (scope admin): the audit log (who did what for whom), the mail outbox (held mails:
+what would have been sent without SMTP) and the erasure reports (which services have confirmed erasing a
+person's data, which are still awaited). All page with accounts' opaque cursors."""
 
 from __future__ import annotations
 
@@ -69,4 +70,26 @@ async def mails(page: SignedInPageDep, status: str = "held", cursor: str = "") -
         "admin/mails.html", title=page.texts.mails_title, status_filter=chosen, statuses=MAIL_STATUSES,
         mails=result["items"], next_link=_next_link("/admin/mails", {"status": chosen}, result.get("next_cursor")),
         areas=admin_areas(session.scopes, page.texts),
+    )
+
+
+@router.get("/admin/erasures", response_class=HTMLResponse)
+async def erasure_reports(page: SignedInPageDep, person_id: str = "", cursor: str = "") -> HTMLResponse:
+    session = page.require_staff_scope(ADMIN)
+    t = page.texts
+    wanted = person_id.strip()
+    errors = FormErrors()
+    if wanted:
+        try:
+            uuid.UUID(wanted)
+        except ValueError:
+            errors.add("person_id", t.people_find_bad_id)
+    used = {"person_id": wanted} if wanted else {}
+    result: dict[str, Any] = {"items": [], "next_cursor": None}
+    if not errors:
+        result = await _page_of(page, "/admin/erasures", {**used, **({"cursor": cursor} if cursor else {})})
+    return page.render(
+        "admin/erasures.html", status=422 if errors else 200, title=t.erasures_title, person_id=wanted,
+        erasures=result["items"], next_link=_next_link("/admin/erasures", used, result.get("next_cursor")),
+        errors=errors or None, labels={"person_id": t.erasures_filter_person}, areas=admin_areas(session.scopes, t),
     )

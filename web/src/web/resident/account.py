@@ -1,9 +1,11 @@
 """The person's own account: see and change name, phone and village (accounts `PATCH /me` with If-Match),
-download the data (`GET /me/export`), and erase the account after a clear confirmation (`DELETE /me`),
+download everything the platform holds about them (accounts gathers every service's part as a job:
+`POST /me/exports`, then its state and the file), and erase the account after a clear confirmation (`DELETE /me`),
 which ends in being signed out."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form
@@ -77,9 +79,51 @@ async def change_account(
     return see_other("/account?done=saved")
 
 
-@router.get("/account/export")
-async def download_my_data(page: SignedInPageDep) -> Response:
-    response = await page.call("GET", "accounts", "/me/export")
+def _export_page(page: SignedInPageDep, job: dict[str, Any] | None = None, *, gone: bool = False) -> HTMLResponse:
+    """The download's one page in its three states: nothing asked yet (or the file is gone), being
+    gathered (reload, or let the script look again), ready with the file."""
+    t = page.texts
+    title = t.export_title
+    included: list[str] = []
+    missing: list[str] = []
+    if job is not None:
+        title = t.export_pending_title if job["status"] == "pending" else t.export_ready_title
+        for service, outcome in job.get("parts", {}).items():
+            (included if outcome == "ok" else missing).append(t.service_area_names.get(service, service))
+    return page.render("resident/account_export.html", status=404 if gone else 200, title=title, job=job,
+                       gone=gone, included=", ".join(included), missing=", ".join(missing))
+
+
+@router.get("/account/export", response_class=HTMLResponse)
+async def download_my_data(page: SignedInPageDep) -> HTMLResponse:
+    return _export_page(page)
+
+
+@router.post("/account/export")
+async def request_my_data(page: SignedInPageDep, _csrf: CsrfFormDep) -> Response:
+    # accounts gathers every service's part in the background; asking again while it does gives the same job.
+    response = await page.call("POST", "accounts", "/me/exports")
+    if response.status_code != 202:
+        raise page.problem(response.status_code, page.texts.error_service_down_title, page.texts.error_service_down)
+    return see_other(f"/account/export/{response.json()['id']}")
+
+
+@router.get("/account/export/{export_id}", response_class=HTMLResponse)
+async def my_data_download_state(page: SignedInPageDep, export_id: uuid.UUID) -> HTMLResponse:
+    response = await page.call("GET", "accounts", f"/me/exports/{export_id}")
+    if response.status_code == 404:  # expired, or not this person's
+        return _export_page(page, gone=True)
+    if response.status_code != 200:
+        raise page.problem(response.status_code, page.texts.error_service_down_title, page.texts.error_service_down)
+    job: dict[str, Any] = response.json()
+    return _export_page(page, job)
+
+
+@router.get("/account/export/{export_id}/file")
+async def my_data_file(page: SignedInPageDep, export_id: uuid.UUID) -> Response:
+    response = await page.call("GET", "accounts", f"/me/exports/{export_id}/download")
+    if response.status_code in (404, 409):  # gone, or not ready yet: the state page says which
+        return see_other(f"/account/export/{export_id}")
     if response.status_code != 200:
         raise page.problem(response.status_code, page.texts.error_service_down_title, page.texts.error_service_down)
     return Response(

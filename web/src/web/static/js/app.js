@@ -1,5 +1,6 @@
 // Progressive enhancement for every page. The pages work without this file; it only adds what HTML
-// cannot do: the service worker (offline page), the live feed and the push permission button.
+// cannot do: the service worker (offline page), the live feed, the push permission button, and pages that
+// show what they are waiting for once it is there.
 
 if ("serviceWorker" in navigator) {
   window.addEventListener("load", () => {
@@ -17,4 +18,9 @@ if (feed) {
 const pushPanel = document.getElementById("push-panel");
 if (pushPanel) {
   import("./push.js").then((module) => module.setUpPush(pushPanel));
+}
+
+const waiting = document.querySelector("[data-refresh-seconds]");
+if (waiting) {
+  import("./refresh.js").then((module) => module.startRefresh(waiting));
 }
