@@ -11,7 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from accounts import events
 from accounts.crud import audit
 from accounts.crud._sql import execute
-from accounts.domain.roles import Grant
+from accounts.domain.roles import MERCHANT, Grant
 from accounts.models import RoleGrant
 from platformkit.db import utcnow
 
@@ -25,13 +25,25 @@ async def active_grants(*, session: AsyncSession, person_id: uuid.UUID) -> list[
     return list((await session.exec(statement)).all())
 
 
+async def holds_merchant(*, session: AsyncSession, person_id: uuid.UUID, merchant_id: str) -> bool:
+    """Does the person hold an active `merchant` role bound to this merchant?"""
+    statement = select(RoleGrant.id).where(
+        RoleGrant.person_id == person_id,
+        RoleGrant.role == MERCHANT,
+        RoleGrant.merchant_id == merchant_id,
+        col(RoleGrant.revoked_at).is_(None),
+    )
+    return (await session.exec(statement)).first() is not None
+
+
 def as_domain(grants: list[RoleGrant]) -> list[Grant]:
     return [Grant(g.role, g.merchant_id, g.organisation_id, g.scopes) for g in grants]
 
 
 async def grant_role(
-    *, session: AsyncSession, person_id: uuid.UUID, grant: Grant, actor_id: str
+    *, session: AsyncSession, person_id: uuid.UUID, grant: Grant, actor_id: str, note: str | None = None
 ) -> RoleGrant:
+    """Grant, audit (with `note`: why, when not by hand) and announce `accounts.role.granted.v1`."""
     row = RoleGrant(
         person_id=person_id,
         role=grant.role,
@@ -53,6 +65,7 @@ async def grant_role(
             "merchant_id": row.merchant_id,
             "organisation_id": row.organisation_id,
             "scopes": row.scopes,
+            **({"note": note} if note else {}),
         },
     )
     await events.role_granted(session, row)

@@ -18,6 +18,11 @@ RESET_ACCEPTED = (
 )
 TOKEN_INVALID = "Dieser Link ist ungültig oder abgelaufen. Bitte fordern Sie einen neuen an."
 WELCOME_TITLE = "Willkommen auf dem Dorfmarktplatz"
+MERCHANT_APPROVED_TITLE = "Ihr Geschäft ist freigeschaltet"
+MERCHANT_APPROVED_BODY = (
+    "Der Landkreis hat „{name}“ freigeschaltet. Sie können jetzt im Händlerbereich Ihre Waren "
+    "eintragen und Bestellungen annehmen."
+)
 WELCOME_BODY = "Ihr Konto ist bestätigt. Hier erscheinen Nachrichten zu Ihren Bestellungen, Fahrten und Warnungen."
 EMAIL_VERIFIED = "Vielen Dank! Ihre E-Mail-Adresse ist bestätigt. Sie können sich jetzt anmelden."
 PASSWORD_CHANGED = "Ihr Passwort wurde geändert. Sie können sich jetzt mit dem neuen Passwort anmelden."
