@@ -1,24 +1,32 @@
 """marketplace's merchant approvals, on a real nats-server: the applicant gets the `merchant` role bound
 to the approved merchant once (a re-approval and a second copy grant nothing new), audited with the
 deciding staff member as actor, announced as `accounts.role.granted.v1`, and is told; an erased or
-unknown applicant gets nothing. Their next token (a refresh) carries the binding."""
+unknown applicant gets nothing. Their next token (a refresh) carries the binding. And once end to end,
+with marketplace itself publishing the approval."""
 
 from __future__ import annotations
 
 import asyncio
 import base64
+import dataclasses
 import json
 import uuid
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
+import httpx
 from accounts_testkit import Accounts, bearer, make_settings, start_accounts
 from sqlalchemy import text
 
 from accounts.crud._sql import execute
 from eventcontracts.marketplace import MerchantApprovedV1
+from marketplace.config import MarketplaceSettings
+from marketplace.main import service as marketplace_service
 from platformkit.events import Bus, encode, new_event_id
+from platformkit.migrations import upgrade
 from platformkit.natsserver import NatsServer
+from platformkit.testing.tokens import OidcIssuer
 
 DECIDER = "7d3c9a4e-0000-4000-8000-00000000beef"  # the verifier who approved, as marketplace knows them
 
@@ -127,3 +135,41 @@ async def test_the_applicant_gets_the_merchant_role_once(database_url: str, nats
         again = await rows(accounts, "SELECT id FROM role_grant WHERE role = 'merchant' AND merchant_id = :m",
                            m="m-imkerei-wolletz-0a1b2c")
         assert len(again) == 1
+
+
+async def test_end_to_end_an_approval_in_marketplace_opens_the_portal(
+    database_url: str, nats_server: NatsServer, oidc_issuer: OidcIssuer, tmp_path: Path
+) -> None:
+    """marketplace (its own database, its relay) and accounts on one nats-server: a person applies, a
+    verifier approves, and the person's next token carries the merchant binding."""
+    market_settings = MarketplaceSettings(
+        **oidc_issuer.settings_overrides(), database_url=f"sqlite:///{tmp_path / 'marketplace.db'}",
+        environment="test", nats_url=nats_server.url, outbox_poll_seconds=0.1,
+    )
+    upgrade(marketplace_service, market_settings.database_url)
+    market_app = dataclasses.replace(marketplace_service, background=()).create_app(market_settings)
+    async with (
+        start_accounts(make_settings(database_url, nats_url=nats_server.url)) as accounts,
+        market_app.router.lifespan_context(market_app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=market_app), base_url="http://marketplace") as market,
+    ):
+        await accounts.app.state.events.wait_ready()
+        applicant, tokens = await person(accounts, "hof@wolletz.example", "Bernd Wolff")
+        resident = {"Authorization": f"Bearer {oidc_issuer.tokens.issue(sub=str(applicant), roles=['resident'])}"}
+        applied = await market.post("/merchant-applications", json={
+            "name": "Imkerei Wolletz", "kind": "producer", "ortsteil_id": "ot-angermuende-wolletz",
+        }, headers={**resident, "Idempotency-Key": uuid.uuid4().hex})
+        assert applied.status_code == 201, applied.text
+        merchant_id = applied.json()["id"]
+        verifier = oidc_issuer.tokens.issue(sub=DECIDER, roles=["resident", "operator"], scopes=["verifier"])
+        decided = await market.post(f"/admin/merchants/{merchant_id}/decision", json={"status": "active"},
+                                    headers={"Authorization": f"Bearer {verifier}"})
+        assert decided.status_code == 200, decided.text
+
+        async def bound() -> bool:
+            found = await rows(accounts, "SELECT granted_by FROM role_grant WHERE merchant_id = :m", m=merchant_id)
+            return [row.granted_by for row in found] == [DECIDER]
+
+        await until(bound, "the merchant role bound through the bus")
+        after = claims_of((await accounts.refresh(tokens["refresh_token"])).json()["access_token"])
+        assert "merchant" in after["roles"] and after["merchant_id"] == merchant_id
