@@ -27,6 +27,8 @@ from platformkit.db import Database, utcnow
 # accounts' demo namespace: accounts binds Jana Krüger's merchant role to the id made from the same name.
 ACCOUNTS_DEMO_NAMESPACE = uuid.UUID("5b0f3c1e-6d7a-4f0e-9a52-0d0f5e1c0a11")
 HOFLADEN_GRAMZOW = str(uuid.uuid5(ACCOUNTS_DEMO_NAMESPACE, "merchant:hofladen-gramzow"))
+# Anna Becker (Angermünde) applied for the Imkerei Wolletz: approving it binds her merchant role.
+ANNA_BECKER = uuid.uuid5(ACCOUNTS_DEMO_NAMESPACE, "person:anna")
 DEMO = uuid.UUID("7d1e0a52-3c44-4f8e-8a1b-5e2f9b0c6d31")
 
 MERCHANTS = [
@@ -149,9 +151,10 @@ async def seed_demo(db: Database, _settings: ServiceSettings) -> None:
             await session.flush()
             session.add_all([DeliveryServiceStop(service_id=service_id, ortsteil_id=o, weekday=w, time_window=t)
                              for o, w, t in stops])
-    # One merchant waits for the district's approval (for the dashboard).
+    # One merchant waits for the district's approval (for the dashboard), applied for by a demo resident.
     async with db.transaction() as session:
         pending = (await session.exec(select(Merchant).where(Merchant.id == "m-imkerei-wolletz"))).first()
         if pending is None:
             session.add(Merchant(id="m-imkerei-wolletz", name="Imkerei Wolletz", kind="producer", status="pending",
-                                 ortsteil_id="ot-angermuende-wolletz", description="Honig vom Wolletzsee."))
+                                 ortsteil_id="ot-angermuende-wolletz", description="Honig vom Wolletzsee.",
+                                 applicant_id=ANNA_BECKER))
