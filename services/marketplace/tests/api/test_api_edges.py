@@ -145,3 +145,32 @@ async def test_a_person_applies_and_the_district_approves(market: Market) -> Non
     audit = (await market.http.get("/admin/audit", params={"merchant_id": merchant["id"]},
                                    headers=market.operator())).json()["items"]
     assert [entry["action"] for entry in audit] == ["merchant.applied", "merchant.active"]
+
+
+async def test_a_suspended_merchant_finishes_open_orders_but_changes_nothing_on_sale(market: Market) -> None:
+    farm = await market.merchant("Hof Suspendiert")
+    product = await market.product(farm)
+    variant = product["variants"][0]["id"]
+    choice = {"merchant_id": farm, "fulfilment": "pickup", "pickup_point_id": await market.pickup_point(farm)}
+    placed = (await market.checkout(uuid.uuid4(), [(variant, 1)], [choice], expected=320)).json()
+    order = placed["orders"][0]["id"]
+    suspended = await market.http.post(f"/admin/merchants/{farm}/decision", headers=market.operator(),
+                                       json={"status": "suspended", "reason": "Kontrolle"})
+    assert suspended.status_code == 200
+
+    staff = market.integration(farm)
+    refused = {
+        "new product": await market.http.post("/v1/products", headers={**staff, **key()}, json={
+            "title": "Honig", "category": "eier", "ingredients": "Honig", "allergens": [],
+            "variants": [{"label": "500 g", "price_cents": 600, "vat_rate": 7, "on_hand": 5}]}),
+        "stock": await market.http.post("/v1/stock", headers={**staff, **key()},
+                                         json={"changes": [{"variant_id": variant, "adjust": 5}]}),
+        "villages": await market.http.put("/v1/delivery-area", headers=staff,
+                                          json={"ortsteil_ids": ["ot-gramzow-gramzow"]}),
+    }
+    for what, answer in refused.items():
+        assert (answer.status_code, answer.json()["code"]) == (403, "MERCHANT_NOT_ACTIVE"), what
+    assert (await market.variant(farm, variant))["on_hand"] == 9  # read access stays; nothing changed
+
+    accepted = await market.http.post(f"/v1/orders/{order}/accept", headers={**staff, **key()})
+    assert accepted.status_code == 200 and accepted.json()["state"] == "accepted"

@@ -11,11 +11,14 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, FastAPI, Header, Request
+from sqlmodel import select
 
 from marketplace.config import MarketplaceSettings
+from marketplace.models import Merchant
 from marketplace.payments import HttpPaymentProvider, PaymentProvider
 from places import Gazetteer, demo
 from platformkit.auth import Principal, PrincipalDep
+from platformkit.deps import SessionDep
 from platformkit.problems import ProblemError
 from platformkit.scheduler import Clock, SystemClock
 
@@ -142,6 +145,19 @@ async def merchant_caller(request: Request, principal: PrincipalDep) -> Merchant
 
 
 MerchantDep = Annotated[MerchantCaller, Depends(merchant_caller)]
+
+
+async def selling_merchant(caller: MerchantDep, session: SessionDep) -> MerchantCaller:
+    """A caller whose merchant may change what it sells (goods, stock, villages, rounds, webhooks): only an
+    active one. A suspended merchant keeps read access and finishes its open orders, nothing more."""
+    status = (await session.exec(select(Merchant.status).where(Merchant.id == caller.merchant_id))).first()
+    if status != "active":
+        raise ProblemError(403, "MERCHANT_NOT_ACTIVE", "This merchant is suspended or not yet approved by the "
+                           "district: open orders can be finished, but goods, stock and delivery cannot change.")
+    return caller
+
+
+SellingMerchantDep = Annotated[MerchantCaller, Depends(selling_merchant)]
 
 
 def if_match(value: Annotated[str | None, Header(alias="If-Match")] = None) -> int | None:

@@ -21,6 +21,7 @@ from marketplace.api.deps import (
     MerchantDep,
     NowDep,
     PaymentsDep,
+    SellingMerchantDep,
 )
 from marketplace.api.views import orders_out, products_out, webhook_out
 from marketplace.crud import audit, catalogue, orders, places, stock, webhooks
@@ -98,7 +99,7 @@ async def list_products(caller: MerchantDep, session: SessionDep, page: PageDep,
 
 
 @router.post("/products", status_code=201, response_model=ProductOut)
-async def create_product(body: ProductIn, caller: MerchantDep, session: SessionDep, idempotency: IdempotencyDep,
+async def create_product(body: ProductIn, caller: SellingMerchantDep, session: SessionDep, idempotency: IdempotencyDep,
                          now: NowDep) -> ProductOut | JSONResponse:
     """A new product (draft) with its variants; publish it when its food information is complete."""
     caller.require("products:write")
@@ -133,7 +134,7 @@ async def read_product(product_id: uuid.UUID, caller: MerchantDep, session: Sess
 
 
 @router.patch("/products/{product_id}", response_model=ProductOut)
-async def update_product(product_id: uuid.UUID, body: ProductPatch, caller: MerchantDep, session: SessionDep,
+async def update_product(product_id: uuid.UUID, body: ProductPatch, caller: SellingMerchantDep, session: SessionDep,
                          version: IfMatchDep, now: NowDep, response: Response) -> ProductOut:
     caller.require("products:write")
     product = await _own_product(session, caller, product_id)
@@ -146,7 +147,7 @@ async def update_product(product_id: uuid.UUID, body: ProductPatch, caller: Merc
 
 
 @router.post("/products/{product_id}/publish", response_model=ProductOut)
-async def publish_product(product_id: uuid.UUID, caller: MerchantDep, session: SessionDep,
+async def publish_product(product_id: uuid.UUID, caller: SellingMerchantDep, session: SessionDep,
                           idempotency: IdempotencyDep, now: NowDep) -> ProductOut | JSONResponse:
     """Offer the product. Food needs its ingredients and allergens first (422 LMIV_INCOMPLETE)."""
     caller.require("products:write")
@@ -179,7 +180,7 @@ async def archive_product(product_id: uuid.UUID, caller: MerchantDep, session: S
 
 
 @router.post("/products/{product_id}/variants", status_code=201, response_model=VariantOut)
-async def add_variant(product_id: uuid.UUID, body: VariantIn, caller: MerchantDep, session: SessionDep,
+async def add_variant(product_id: uuid.UUID, body: VariantIn, caller: SellingMerchantDep, session: SessionDep,
                       idempotency: IdempotencyDep, now: NowDep) -> VariantOut | JSONResponse:
     caller.require("products:write")
     replay = await idempotency.claim()
@@ -205,7 +206,7 @@ async def read_variant(variant_id: uuid.UUID, caller: MerchantDep, session: Sess
 
 
 @router.patch("/variants/{variant_id}", response_model=VariantOut)
-async def update_variant(variant_id: uuid.UUID, body: VariantPatch, caller: MerchantDep, session: SessionDep,
+async def update_variant(variant_id: uuid.UUID, body: VariantPatch, caller: SellingMerchantDep, session: SessionDep,
                          version: IfMatchDep, now: NowDep, response: Response) -> VariantOut:
     """Change price, VAT rate, Pfand... (If-Match: the version read). Placed orders keep their prices."""
     caller.require("products:write")
@@ -239,7 +240,7 @@ async def list_stock(caller: MerchantDep, session: SessionDep, page: PageDep,
 
 
 @router.post("/stock", response_model=list[StockLevel])
-async def change_stock(body: StockBatch, caller: MerchantDep, session: SessionDep, idempotency: IdempotencyDep,
+async def change_stock(body: StockBatch, caller: SellingMerchantDep, session: SessionDep, idempotency: IdempotencyDep,
                        settings: MarketplaceSettingsDep, now: NowDep) -> list[StockLevel] | JSONResponse:
     """Adjust (delta) and compare-and-set (`expected_on_hand`) in one transaction: all or nothing. A variant
     of another merchant is 404 and nothing is applied."""
@@ -423,7 +424,7 @@ async def read_delivery_area(caller: MerchantDep, session: SessionDep) -> list[D
 
 
 @router.put("/delivery-area", response_model=list[DeliveryVillageOut])
-async def set_delivery_area(body: DeliveryAreaIn, caller: MerchantDep, session: SessionDep,
+async def set_delivery_area(body: DeliveryAreaIn, caller: SellingMerchantDep, session: SessionDep,
                             gazetteer: GazetteerDep) -> list[DeliveryVillageOut]:
     """The villages (Ortsteile) delivered to, each with its fee and minimum order; replaces the area."""
     caller.require("products:write")
@@ -436,7 +437,7 @@ async def set_delivery_area(body: DeliveryAreaIn, caller: MerchantDep, session: 
 
 
 @router.post("/rounds", status_code=201, response_model=RoundOut)
-async def create_round(body: RoundIn, caller: MerchantDep, session: SessionDep,
+async def create_round(body: RoundIn, caller: SellingMerchantDep, session: SessionDep,
                        idempotency: IdempotencyDep) -> RoundOut | JSONResponse:
     """A delivery or pickup date with its cut-off in Berlin wall time."""
     caller.require("products:write")
@@ -460,7 +461,7 @@ async def list_webhooks(caller: MerchantDep, session: SessionDep) -> list[Webhoo
 
 
 @router.post("/webhooks", status_code=201, response_model=WebhookCreated)
-async def create_webhook(body: WebhookIn, caller: MerchantDep, session: SessionDep, idempotency: IdempotencyDep,
+async def create_webhook(body: WebhookIn, caller: SellingMerchantDep, session: SessionDep, idempotency: IdempotencyDep,
                          settings: MarketplaceSettingsDep) -> WebhookCreated | JSONResponse:
     """Register a receiver. Its URL must be public https (private, loopback and link-local addresses are
     refused now and again at every send). The signing secret is in this answer only."""
@@ -504,7 +505,7 @@ async def delete_webhook(endpoint_id: uuid.UUID, caller: MerchantDep, session: S
 
 
 @router.post("/webhooks/{endpoint_id}/enable", response_model=WebhookOut)
-async def enable_webhook(endpoint_id: uuid.UUID, caller: MerchantDep, session: SessionDep,
+async def enable_webhook(endpoint_id: uuid.UUID, caller: SellingMerchantDep, session: SessionDep,
                          idempotency: IdempotencyDep, now: NowDep) -> WebhookOut | JSONResponse:
     """Turn a disabled receiver back on; the messages held meanwhile are sent again."""
     caller.require("webhooks:manage")
