@@ -43,7 +43,7 @@ def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 def test_a_resident_books_a_ride_to_town_and_sees_it_confirmed(phone: BrowserContext, base_url: str) -> None:
     page = phone.new_page()
-    sign_in(page, base_url, *RESIDENT, next_path="/mitfahren")
+    sign_in(page, base_url, *RESIDENT, next_path="/rides")
     audit(page, "m01-find")
     assert horizontal_overflow(page) == 0
     page.select_option("#from_stop", "demo:prenzlau")
@@ -55,7 +55,7 @@ def test_a_resident_books_a_ride_to_town_and_sees_it_confirmed(phone: BrowserCon
     audit(page, "m02-results")
     ride.get_by_role("button", name=re.compile("Fahrt um .*09:30 buchen")).click()
 
-    expect(page).to_have_url(re.compile(r"/mitfahren/buchungen/[0-9a-f-]+"))
+    expect(page).to_have_url(re.compile(r"/rides/bookings/[0-9a-f-]+"))
     expect(page.get_by_role("status")).to_contain_text("Ihre Fahrt ist gebucht")
     expect(page.locator(".card")).to_contain_text("Mitfahrt gefunden")
     expect(page.locator(".card")).to_contain_text("Hans")
@@ -68,7 +68,7 @@ def test_a_resident_books_a_ride_to_town_and_sees_it_confirmed(phone: BrowserCon
 def test_the_desk_books_for_a_caller_without_a_smartphone(phone: BrowserContext, base_url: str) -> None:
     page = phone.new_page()
     day = next_weekday(2)
-    sign_in(page, base_url, *OPERATOR, next_path="/admin/mobilitaet")
+    sign_in(page, base_url, *OPERATOR, next_path="/admin/mobility")
     audit(page, "m10-desk")
     page.fill("#person_id", GERTRUD)
     page.select_option("#from_stop", "demo:gramzow")
@@ -91,7 +91,7 @@ def test_a_driver_sees_who_rides_and_staff_see_the_document_checks(
     phone: BrowserContext, browser: Browser, base_url: str
 ) -> None:
     page = phone.new_page()
-    sign_in(page, base_url, "hans.mueller@templin.example", "Dorfleben-Demo-2026", next_path="/mitfahren/fahrer")
+    sign_in(page, base_url, "hans.mueller@templin.example", "Dorfleben-Demo-2026", next_path="/rides/driver")
     expect(page.locator("main")).to_contain_text("geprüft")
     ride = page.locator(".card", has_text="Prenzlau, Bahnhof nach Angermünde, Bahnhof").first
     expect(ride).to_contain_text("Person(en)")
@@ -100,7 +100,7 @@ def test_a_driver_sees_who_rides_and_staff_see_the_document_checks(
     staff = browser.new_context(viewport=PHONE)  # another person: a session of their own
     try:
         desk = staff.new_page()
-        sign_in(desk, base_url, *OPERATOR, next_path="/admin/mobilitaet/fahrer")
+        sign_in(desk, base_url, *OPERATOR, next_path="/admin/mobility/drivers")
         expect(desk.get_by_role("heading", name="Fahrerinnen und Fahrer prüfen")).to_be_visible()
         audit(desk, "m21-verify")
     finally:

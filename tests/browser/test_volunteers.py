@@ -36,7 +36,7 @@ def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 def test_a_volunteer_finds_a_shift_near_her_and_signs_up(phone: BrowserContext, base_url: str) -> None:
     page = phone.new_page()
-    sign_in(page, base_url, *VOLUNTEER, next_path="/helfen")
+    sign_in(page, base_url, *VOLUNTEER, next_path="/volunteering")
     audit(page, "v01-find")
     assert horizontal_overflow(page) == 0
     visit = page.locator(".card", has_text="Besuchsdienst im Seniorenheim").first
@@ -46,7 +46,7 @@ def test_a_volunteer_finds_a_shift_near_her_and_signs_up(phone: BrowserContext, 
     expect(page.locator(".card", has_text="Lebensmittelausgabe")).to_have_count(0)
     visit.get_by_role("button", name=re.compile("Für Besuchsdienst im Seniorenheim am .* anmelden")).click()
 
-    expect(page).to_have_url(re.compile(r"/helfen/meine-einsaetze"))
+    expect(page).to_have_url(re.compile(r"/volunteering/my-shifts"))
     expect(page.get_by_role("status")).to_contain_text("Du bist angemeldet")
     expect(page.locator(".card", has_text="Besuchsdienst im Seniorenheim")).to_contain_text("bestätigt")
     audit(page, "v02-mine")
@@ -63,7 +63,7 @@ def test_a_coordinator_of_a_newly_verified_club_publishes_a_shift(
 ) -> None:
     club = f"Heimatverein Templin {uuid.uuid4().hex[:4]} e.V."
     page = phone.new_page()
-    sign_in(page, base_url, *FOUNDER, next_path="/helfen/traeger")
+    sign_in(page, base_url, *FOUNDER, next_path="/volunteering/organisations")
     audit(page, "v10-organisations")
     page.fill("#name", club)
     page.select_option("#legal_form", "e.V.")
@@ -88,7 +88,7 @@ def test_a_coordinator_of_a_newly_verified_club_publishes_a_shift(
 
     staff_context = browser.new_context(viewport=phone.pages[0].viewport_size, locale="de-DE")
     staff = staff_context.new_page()
-    sign_in(staff, base_url, *OPERATOR, next_path="/admin/ehrenamt")
+    sign_in(staff, base_url, *OPERATOR, next_path="/admin/volunteering")
     audit(staff, "v13-staff-queue")
     staff.get_by_role("button", name=f"{club} als geprüft freigeben").click()
     expect(staff.get_by_role("status")).to_contain_text("Der Träger ist geprüft")

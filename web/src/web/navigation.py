@@ -26,12 +26,15 @@ def _is_current(href: str, path: str) -> bool:
 
 
 def main_navigation(session: SessionLike | None, path: str, texts: Texts) -> list[NavItem]:
-    items = [("/", texts.nav_home), ("/alerts", texts.alerts.nav)]
-    items.append(("/shop", texts.marketplace.nav))
+    # The areas first, each shown to visitors when its landing page works without signing in (the shop
+    # and the warnings do; finding a ride or a way to help needs the person); then the personal items.
+    signed_in = session is not None
+    areas = [("/", texts.nav_home, True), ("/shop", texts.marketplace.nav, True),
+             ("/rides", texts.mobility.nav, signed_in), ("/volunteering", texts.volunteers.nav, signed_in),
+             ("/alerts", texts.alerts.nav, True)]
+    items = [(href, label) for href, label, shown in areas if shown]
     if session is not None:
         items += [("/notifications", texts.nav_notifications), ("/account", texts.nav_account)]
-        items.append(("/helfen", texts.volunteers.nav))
-        items.append(("/mitfahren", texts.mobility.nav))
         if "merchant" in session.roles:
             items.append(("/merchant", texts.nav_merchant))
         if "operator" in session.roles:

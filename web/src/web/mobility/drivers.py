@@ -39,7 +39,7 @@ async def _driver_page(page: PageContext, *, error: str | None = None, notice: s
     )
 
 
-@router.get("/mitfahren/fahrer", response_class=HTMLResponse)
+@router.get("/rides/driver", response_class=HTMLResponse)
 async def driver_home(page: SignedInPageDep, done: str = "") -> HTMLResponse:
     return await _driver_page(page, notice=page.texts.mobility.done.get(done))
 
@@ -49,17 +49,17 @@ async def _post(page: PageContext, path: str, body: dict[str, Any], done: str) -
     response = await page.call("POST", SERVICE, path, json=body)
     if response.status_code >= 400:
         return await _driver_page(page, error=problem_text(page, response), status=response.status_code)
-    return see_other(f"/mitfahren/fahrer?done={done}")
+    return see_other(f"/rides/driver?done={done}")
 
 
-@router.post("/mitfahren/fahrer", response_class=HTMLResponse)
+@router.post("/rides/driver", response_class=HTMLResponse)
 async def register(page: SignedInPageDep, _csrf: CsrfFormDep, display_name: Annotated[str, Form(max_length=100)] = "",
                    female_opt_in: Annotated[str, Form(max_length=8)] = "") -> Response:
     return await _post(page, "/drivers/me", {"display_name": display_name.strip() or "-",
                                              "female_opt_in": bool(female_opt_in)}, "registered")
 
 
-@router.post("/mitfahren/fahrer/unterlagen", response_class=HTMLResponse)
+@router.post("/rides/driver/documents", response_class=HTMLResponse)
 async def add_document(page: SignedInPageDep, _csrf: CsrfFormDep, kind: Annotated[str, Form(max_length=16)],
                        reference: Annotated[str, Form(max_length=40)],
                        expires_on: Annotated[str, Form(max_length=10)]) -> Response:
@@ -67,7 +67,7 @@ async def add_document(page: SignedInPageDep, _csrf: CsrfFormDep, kind: Annotate
                        {"kind": kind, "reference": reference.strip(), "expires_on": expires_on}, "document")
 
 
-@router.post("/mitfahren/fahrer/fahrzeuge", response_class=HTMLResponse)
+@router.post("/rides/driver/vehicles", response_class=HTMLResponse)
 async def add_vehicle(page: SignedInPageDep, _csrf: CsrfFormDep, label: Annotated[str, Form(max_length=100)],
                       seats: Annotated[int, Form(ge=0, le=8)] = 3,
                       wheelchair_places: Annotated[int, Form(ge=0, le=2)] = 0) -> Response:
@@ -76,7 +76,7 @@ async def add_vehicle(page: SignedInPageDep, _csrf: CsrfFormDep, label: Annotate
                        "vehicle")
 
 
-@router.post("/mitfahren/fahrer/angebote", response_class=HTMLResponse)
+@router.post("/rides/driver/offers", response_class=HTMLResponse)
 async def add_offer(page: SignedInPageDep, _csrf: CsrfFormDep, vehicle_id: Annotated[str, Form(max_length=64)],
                     corridor_id: Annotated[str, Form(max_length=64)], departure: Annotated[str, Form(max_length=5)],
                     one_off: Annotated[str, Form(max_length=10)] = "",
@@ -93,7 +93,7 @@ async def add_offer(page: SignedInPageDep, _csrf: CsrfFormDep, vehicle_id: Annot
     return await _post(page, "/drivers/me/offers", body, "offered")
 
 
-@router.post("/mitfahren/fahrer/angebote/{offer_id}/zurueckziehen", response_class=HTMLResponse)
+@router.post("/rides/driver/offers/{offer_id}/withdraw", response_class=HTMLResponse)
 async def withdraw(page: SignedInPageDep, _csrf: CsrfFormDep, offer_id: str) -> Response:
     return await _post(page, f"/drivers/me/offers/{offer_id}/withdraw", {}, "withdrawn")
 
@@ -101,7 +101,7 @@ async def withdraw(page: SignedInPageDep, _csrf: CsrfFormDep, offer_id: str) -> 
 # --- staff: document checks --------------------------------------------------------------------------------
 
 
-@router.get("/admin/mobilitaet/fahrer", response_class=HTMLResponse)
+@router.get("/admin/mobility/drivers", response_class=HTMLResponse)
 async def pending_drivers(page: SignedInPageDep, done: str = "") -> HTMLResponse:
     page.require_staff_scope("verifier")
     t = page.texts.mobility
@@ -109,7 +109,7 @@ async def pending_drivers(page: SignedInPageDep, done: str = "") -> HTMLResponse
     return page.render("mobility/verify.html", title=t.verify_title, drivers=drivers, notice=t.done.get(done))
 
 
-@router.post("/admin/mobilitaet/fahrer/{driver_id}/pruefen", response_class=HTMLResponse)
+@router.post("/admin/mobility/drivers/{driver_id}/verify", response_class=HTMLResponse)
 async def verify(page: SignedInPageDep, _csrf: CsrfFormDep, driver_id: str,
                  valid_until: Annotated[str, Form(max_length=10)]) -> Response:
     page.require_staff_scope("verifier")
@@ -119,4 +119,4 @@ async def verify(page: SignedInPageDep, _csrf: CsrfFormDep, driver_id: str,
         raise page.not_found()
     if response.status_code >= 400:
         raise page.problem(response.status_code, page.texts.mobility.verify_title, problem_text(page, response))
-    return see_other("/admin/mobilitaet/fahrer?done=verified")
+    return see_other("/admin/mobility/drivers?done=verified")

@@ -79,7 +79,7 @@ async def _search_page(page: PageContext, *, template: str, title: str, from_sto
     )
 
 
-@router.get("/mitfahren", response_class=HTMLResponse)
+@router.get("/rides", response_class=HTMLResponse)
 async def find(page: SignedInPageDep, from_stop: Annotated[str, Query(max_length=128)] = "",
                to_stop: Annotated[str, Query(max_length=128)] = "", day: Annotated[str, Query(max_length=10)] = "",
                party: Annotated[int, Query(ge=1, le=3)] = 1,
@@ -103,7 +103,7 @@ async def _book(page: PageContext, *, corridor_id: str, day: str, slot: str, fro
                            headers={"Idempotency-Key": request_key or uuid.uuid4().hex})
 
 
-@router.post("/mitfahren/buchen", response_class=HTMLResponse)
+@router.post("/rides/book", response_class=HTMLResponse)
 async def book(page: SignedInPageDep, _csrf: CsrfFormDep, corridor_id: Annotated[str, Form(max_length=64)],
                day: Annotated[str, Form(max_length=10)], slot: Annotated[str, Form(max_length=8)],
                from_stop: Annotated[str, Form(max_length=128)], to_stop: Annotated[str, Form(max_length=128)],
@@ -118,7 +118,7 @@ async def book(page: SignedInPageDep, _csrf: CsrfFormDep, corridor_id: Annotated
             to_stop=to_stop, day=day, party=party, needs=chosen, error=problem_text(page, response),
             status=response.status_code,
         )
-    return see_other(f"/mitfahren/buchungen/{response.json()['id']}?done=booked")
+    return see_other(f"/rides/bookings/{response.json()['id']}?done=booked")
 
 
 def _with_times(booking: dict[str, Any]) -> dict[str, Any]:
@@ -131,7 +131,7 @@ LIVE = {"matched_private", "fallback_planned", "confirmed_private", "fallback_di
         "escalated"}
 
 
-@router.get("/mitfahren/buchungen", response_class=HTMLResponse)
+@router.get("/rides/bookings", response_class=HTMLResponse)
 async def mine(page: SignedInPageDep, done: str = "") -> HTMLResponse:
     t = page.texts.mobility
     bookings = [_with_times(b) for b in await fetch(page, "/bookings")]
@@ -140,7 +140,7 @@ async def mine(page: SignedInPageDep, done: str = "") -> HTMLResponse:
                        notice=t.done.get(done))
 
 
-@router.get("/mitfahren/buchungen/{booking_id}", response_class=HTMLResponse)
+@router.get("/rides/bookings/{booking_id}", response_class=HTMLResponse)
 async def booking(page: SignedInPageDep, booking_id: uuid.UUID, done: str = "") -> HTMLResponse:
     t = page.texts.mobility
     found = _with_times(await fetch(page, f"/bookings/{booking_id}"))
@@ -149,14 +149,14 @@ async def booking(page: SignedInPageDep, booking_id: uuid.UUID, done: str = "") 
                        notice=t.done.get(done))
 
 
-@router.post("/mitfahren/buchungen/{booking_id}/stornieren", response_class=HTMLResponse)
+@router.post("/rides/bookings/{booking_id}/cancel", response_class=HTMLResponse)
 async def cancel(page: SignedInPageDep, _csrf: CsrfFormDep, booking_id: uuid.UUID) -> Response:
     response = await page.call("POST", SERVICE, f"/bookings/{booking_id}/cancel")
     if response.status_code == 404:
         raise page.not_found()
     if response.status_code >= 400:
         raise page.problem(response.status_code, page.texts.mobility.booking_title, problem_text(page, response))
-    return see_other("/mitfahren/buchungen?done=cancelled")
+    return see_other("/rides/bookings?done=cancelled")
 
 
 # --- the Mobilitätszentrale -------------------------------------------------------------------------------
@@ -180,7 +180,7 @@ async def _desk(page: PageContext, *, from_stop: str = "", to_stop: str = "", da
     )
 
 
-@router.get("/admin/mobilitaet", response_class=HTMLResponse)
+@router.get("/admin/mobility", response_class=HTMLResponse)
 async def desk(page: SignedInPageDep, from_stop: Annotated[str, Query(max_length=128)] = "",
                to_stop: Annotated[str, Query(max_length=128)] = "", day: Annotated[str, Query(max_length=10)] = "",
                person_id: Annotated[str, Query(max_length=64)] = "", party: Annotated[int, Query(ge=1, le=3)] = 1,
@@ -190,7 +190,7 @@ async def desk(page: SignedInPageDep, from_stop: Annotated[str, Query(max_length
                        notice=page.texts.mobility.done.get(done))
 
 
-@router.post("/admin/mobilitaet/buchen", response_class=HTMLResponse)
+@router.post("/admin/mobility/book", response_class=HTMLResponse)
 async def desk_book(page: SignedInPageDep, _csrf: CsrfFormDep, corridor_id: Annotated[str, Form(max_length=64)],
                     day: Annotated[str, Form(max_length=10)], slot: Annotated[str, Form(max_length=8)],
                     from_stop: Annotated[str, Form(max_length=128)], to_stop: Annotated[str, Form(max_length=128)],
@@ -204,10 +204,10 @@ async def desk_book(page: SignedInPageDep, _csrf: CsrfFormDep, corridor_id: Anno
     if response.status_code >= 400:
         return await _desk(page, from_stop=from_stop, to_stop=to_stop, day=day, party=party, needs=chosen,
                            person_id=person_id, error=problem_text(page, response), status=response.status_code)
-    return see_other(f"/admin/mobilitaet?day={day}&done=desk-booked")
+    return see_other(f"/admin/mobility?day={day}&done=desk-booked")
 
 
-@router.post("/admin/mobilitaet/auftraege/{order_id}/bestaetigen", response_class=HTMLResponse)
+@router.post("/admin/mobility/orders/{order_id}/acknowledge", response_class=HTMLResponse)
 async def acknowledge(page: SignedInPageDep, _csrf: CsrfFormDep, order_id: uuid.UUID,
                       day: Annotated[str, Form(max_length=10)] = "") -> Response:
     page.require_staff_scope("mobility-desk")
@@ -216,4 +216,4 @@ async def acknowledge(page: SignedInPageDep, _csrf: CsrfFormDep, order_id: uuid.
         raise page.not_found()
     if response.status_code >= 400:
         raise page.problem(response.status_code, page.texts.mobility.desk_title, problem_text(page, response))
-    return see_other(f"/admin/mobilitaet?day={day}&done=acknowledged")
+    return see_other(f"/admin/mobility?day={day}&done=acknowledged")

@@ -34,12 +34,12 @@ async def _organisations(page: SignedInPageDep, *, values: dict[str, Any] | None
                        labels=labels)
 
 
-@router.get("/helfen/traeger", response_class=HTMLResponse)
+@router.get("/volunteering/organisations", response_class=HTMLResponse)
 async def organisations_page(page: SignedInPageDep) -> HTMLResponse:
     return await _organisations(page)
 
 
-@router.post("/helfen/traeger", response_class=HTMLResponse)
+@router.post("/volunteering/organisations", response_class=HTMLResponse)
 async def register(page: SignedInPageDep, _csrf: CsrfFormDep, name: Annotated[str, Form()] = "",
                    legal_form: Annotated[str, Form()] = "", village_id: Annotated[str, Form()] = "") -> Response:
     values = {"name": name.strip(), "legal_form": legal_form, "village_id": village_id}
@@ -53,7 +53,7 @@ async def register(page: SignedInPageDep, _csrf: CsrfFormDep, name: Annotated[st
     if response.status_code >= 400:
         return await _organisations(page, values=values, errors=form_errors(response, ORG_FIELDS, page.texts),
                                     status=response.status_code)
-    return see_other(f"/helfen/traeger/{response.json()['id']}?done=registered")
+    return see_other(f"/volunteering/organisations/{response.json()['id']}?done=registered")
 
 
 async def _organisation(page: SignedInPageDep, organisation_id: uuid.UUID, *, notice: str | None = None,
@@ -77,7 +77,7 @@ async def _organisation(page: SignedInPageDep, organisation_id: uuid.UUID, *, no
                                          "capacity": "4"})
 
 
-@router.get("/helfen/traeger/{organisation_id}", response_class=HTMLResponse)
+@router.get("/volunteering/organisations/{organisation_id}", response_class=HTMLResponse)
 async def organisation_page(page: SignedInPageDep, organisation_id: uuid.UUID, done: str = "") -> HTMLResponse:
     t = page.texts.volunteers
     notices = {"registered": t.org_registered, "submitted": t.org_submitted, "created": t.opp_created,
@@ -85,16 +85,16 @@ async def organisation_page(page: SignedInPageDep, organisation_id: uuid.UUID, d
     return await _organisation(page, organisation_id, notice=notices.get(done))
 
 
-@router.post("/helfen/traeger/{organisation_id}/einreichen", response_class=HTMLResponse)
+@router.post("/volunteering/organisations/{organisation_id}/submit", response_class=HTMLResponse)
 async def submit(page: SignedInPageDep, _csrf: CsrfFormDep, organisation_id: uuid.UUID) -> Response:
     response = await page.call("POST", SERVICE, f"/organisations/{organisation_id}/submit")
     if response.status_code >= 400:
         return await _organisation(page, organisation_id, errors=form_errors(response, {}, page.texts),
                                    status=response.status_code)
-    return see_other(f"/helfen/traeger/{organisation_id}?done=submitted")
+    return see_other(f"/volunteering/organisations/{organisation_id}?done=submitted")
 
 
-@router.post("/helfen/traeger/{organisation_id}/angebote", response_class=HTMLResponse)
+@router.post("/volunteering/organisations/{organisation_id}/opportunities", response_class=HTMLResponse)
 async def create_opportunity(
     page: SignedInPageDep, _csrf: CsrfFormDep, organisation_id: uuid.UUID,
     title: Annotated[str, Form()] = "", category: Annotated[str, Form()] = "",
@@ -109,24 +109,24 @@ async def create_opportunity(
     if not errors:
         response = await page.call("POST", SERVICE, f"/organisations/{organisation_id}/opportunities", json=values)
         if response.status_code < 400:
-            return see_other(f"/helfen/traeger/{organisation_id}?done=created")
+            return see_other(f"/volunteering/organisations/{organisation_id}?done=created")
         errors = form_errors(response, OPPORTUNITY_FIELDS, page.texts)
     return await _organisation(page, organisation_id, errors=errors, form="opportunity", values=values, status=422)
 
 
-@router.post("/helfen/angebote/{opportunity_id}/veroeffentlichen", response_class=HTMLResponse)
+@router.post("/volunteering/opportunities/{opportunity_id}/publish", response_class=HTMLResponse)
 async def publish(page: SignedInPageDep, _csrf: CsrfFormDep, opportunity_id: uuid.UUID,
                   organisation_id: Annotated[uuid.UUID, Form()]) -> Response:
     response = await page.call("POST", SERVICE, f"/opportunities/{opportunity_id}/publish")
     if response.status_code == 403 and response.json().get("code") == "ORGANISATION_NOT_VERIFIED":
-        return see_other(f"/helfen/traeger/{organisation_id}?done=queued")  # kept: goes live when verified
+        return see_other(f"/volunteering/organisations/{organisation_id}?done=queued")  # kept: goes live when verified
     if response.status_code >= 400:
         return await _organisation(page, organisation_id, errors=form_errors(response, {}, page.texts),
                                    status=response.status_code)
-    return see_other(f"/helfen/traeger/{organisation_id}?done=published")
+    return see_other(f"/volunteering/organisations/{organisation_id}?done=published")
 
 
-@router.post("/helfen/angebote/{opportunity_id}/schichten", response_class=HTMLResponse)
+@router.post("/volunteering/opportunities/{opportunity_id}/shifts", response_class=HTMLResponse)
 async def add_shift(
     page: SignedInPageDep, _csrf: CsrfFormDep, opportunity_id: uuid.UUID,
     organisation_id: Annotated[uuid.UUID, Form()], day: Annotated[str, Form()] = "",
@@ -145,7 +145,7 @@ async def add_shift(
         response = await page.call("POST", SERVICE, f"/opportunities/{opportunity_id}/shifts", json={
             "start": f"{day}T{from_time}", "end": f"{end_day}T{until}", "capacity": int(values["capacity"])})
         if response.status_code < 400:
-            return see_other(f"/helfen/traeger/{organisation_id}?done=shift")
+            return see_other(f"/volunteering/organisations/{organisation_id}?done=shift")
         errors = form_errors(response, SHIFT_FIELDS, page.texts)
     return await _organisation(page, organisation_id, errors=errors, form=f"shift-{opportunity_id}",
                                values=values, status=422)
@@ -158,7 +158,7 @@ def _next_day(day: str) -> str:
         return day
 
 
-@router.get("/helfen/schichten/{shift_id}/liste", response_class=HTMLResponse)
+@router.get("/volunteering/shifts/{shift_id}/roster", response_class=HTMLResponse)
 async def roster(page: SignedInPageDep, shift_id: uuid.UUID) -> HTMLResponse:
     t = page.texts.volunteers
     shift = await fetch(page, f"/shifts/{shift_id}")
@@ -166,11 +166,11 @@ async def roster(page: SignedInPageDep, shift_id: uuid.UUID) -> HTMLResponse:
     return page.render("volunteers/roster.html", title=t.roster_title, shift=shift, entries=entries)
 
 
-@router.post("/helfen/anmeldungen/{signup_id}/{action}", response_class=HTMLResponse)
+@router.post("/volunteering/signups/{signup_id}/{action}", response_class=HTMLResponse)
 async def decide(page: SignedInPageDep, _csrf: CsrfFormDep, signup_id: uuid.UUID, action: str,
                  shift_id: Annotated[uuid.UUID, Form()]) -> Response:
-    calls = {"bestaetigen": ("/decision", {"accept": True}), "ablehnen": ("/decision", {"accept": False}),
-             "einchecken": ("/check-in", None)}
+    calls = {"confirm": ("/decision", {"accept": True}), "decline": ("/decision", {"accept": False}),
+             "check-in": ("/check-in", None)}
     if action not in calls:
         raise page.not_found()
     path, body = calls[action]
@@ -180,4 +180,4 @@ async def decide(page: SignedInPageDep, _csrf: CsrfFormDep, signup_id: uuid.UUID
     if response.status_code >= 400:
         raise page.problem(response.status_code, page.texts.volunteers.roster_title,
                            form_errors(response, {}, page.texts).general or page.texts.error_conflict)
-    return see_other(f"/helfen/schichten/{shift_id}/liste")
+    return see_other(f"/volunteering/shifts/{shift_id}/roster")

@@ -34,12 +34,12 @@ async def _find(page: SignedInPageDep, *, errors: FormErrors | None = None, stat
                        errors=errors, request_key=uuid.uuid4().hex, staff=is_staff(page))
 
 
-@router.get("/helfen", response_class=HTMLResponse)
+@router.get("/volunteering", response_class=HTMLResponse)
 async def find_page(page: SignedInPageDep) -> HTMLResponse:
     return await _find(page)
 
 
-@router.post("/helfen/schichten/{shift_id}/anmelden", response_class=HTMLResponse)
+@router.post("/volunteering/shifts/{shift_id}/sign-up", response_class=HTMLResponse)
 async def sign_up(page: SignedInPageDep, _csrf: CsrfFormDep, shift_id: uuid.UUID,
                   request_key: Annotated[str, Form(max_length=64)] = "") -> Response:
     # The form's key makes a double submit one sign-up (the service answers the same again).
@@ -47,7 +47,7 @@ async def sign_up(page: SignedInPageDep, _csrf: CsrfFormDep, shift_id: uuid.UUID
                                headers={"Idempotency-Key": request_key or uuid.uuid4().hex})
     if response.status_code >= 400:
         return await _find(page, errors=form_errors(response, {}, page.texts), status=response.status_code)
-    return see_other("/helfen/meine-einsaetze?done=signed-up")
+    return see_other("/volunteering/my-shifts?done=signed-up")
 
 
 def _profile_page(page: SignedInPageDep, places: list[dict[str, Any]], values: dict[str, Any], *,
@@ -60,7 +60,7 @@ def _profile_page(page: SignedInPageDep, places: list[dict[str, Any]], values: d
                        villages=places, errors=errors, labels=labels)
 
 
-@router.get("/helfen/profil", response_class=HTMLResponse)
+@router.get("/volunteering/profile", response_class=HTMLResponse)
 async def profile_page(page: SignedInPageDep) -> HTMLResponse:
     profile = await fetch(page, "/me/profile", missing=None)
     values = profile or {"display_name": (page.signed_in.name or "").split(" ")[0], "birth_year": "",
@@ -69,7 +69,7 @@ async def profile_page(page: SignedInPageDep) -> HTMLResponse:
     return _profile_page(page, await villages(page), values)
 
 
-@router.post("/helfen/profil", response_class=HTMLResponse)
+@router.post("/volunteering/profile", response_class=HTMLResponse)
 async def save_profile(
     page: SignedInPageDep, _csrf: CsrfFormDep,
     display_name: Annotated[str, Form()] = "", birth_year: Annotated[str, Form()] = "",
@@ -98,7 +98,7 @@ async def save_profile(
     if response.status_code >= 400:
         return _profile_page(page, await villages(page), values, status=response.status_code,
                              errors=form_errors(response, PROFILE_FIELDS, t))
-    return see_other("/helfen")
+    return see_other("/volunteering")
 
 
 async def _mine(page: SignedInPageDep, *, calendar_url: str | None = None, notice: str | None = None,
@@ -113,26 +113,26 @@ async def _mine(page: SignedInPageDep, *, calendar_url: str | None = None, notic
                        hours=hours, calendar_url=calendar_url, notice=notice, errors=errors)
 
 
-@router.get("/helfen/meine-einsaetze", response_class=HTMLResponse)
+@router.get("/volunteering/my-shifts", response_class=HTMLResponse)
 async def my_shifts(page: SignedInPageDep, done: str = "") -> HTMLResponse:
     t = page.texts.volunteers
     notices = {"signed-up": t.mine_signed_up, "cancelled": t.mine_cancelled, "revoked": t.calendar_revoked}
     return await _mine(page, notice=notices.get(done))
 
 
-@router.post("/helfen/anmeldungen/{signup_id}/absagen", response_class=HTMLResponse)
+@router.post("/volunteering/signups/{signup_id}/cancel", response_class=HTMLResponse)
 async def cancel(page: SignedInPageDep, _csrf: CsrfFormDep, signup_id: uuid.UUID) -> Response:
     response = await page.call("POST", SERVICE, f"/signups/{signup_id}/cancel")
     if response.status_code >= 400:
         return await _mine(page, errors=form_errors(response, {}, page.texts), status=response.status_code)
-    return see_other("/helfen/meine-einsaetze?done=cancelled")
+    return see_other("/volunteering/my-shifts?done=cancelled")
 
 
-@router.post("/helfen/kalender", response_class=HTMLResponse)
+@router.post("/volunteering/calendar", response_class=HTMLResponse)
 async def calendar_link(page: SignedInPageDep, _csrf: CsrfFormDep, revoke: Annotated[str, Form()] = "") -> Response:
     if revoke:
         await page.call("DELETE", SERVICE, "/me/calendar-link")
-        return see_other("/helfen/meine-einsaetze?done=revoked")
+        return see_other("/volunteering/my-shifts?done=revoked")
     response = await page.call("POST", SERVICE, "/me/calendar-link")
     if response.status_code >= 400:
         return await _mine(page, errors=form_errors(response, {}, page.texts), status=response.status_code)
@@ -154,13 +154,13 @@ async def _help(page: SignedInPageDep, *, values: dict[str, Any] | None = None, 
                                          "until": "12:00", "description": "", "address": ""})
 
 
-@router.get("/helfen/hilfe", response_class=HTMLResponse)
+@router.get("/volunteering/help", response_class=HTMLResponse)
 async def help_page(page: SignedInPageDep, done: str = "") -> HTMLResponse:
     t = page.texts.volunteers
     return await _help(page, notice={"asked": t.help_asked, "offered": t.help_offered}.get(done))
 
 
-@router.post("/helfen/hilfe", response_class=HTMLResponse)
+@router.post("/volunteering/help", response_class=HTMLResponse)
 async def ask_for_help(
     page: SignedInPageDep, _csrf: CsrfFormDep,
     category: Annotated[str, Form()] = "", village_id: Annotated[str, Form()] = "",
@@ -187,12 +187,12 @@ async def ask_for_help(
     if response.status_code >= 400:
         return await _help(page, values=values, errors=form_errors(response, HELP_FIELDS, t),
                            status=response.status_code)
-    return see_other("/helfen/hilfe?done=asked")
+    return see_other("/volunteering/help?done=asked")
 
 
-@router.post("/helfen/hilfe/{request_id}/anbieten", response_class=HTMLResponse)
+@router.post("/volunteering/help/{request_id}/offer", response_class=HTMLResponse)
 async def offer_help(page: SignedInPageDep, _csrf: CsrfFormDep, request_id: uuid.UUID) -> Response:
     response = await page.call("POST", SERVICE, f"/help-requests/{request_id}/offer")
     if response.status_code >= 400:
         return await _help(page, errors=form_errors(response, {}, page.texts), status=response.status_code)
-    return see_other("/helfen/hilfe?done=offered")
+    return see_other("/volunteering/help?done=offered")

@@ -17,7 +17,7 @@ router = APIRouter(route_class=WebRoute)
 ACTIONS = ("review", "verify", "suspend")
 
 
-@router.get("/admin/ehrenamt", response_class=HTMLResponse)
+@router.get("/admin/volunteering", response_class=HTMLResponse)
 async def staff_page(page: SignedInPageDep, done: str = "") -> HTMLResponse:
     page.require_staff_scope("verifier")
     t = page.texts.volunteers
@@ -28,7 +28,7 @@ async def staff_page(page: SignedInPageDep, done: str = "") -> HTMLResponse:
                        notice=t.staff_done.get(done))
 
 
-@router.post("/admin/ehrenamt/traeger/{organisation_id}/{action}", response_class=HTMLResponse)
+@router.post("/admin/volunteering/organisations/{organisation_id}/{action}", response_class=HTMLResponse)
 async def decide(page: SignedInPageDep, _csrf: CsrfFormDep, organisation_id: uuid.UUID, action: str) -> Response:
     page.require_staff_scope("verifier")
     if action not in ACTIONS:
@@ -37,4 +37,4 @@ async def decide(page: SignedInPageDep, _csrf: CsrfFormDep, organisation_id: uui
     if response.status_code >= 400:
         raise page.problem(response.status_code, page.texts.volunteers.staff_title,
                            form_errors(response, {}, page.texts).general or page.texts.error_conflict)
-    return see_other(f"/admin/ehrenamt?done={action}")
+    return see_other(f"/admin/volunteering?done={action}")

@@ -177,7 +177,7 @@ async def remind_drivers(session: AsyncSession, *, now: datetime) -> int:
         assert driver is not None
         title, body = texts_de.check_in_reminder(instance.departure_at, sum(b.party for b in riders))
         await notify(session, person_id=driver.person_id, kind="mobility.ride", title=title, body=body,
-                     link="/mitfahren/fahrer", severity="warning", dedupe_key=f"check-in:{instance.id}")
+                     link="/rides/driver", severity="warning", dedupe_key=f"check-in:{instance.id}")
         reminded += 1
     return reminded
 

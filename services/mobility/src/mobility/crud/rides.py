@@ -443,7 +443,7 @@ async def _tell(session: AsyncSession, booking: Booking, text: Text, dedupe_key:
     stop = await _stop(session, corridor, booking.origin_stop)
     title, body = text(stop.name, booking.departure_at)
     await notify(session, person_id=booking.person_id, kind="mobility.booking", title=title, body=body,
-                 link=f"/mitfahren/buchungen/{booking.id}", dedupe_key=dedupe_key)
+                 link=f"/rides/bookings/{booking.id}", dedupe_key=dedupe_key)
 
 
 async def _tell_driver(session: AsyncSession, booking: Booking) -> None:
@@ -456,7 +456,7 @@ async def _tell_driver(session: AsyncSession, booking: Booking) -> None:
     stop = await _stop(session, corridor, booking.origin_stop)
     title, body = texts_de.rider_booked(stop.name, booking.departure_at, booking.party)
     await notify(session, person_id=driver.person_id, kind="mobility.ride", title=title, body=body,
-                 link="/mitfahren/fahrer", dedupe_key=f"rider:{booking.id}:{instance.id}")
+                 link="/rides/driver", dedupe_key=f"rider:{booking.id}:{instance.id}")
 
 
 async def release(session: AsyncSession, booking: Booking) -> None:

@@ -30,7 +30,7 @@ CATEGORY_NAMES = {
     "visit": "Besuch",
     "other": "Sonstiges",
 }
-LINK = "/helfen/hilfe"
+LINK = "/volunteering/help"
 
 
 async def create(session: AsyncSession, *, by: Principal, category: str, village_id: str, description: str,

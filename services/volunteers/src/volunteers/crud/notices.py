@@ -63,4 +63,4 @@ async def tell_coordinators(
 ) -> None:
     for person_id in await coordinators(session, organisation_id):
         await tell(session, person_id, what=what, title=title, body=body, key=key, severity=severity,
-                   link="/helfen/traeger")
+                   link="/volunteering/organisations")

@@ -164,7 +164,7 @@ async def _went_public(session: AsyncSession, organisation: Organisation, now: d
     for person_id in admins:
         await tell(session, person_id, what="organisation_verified", title=texts.ORG_VERIFIED,
                    body=texts.ORG_VERIFIED_BODY.format(name=organisation.name),
-                   key=f"organisation:{organisation.id}:verified:{now.date()}", link="/helfen/traeger")
+                   key=f"organisation:{organisation.id}:verified:{now.date()}", link="/volunteering/organisations")
 
 
 async def _went_dark(session: AsyncSession, settings: VolunteersSettings, organisation: Organisation,

@@ -31,7 +31,7 @@ async def archive_inactive(session: AsyncSession, settings: VolunteersSettings, 
         await tell(session, volunteer.person_id, what="archive_warning", title=texts.ARCHIVE_WARNING,
                    body=texts.ARCHIVE_WARNING_BODY.format(until=f"{local(until):%d.%m.%Y}"),
                    key=f"profile:{volunteer.person_id}:archive-warning:{volunteer.last_active_at.date()}",
-                   link="/helfen/profil")
+                   link="/volunteering/profile")
         await execute(session, update(Volunteer).where(col(Volunteer.person_id) == volunteer.person_id)
                       .values(archive_warned_at=now))
     # Archived only after the warning had its time, even if the warning step ran late.

@@ -31,7 +31,7 @@ from volunteers.models import Opportunity, Organisation, Shift, ShiftSeries, Sig
 
 # A shift moved by less than this is not worth a message (volunteer-planner's 5 minutes).
 CHANGE_NOTICE_GRACE = timedelta(minutes=5)
-LINK = "/helfen/meine-einsaetze"
+LINK = "/volunteering/my-shifts"
 
 
 async def publish_or_queue(session: AsyncSession, *, opportunity: Opportunity, organisation: Organisation,

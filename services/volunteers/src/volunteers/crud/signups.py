@@ -42,7 +42,7 @@ from volunteers.domain.timing import local
 from volunteers.models import Opportunity, Organisation, Shift, Signup, Volunteer
 
 S = SignupState
-LINK = "/helfen/meine-einsaetze"
+LINK = "/volunteering/my-shifts"
 # A waitlisted person who needs the organisation's approval becomes `requested`, not confirmed, on promotion.
 NEEDS_APPROVAL = "needs_approval"
 
