@@ -22,6 +22,9 @@ from web.navigation import NavItem, main_navigation
 from web.templating import render_template
 from web.texts import DE, Texts
 
+# `PageContext.read` without `missing`: a 404 is the not-found page.
+NOT_FOUND_PAGE: Any = object()
+
 # Pages carry personal data; neither the browser's cache nor the service worker may keep them.
 PAGE_HEADERS = {"Cache-Control": "no-store"}
 
@@ -69,6 +72,7 @@ class PageContext:
         path: str,
         *,
         json: Any = None,
+        content: bytes | None = None,
         params: Mapping[str, str] | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> httpx.Response:
@@ -76,7 +80,7 @@ class PageContext:
         login the way back to the login page. Every other answer is the caller's to read."""
         try:
             response: httpx.Response = await self.calls.request(
-                method, service, path, json=json, params=dict(params) if params else None,
+                method, service, path, json=json, content=content, params=dict(params) if params else None,
                 headers=dict(headers) if headers else None,
             )
         except httpx.HTTPError as error:
@@ -86,6 +90,26 @@ class PageContext:
         if response.status_code == 401:
             raise SignInAgain(return_path(self.request))
         return response
+
+    async def read(
+        self, service: str, path: str, *, params: Mapping[str, str] | None = None, missing: Any = NOT_FOUND_PAGE,
+    ) -> Any:
+        """GET a service's JSON. An answer that is not a success becomes its page (see `failed`); with
+        `missing`, a 404 is that value instead (for what may well not exist yet, like a profile)."""
+        response = await self.call("GET", service, path, params=params)
+        if response.status_code == 404 and missing is not NOT_FOUND_PAGE:
+            return missing
+        if not response.is_success:
+            raise self.failed(response)
+        return response.json()
+
+    def failed(self, response: httpx.Response) -> PageProblem:
+        """The page for a service's refusal: 404 not found, 403 no access, anything else "not reachable"."""
+        if response.status_code == 404:
+            return self.not_found()
+        if response.status_code == 403:
+            return self.forbidden()
+        return self.problem(response.status_code, self.texts.error_service_down_title, self.texts.error_service_down)
 
     def problem(self, status: int, title: str, message: str) -> PageProblem:
         return PageProblem(self, status, title, message)

@@ -75,12 +75,7 @@ async def create_phone_only_person(
 
 
 async def _person(page: SignedInPageDep, person_id: uuid.UUID) -> dict[str, Any]:
-    response = await page.call("GET", "accounts", f"/admin/people/{person_id}")
-    if response.status_code in (403, 404):
-        raise page.forbidden() if response.status_code == 403 else page.not_found()
-    if response.status_code != 200:
-        raise page.problem(response.status_code, page.texts.error_service_down_title, page.texts.error_service_down)
-    person: dict[str, Any] = response.json()
+    person: dict[str, Any] = await page.read("accounts", f"/admin/people/{person_id}")
     return person
 
 

@@ -22,12 +22,7 @@ MAIL_STATUSES = ("held", "pending", "sent", "failed")
 
 
 async def _page_of(page: SignedInPageDep, path: str, params: dict[str, str]) -> dict[str, Any]:
-    response = await page.call("GET", "accounts", path, params={**params, "limit": PAGE_SIZE})
-    if response.status_code == 403:
-        raise page.forbidden()
-    if response.status_code != 200:
-        raise page.problem(response.status_code, page.texts.error_service_down_title, page.texts.error_service_down)
-    result: dict[str, Any] = response.json()
+    result: dict[str, Any] = await page.read("accounts", path, params={**params, "limit": PAGE_SIZE})
     return result
 
 

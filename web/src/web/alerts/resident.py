@@ -27,26 +27,17 @@ def is_author(page: PageDep | SignedInPageDep) -> bool:
         "alert-author" in session.scopes or "admin" in session.scopes)
 
 
-async def _json(page: PageDep | SignedInPageDep, path: str) -> Any:
-    response = await page.call("GET", "alerts", path)
-    if response.status_code == 404:
-        return None
-    if response.status_code >= 400:
-        raise page.problem(response.status_code, page.texts.error_service_down_title, page.texts.error_service_down)
-    return response.json()
-
-
 @router.get("/alerts", response_class=HTMLResponse)
 async def warnings_page(page: PageDep, done: str = "") -> HTMLResponse:
     t = page.texts.alerts
-    district = (await _json(page, "/warnings"))["items"]
+    district = (await page.read("alerts", "/warnings"))["items"]
     mine = subscription = None
     if page.session is not None:
-        mine = (await _json(page, "/me/warnings"))["items"]
-        subscription = await _json(page, "/me/subscription")
+        mine = (await page.read("alerts", "/me/warnings"))["items"]
+        subscription = await page.read("alerts", "/me/subscription", missing=None)
     notice = {"saved": t.saved, "deleted": t.subscription_deleted}.get(done)
     return page.render("alerts/list.html", title=t.title, district=district, mine=mine, subscription=subscription,
-                       map=district_map(await _json(page, "/places"), district), notice=notice,
+                       map=district_map(await page.read("alerts", "/places"), district), notice=notice,
                        author=is_author(page))
 
 
@@ -54,15 +45,17 @@ async def warnings_page(page: PageDep, done: str = "") -> HTMLResponse:
 async def warning_page(page: PageDep, warning_id: str) -> HTMLResponse:
     languages = "de"
     if page.session is not None:
-        subscription = await _json(page, "/me/subscription")
+        subscription = await page.read("alerts", "/me/subscription", missing=None)
         if subscription:
             languages = ",".join(subscription["languages"])
     response = await page.call("GET", "alerts", f"/warnings/{warning_id}", params={"lang": languages})
-    if response.status_code in (404, 422):
+    if response.status_code in (404, 422):  # 422: not a warning's id at all
         raise page.not_found()
+    if not response.is_success:
+        raise page.failed(response)
     warning = response.json()
     return page.render("alerts/warning.html", title=warning["headline"] or page.texts.alerts.title,
-                       warning=warning, map=district_map(await _json(page, "/places"), [warning]))
+                       warning=warning, map=district_map(await page.read("alerts", "/places"), [warning]))
 
 
 def _form(page: SignedInPageDep, places: list[dict[str, Any]], values: dict[str, Any],
@@ -76,7 +69,7 @@ def _form(page: SignedInPageDep, places: list[dict[str, Any]], values: dict[str,
 
 @router.get("/alerts/subscription", response_class=HTMLResponse)
 async def subscription_page(page: SignedInPageDep) -> HTMLResponse:
-    current = await _json(page, "/me/subscription")
+    current = await page.read("alerts", "/me/subscription", missing=None)
     villages = [p["place_ref"] for p in (current or {}).get("places", []) if p["kind"] == "ortsteil"]
     values = {
         "place": villages[0] if villages else "", "second_place": villages[1] if len(villages) > 1 else "",
@@ -85,7 +78,7 @@ async def subscription_page(page: SignedInPageDep) -> HTMLResponse:
         "min_severity": current["min_severity"] if current else "Minor",
         "language": current["languages"][0] if current else "de",
     }
-    return _form(page, await _json(page, "/places"), values)
+    return _form(page, await page.read("alerts", "/places"), values)
 
 
 @router.post("/alerts/subscription", response_class=HTMLResponse)
@@ -98,7 +91,7 @@ async def save_subscription(
     t = page.texts.alerts
     values = {"place": place, "second_place": second_place, "topics": topics or [], "min_severity": min_severity,
               "language": language}
-    places = await _json(page, "/places")
+    places = await page.read("alerts", "/places")
     if not place:
         errors = FormErrors()
         errors.add("place", page.texts.error_required)

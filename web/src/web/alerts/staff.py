@@ -91,22 +91,13 @@ def _request(
     return body, errors
 
 
-async def _get(page: SignedInPageDep, path: str) -> Any:
-    response = await page.call("GET", "alerts", path)
-    if response.status_code == 404:
-        raise page.not_found()
-    if response.status_code == 403:
-        raise page.forbidden()
-    return response.json()
-
-
 async def _render(page: SignedInPageDep, *, values: dict[str, Any], warning: dict[str, Any] | None = None,
                   errors: FormErrors | None = None, preview: dict[str, Any] | None = None, notice: str | None = None,
                   status: int = 200) -> HTMLResponse:
     t = page.texts.alerts
-    district = await _get(page, "/district")
-    own = (await _get(page, "/local"))["items"] if warning is None else []
-    places = await _get(page, "/places")
+    district = await page.read("alerts", "/district")
+    own = (await page.read("alerts", "/local"))["items"] if warning is None else []
+    places = await page.read("alerts", "/places")
     labels = {"headline": t.field_headline, "event": t.field_event, "hours": t.field_hours,
               "gemeinden": t.field_gemeinden, "polygon": t.field_polygon, "area_description": t.field_area_description,
               "description": t.field_description, "instruction": t.field_instruction}
@@ -144,7 +135,7 @@ async def issue_or_preview(
     _author(page)
     values = _form(headline, event, category, severity, description, instruction, hours, gemeinden, polygon,
                    area_description, key)
-    district = await _get(page, "/district")
+    district = await page.read("alerts", "/district")
     body, errors = _request(values, {g["ars"]: g["name"] for g in district["gemeinden"]}, page)
     if errors:
         return await _render(page, values=values, errors=errors, status=422)
@@ -165,14 +156,15 @@ async def issue_or_preview(
 @router.get("/admin/alerts/feeds", response_class=HTMLResponse)
 async def feeds_page(page: SignedInPageDep) -> HTMLResponse:
     _author(page)
-    return page.render("alerts/feeds.html", title=page.texts.alerts.feeds_title, feeds=await _get(page, "/feeds"),
-                       quarantine=(await _get(page, "/feeds/quarantine"))[:20])
+    return page.render("alerts/feeds.html", title=page.texts.alerts.feeds_title,
+                       feeds=await page.read("alerts", "/feeds"),
+                       quarantine=(await page.read("alerts", "/feeds/quarantine"))[:20])
 
 
 @router.get("/admin/alerts/{warning_id}", response_class=HTMLResponse)
 async def staff_warning(page: SignedInPageDep, warning_id: str, done: str = "") -> HTMLResponse:
     _author(page)
-    warning = await _get(page, f"/warnings/{warning_id}")
+    warning = await page.read("alerts", f"/warnings/{warning_id}")
     notice = getattr(page.texts.alerts, f"{done}_done") if done in DONE else None
     return await _render(page, values=_values_of(warning), warning=warning, notice=notice)
 
@@ -185,10 +177,10 @@ async def update_warning(
     area_description: Text = "", key: Text = "", version: Text = "",
 ) -> Response:
     _author(page)
-    warning = await _get(page, f"/warnings/{warning_id}")
+    warning = await page.read("alerts", f"/warnings/{warning_id}")
     values = _form(headline, event, category, severity, description, instruction, hours, gemeinden, polygon,
                    area_description, key)
-    district = await _get(page, "/district")
+    district = await page.read("alerts", "/district")
     body, errors = _request(values, {g["ars"]: g["name"] for g in district["gemeinden"]}, page)
     if errors:
         return await _render(page, values=values, warning=warning, errors=errors, status=422)
@@ -218,7 +210,7 @@ async def approve_warning(page: SignedInPageDep, _csrf: CsrfFormDep, warning_id:
     if response.status_code == 404:
         raise page.not_found()
     if response.status_code >= 400:
-        warning = await _get(page, f"/warnings/{warning_id}")
+        warning = await page.read("alerts", f"/warnings/{warning_id}")
         return await _render(page, values=_values_of(warning), warning=warning,
                              errors=form_errors(response, {}, page.texts), status=response.status_code)
     return see_other(f"/admin/alerts/{warning_id}?done=approved")

@@ -13,15 +13,8 @@ def euro(cents: int) -> str:
 
 
 async def fetch(page: PageContext, path: str, params: dict[str, str] | None = None) -> Any:
-    """GET from marketplace; a refusal becomes the plain page for it."""
-    response = await page.call("GET", "marketplace", path, params=params)
-    if response.status_code == 404:
-        raise page.not_found()
-    if response.status_code == 403:
-        raise page.forbidden()
-    if response.status_code != 200:
-        raise page.problem(response.status_code, page.texts.error_service_down_title, page.texts.error_service_down)
-    return response.json()
+    """GET from marketplace (`PageContext.read`: a refusal becomes the plain page for it)."""
+    return await page.read("marketplace", path, params=params)
 
 
 async def village_options(page: PageContext) -> list[tuple[str, str]]:

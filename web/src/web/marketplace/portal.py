@@ -28,8 +28,8 @@ async def _v1(page: SignedInPageDep, path: str, params: dict[str, str] | None = 
     if response.status_code == 404:
         t = page.texts.marketplace
         raise page.problem(404, t.portal_orders_title, t.portal_not_registered)
-    if response.status_code == 403:
-        raise page.forbidden()
+    if not response.is_success:
+        raise page.failed(response)
     return response.json()
 
 

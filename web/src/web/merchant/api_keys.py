@@ -19,11 +19,7 @@ NOTICES = {"revoked"}
 
 
 async def _keys(page: SignedInPageDep) -> list[dict[str, Any]]:
-    response = await page.call("GET", "accounts", "/api-keys", params={"limit": "100"})
-    if response.status_code != 200:
-        raise page.forbidden() if response.status_code == 403 else page.problem(
-            response.status_code, page.texts.error_service_down_title, page.texts.error_service_down)
-    items: list[dict[str, Any]] = response.json()["items"]
+    items: list[dict[str, Any]] = (await page.read("accounts", "/api-keys", params={"limit": "100"}))["items"]
     return items
 
 

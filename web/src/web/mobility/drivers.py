@@ -19,12 +19,10 @@ async def _driver_page(page: PageContext, *, error: str | None = None, notice: s
                        status: int = 200) -> HTMLResponse:
     page.require_role("driver")
     t = page.texts.mobility
-    me = await page.call("GET", SERVICE, "/drivers/me")
-    if me.status_code == 404:
+    driver = await page.read(SERVICE, "/drivers/me", missing=None)
+    if driver is None:  # not registered yet: the page offers it
         return page.render("mobility/driver.html", status=status, title=t.driver_title, driver=None, error=error,
                            notice=notice)
-    if me.status_code >= 400:
-        raise page.problem(me.status_code, page.texts.error_service_down_title, page.texts.error_service_down)
     corridors = await fetch(page, "/network/corridors")
     rides: list[dict[str, Any]] = await fetch(page, "/drivers/me/rides")
     for ride in rides[:10]:
@@ -33,7 +31,7 @@ async def _driver_page(page: PageContext, *, error: str | None = None, notice: s
                           for r in await fetch(page, f"/drivers/me/rides/{ride['id']}/riders")]
     names = {s["stop_id"]: s["name"] for c in corridors for s in c["stops"]}
     return page.render(
-        "mobility/driver.html", status=status, title=t.driver_title, driver=me.json(), error=error, notice=notice,
+        "mobility/driver.html", status=status, title=t.driver_title, driver=driver, error=error, notice=notice,
         vehicles=await fetch(page, "/drivers/me/vehicles"), offers=await fetch(page, "/drivers/me/offers"),
         corridors=corridors, rides=rides[:10], names=names,
     )

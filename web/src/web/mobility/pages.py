@@ -28,14 +28,8 @@ def clock(iso: str) -> str:
 
 
 async def fetch(page: PageContext, path: str, params: dict[str, str] | None = None) -> Any:
-    response = await page.call("GET", SERVICE, path, params=params)
-    if response.status_code == 404:
-        raise page.not_found()
-    if response.status_code == 403:
-        raise page.forbidden()
-    if response.status_code >= 400:
-        raise page.problem(response.status_code, page.texts.error_service_down_title, page.texts.error_service_down)
-    return response.json()
+    """GET from mobility (`PageContext.read`: a refusal becomes the plain page for it)."""
+    return await page.read(SERVICE, path, params=params)
 
 
 async def stops(page: PageContext) -> list[dict[str, str]]:

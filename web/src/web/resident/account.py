@@ -28,10 +28,7 @@ def _labels(page: SignedInPageDep) -> dict[str, str]:
 
 
 async def _me(page: SignedInPageDep) -> dict[str, Any]:
-    response = await page.call("GET", "accounts", "/me")
-    if response.status_code != 200:
-        raise page.problem(response.status_code, page.texts.error_service_down_title, page.texts.error_service_down)
-    person: dict[str, Any] = response.json()
+    person: dict[str, Any] = await page.read("accounts", "/me")
     return person
 
 
@@ -104,18 +101,15 @@ async def request_my_data(page: SignedInPageDep, _csrf: CsrfFormDep) -> Response
     # accounts gathers every service's part in the background; asking again while it does gives the same job.
     response = await page.call("POST", "accounts", "/me/exports")
     if response.status_code != 202:
-        raise page.problem(response.status_code, page.texts.error_service_down_title, page.texts.error_service_down)
+        raise page.failed(response)
     return see_other(f"/account/export/{response.json()['id']}")
 
 
 @router.get("/account/export/{export_id}", response_class=HTMLResponse)
 async def my_data_download_state(page: SignedInPageDep, export_id: uuid.UUID) -> HTMLResponse:
-    response = await page.call("GET", "accounts", f"/me/exports/{export_id}")
-    if response.status_code == 404:  # expired, or not this person's
+    job: dict[str, Any] | None = await page.read("accounts", f"/me/exports/{export_id}", missing=None)
+    if job is None:  # expired, or not this person's
         return _export_page(page, gone=True)
-    if response.status_code != 200:
-        raise page.problem(response.status_code, page.texts.error_service_down_title, page.texts.error_service_down)
-    job: dict[str, Any] = response.json()
     return _export_page(page, job)
 
 
@@ -125,7 +119,7 @@ async def my_data_file(page: SignedInPageDep, export_id: uuid.UUID) -> Response:
     if response.status_code in (404, 409):  # gone, or not ready yet: the state page says which
         return see_other(f"/account/export/{export_id}")
     if response.status_code != 200:
-        raise page.problem(response.status_code, page.texts.error_service_down_title, page.texts.error_service_down)
+        raise page.failed(response)
     return Response(
         response.content,
         media_type="application/json",

@@ -5,25 +5,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from web.pages import PageContext
+from web.pages import NOT_FOUND_PAGE, PageContext
 
 SERVICE = "volunteers"
 
 
 async def fetch(page: PageContext, path: str, *, params: dict[str, str] | None = None,
-                missing: Any = ...) -> Any:
-    """GET from the volunteers service; 404 is `missing` if given (else the not-found page), 403 the
-    no-access page."""
-    response = await page.call("GET", SERVICE, path, params=params)
-    if response.status_code == 404 and missing is not ...:
-        return missing
-    if response.status_code == 404:
-        raise page.not_found()
-    if response.status_code == 403:
-        raise page.forbidden()
-    if response.status_code >= 400:
-        raise page.problem(response.status_code, page.texts.error_service_down_title, page.texts.error_service_down)
-    return response.json()
+                missing: Any = NOT_FOUND_PAGE) -> Any:
+    """GET from the volunteers service (`PageContext.read`: a 404 is `missing` if given, else the not-found page)."""
+    return await page.read(SERVICE, path, params=params, missing=missing)
 
 
 async def villages(page: PageContext) -> list[dict[str, Any]]:
