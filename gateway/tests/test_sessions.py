@@ -87,9 +87,9 @@ async def test_a_stored_session_is_sealed_and_found_by_its_id_only(buses: list[B
     assert await store.load(session_id) == record
     assert store.subject_of(session_id) == "p-1"
     raw = await buses[0].js.key_value("TEST_SESSIONS")
-    keys = await raw.keys()
-    assert keys and session_id not in keys[0]
-    stored = (await raw.get(keys[0])).value
+    [key] = [key for key in await raw.keys() if not key.startswith("person.")]  # not the person's index
+    assert session_id not in key
+    stored = (await raw.get(key)).value
     assert b"at-1" not in stored and b"Erika" not in stored and b"rt-1" not in stored
     assert await store.load("x" * 43) is None and await store.load("not an id") is None
 
@@ -104,6 +104,21 @@ async def test_refresh_happens_once_across_replicas(buses: list[Bus]) -> None:
     assert {record.access_token for record in results if record} == {"at-2"}
     assert all(record is not None and record.refresh_token == "rt-2" for record in results)
     assert results[0] is not None and results[0].roles == ("resident", "volunteer")  # from the new token
+
+
+async def test_a_refresh_writes_the_persons_index_again(buses: list[Bus]) -> None:
+    """The index entry must live as long as the sessions it lists: a refresh renews it (here: recreates it,
+    as if it had expired while the session was in use), so that an erasure still finds the session."""
+    issuer = Issuer()
+    store = _store(buses[0], issuer)
+    session_id = await store.create(_record(10))  # within the 30 s margin: due
+    raw = await buses[0].js.key_value("TEST_SESSIONS")
+    [index_key] = [key for key in await raw.keys() if key.startswith("person.")]
+    await raw.delete(index_key)
+    refreshed = await store.fresh(session_id, forwarded_for="x")
+    assert refreshed is not None and refreshed.access_token == "at-2"
+    assert await store.end_sessions_of("p-1") == 1
+    assert await store.load(session_id) is None
 
 
 async def test_a_refused_refresh_ends_the_session(buses: list[Bus]) -> None:

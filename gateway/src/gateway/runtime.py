@@ -1,6 +1,7 @@
 """What the gateway holds while it runs, built in its lifespan and kept on `app.state.gateway`: the proxy
 and its pools, the edge token checks, the rate limits, the NATS connection with the session and login
-buckets, the OIDC client, an HTTP client for the pages' service calls, and the merged OpenAPI cache."""
+buckets, the consumer that ends an erased person's sessions, the OIDC client, an HTTP client for the
+pages' service calls, and the merged OpenAPI cache."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from starlette.types import Scope
 
 from gateway.addresses import client_address, forwarded_for
 from gateway.config import GatewaySettings
+from gateway.erasure import ErasureListener
 from gateway.oidc import OidcClient
 from gateway.openapi import MergedOpenApi
 from gateway.proxy import ProxyApp, Upstream
@@ -128,13 +130,15 @@ async def gateway_lifespan(app: FastAPI) -> AsyncIterator[None]:
     await proxy.start()
     await bus.start()
     declaring = asyncio.create_task(_keep_notify_stream(runtime), name="gateway-notify-stream")
+    erasing = asyncio.create_task(ErasureListener(bus, sessions).run(), name="gateway-erasure")
     app.state.gateway = runtime
     try:
         yield
     finally:
-        declaring.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await declaring
+        for task in (declaring, erasing):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         await proxy.close()
         await services.aclose()
         await bus.close()

@@ -10,6 +10,14 @@ Token refresh is serialised per session across replicas: accounts rotates refres
 the whole login when a used one comes back, so two replicas must never both present the same one. The
 replica that wants to refresh first takes a short lease on the entry with compare-and-set on its KV
 revision; the others wait for the entry to change and use the new access token.
+
+When a person is erased, all their sessions must go at once (gateway/erasure.py). The bucket cannot be
+scanned for them: only the cookie unseals a session. So each person has an index entry
+`person.<sha256(person id)>` listing the KV keys (hashes, never the cookies) of their sessions, written
+before the session itself and again whenever its tokens are refreshed (the index lives as long as the
+sessions it lists). Ended sessions are not taken out of it one by one: each write of the index drops the
+keys whose session is gone (not those just added: their session may be being written), and deleting a
+gone key is harmless.
 """
 
 from __future__ import annotations
@@ -40,6 +48,7 @@ log = logging.getLogger("gateway.sessions")
 
 _SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{43}$")  # secrets.token_urlsafe(32)
 LEASE_SECONDS = 15.0  # longer than a token request may take (OIDC_TIMEOUT_SECONDS, 10 s)
+INDEX_GRACE_SECONDS = 60.0  # a session is written this soon after it is indexed
 
 
 class SessionUnavailable(Exception):
@@ -62,6 +71,11 @@ def _key(secret: str, purpose: bytes) -> bytes:
     return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"dorf-gateway/" + purpose).derive(
         secret.encode("ascii")
     )
+
+
+def _person_index_key(person_id: str) -> str:
+    # Hashed: a subject may hold characters a KV key may not.
+    return "person." + hashlib.sha256(person_id.encode()).hexdigest()
 
 
 def seal(secret: str, purpose: bytes, data: bytes, associated: bytes) -> bytes:
@@ -172,6 +186,8 @@ class SessionStore:
     async def create(self, record: SessionRecord) -> str:
         session_id = new_secret()
         key = _digest(session_id)
+        # Indexed first: a session that exists is always findable by end_sessions_of.
+        await self._index(record.person_id, key)
         await self.bucket.create(key, seal(session_id, b"session", record.encode(), key.encode()))
         self._remember(session_id, record)
         return session_id
@@ -221,6 +237,48 @@ class SessionStore:
         finally:
             if record.refresh_token:
                 await self.oidc.revoke(record.refresh_token)
+
+    # --- a person's sessions ------------------------------------------------------------------------------
+
+    async def _index(self, person_id: str, key: str) -> None:
+        """Add session `key` to the person's index (compare-and-set, so concurrent sign-ins of one person
+        on several replicas all end up in it), dropping the keys of sessions that are gone."""
+        index_key = _person_index_key(person_id)
+        while True:
+            now = self._clock()
+            entry = await self.bucket.get(index_key)
+            listed: dict[str, float] = json.loads(entry.value) if entry is not None else {}
+            # A key added moments ago may belong to a session being created right now: kept until it had time.
+            kept = {other: added for other, added in listed.items()
+                    if other != key and (added > now - INDEX_GRACE_SECONDS or await self.bucket.get(other))}
+            value = json.dumps({**kept, key: now}).encode()
+            try:
+                if entry is None:
+                    await self.bucket.create(index_key, value)
+                else:
+                    await self.bucket.update(index_key, value, revision=entry.revision)
+                return
+            except RevisionConflict:
+                continue
+
+    async def end_sessions_of(self, person_id: str) -> int:
+        """Delete every session of the person (at once, on every replica: they share the bucket) and their
+        index; the number of sessions listed. Twice is harmless: the second time finds no index."""
+        index_key = _person_index_key(person_id)
+        while True:
+            entry = await self.bucket.get(index_key)
+            if entry is None:
+                return 0
+            listed: dict[str, float] = json.loads(entry.value)
+            for key in listed:
+                await self.bucket.delete(key)
+            try:
+                await self.bucket.delete(index_key, revision=entry.revision)
+            except RevisionConflict:
+                continue  # a session was added meanwhile: delete it too
+            for session_id in [sid for sid, (subject, _) in self._subjects.items() if subject == person_id]:
+                self._subjects.pop(session_id, None)
+            return len(listed)
 
     # --- fresh access tokens -----------------------------------------------------------------------------
 
@@ -293,11 +351,16 @@ class SessionStore:
         try:
             await self._put(session_id, refreshed, revision)
         except RevisionConflict:
-            # Deleted (logged out) while we refreshed: the new refresh token must not outlive it.
+            # Deleted (logged out, erased) while we refreshed: the new refresh token must not outlive it.
             if tokens.refresh_token:
                 await self.oidc.revoke(tokens.refresh_token)
             return None
         self._remember(session_id, refreshed)
+        try:
+            # The session's idle time starts again: so must its index entry's.
+            await self._index(refreshed.person_id, _digest(session_id))
+        except Exception as error:  # the next refresh writes it again
+            log.warning("renewing the session index: %s", type(error).__name__)
         return refreshed
 
 
