@@ -8,8 +8,10 @@ from __future__ import annotations
 import importlib.util
 import re
 import uuid
+import zipfile
 from collections.abc import Iterator
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 from browserkit import OPERATOR, PHONE, RunningPlatform, audit, horizontal_overflow, sign_in
@@ -19,6 +21,7 @@ pytestmark = pytest.mark.slow
 
 RESIDENT = ("erika.schulze@prenzlau.example", "Dorfleben-Demo-2026")
 # accounts' demo people have uuid5 ids in this namespace; Gertrud Neumann has no e-mail and no smartphone.
+RUFBUS_FEED = Path(__file__).resolve().parents[1] / "fixtures" / "mobility" / "bbnavi-uckermark-rufbus-flex"
 GERTRUD = str(uuid.uuid5(uuid.UUID("5b0f3c1e-6d7a-4f0e-9a52-0d0f5e1c0a11"), "person:gertrud"))
 
 
@@ -103,5 +106,38 @@ def test_a_driver_sees_who_rides_and_staff_see_the_document_checks(
         sign_in(desk, base_url, *OPERATOR, next_path="/admin/mobility/drivers")
         expect(desk.get_by_role("heading", name="Fahrerinnen und Fahrer prüfen")).to_be_visible()
         audit(desk, "m21-verify")
+    finally:
+        staff.close()
+
+
+def test_the_desk_imports_a_timetable_and_is_told_what_is_wrong_with_a_broken_one(
+    browser: Browser, base_url: str, tmp_path: Path
+) -> None:
+    feed = tmp_path / "rufbus.zip"
+    with zipfile.ZipFile(feed, "w") as archive:
+        for part in RUFBUS_FEED.iterdir():
+            archive.write(part, part.name)
+    staff = browser.new_context(viewport=PHONE, locale="de-DE")
+    try:
+        desk = staff.new_page()
+        sign_in(desk, base_url, *OPERATOR, next_path="/admin/mobility/feeds")
+        audit(desk, "m30-feeds")
+        desk.fill("#feed_id", "rufbus-uckermark")
+        desk.fill("#name", "RufBus Uckermark")
+        desk.set_input_files("#feed", str(feed))
+        desk.get_by_role("button", name="Fahrplan einlesen").click()
+        expect(desk.get_by_role("status")).to_contain_text("„RufBus Uckermark“ wurde eingelesen")
+        expect(desk.locator("dl.facts")).to_contain_text("stops")
+        audit(desk, "m31-feed-imported")
+
+        not_a_zip = tmp_path / "fahrplan.zip"
+        not_a_zip.write_text("agency_id,agency_name\n")
+        desk.fill("#feed_id", "kaputt")
+        desk.fill("#name", "Kaputt")
+        desk.set_input_files("#feed", str(not_a_zip))
+        desk.get_by_role("button", name="Fahrplan einlesen").click()
+        expect(desk.get_by_role("alert")).to_contain_text("keine ZIP-Datei")
+        assert desk.input_value("#feed_id") == "kaputt"  # what was typed stays
+        audit(desk, "m32-feed-refused")
     finally:
         staff.close()

@@ -146,9 +146,12 @@ class ServiceCalls:
         path: str,
         *,
         json: Any = None,
+        content: bytes | None = None,
         params: Mapping[str, str] | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> httpx.Response:
+        """`json` for the usual body; `content` for a file a page passes on as it is (with its Content-Type
+        in `headers`), e.g. a GTFS zip."""
         upstream = self._runtime.upstreams.get(service)
         if upstream is None:
             raise ProblemError(404, "UNKNOWN_SERVICE", f"No service named {service!r} is published.")
@@ -163,7 +166,7 @@ class ServiceCalls:
         if self._access_token is not None:
             outgoing["Authorization"] = f"Bearer {self._access_token}"
         return await self._runtime.services.request(
-            method, upstream.base_url + path, json=json, params=params, headers=outgoing,
+            method, upstream.base_url + path, json=json, content=content, params=params, headers=outgoing,
             timeout=httpx.Timeout(upstream.read_timeout, connect=upstream.connect_timeout),
         )
 

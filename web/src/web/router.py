@@ -9,6 +9,7 @@ from web.admin import dashboard, people, plumbing, records
 from web.alerts.routes import routers as alerts_routers
 from web.merchant import api_keys
 from web.mobility import drivers as mobility_drivers
+from web.mobility import feeds as mobility_feeds
 from web.mobility import pages as mobility_pages
 from web.resident import account, home, notifications, signup
 from web.volunteers import coordinator, resident, staff
@@ -23,7 +24,7 @@ def create_web_router() -> APIRouter:
         dashboard.router, people.router, records.router, plumbing.router,  # district staff
         resident.router, coordinator.router, staff.router,  # volunteers
         *alerts_routers,  # warnings: residents' list, map and places; alert authors' local warnings
-        mobility_pages.router, mobility_drivers.router,  # rides, the guaranteed taxi, drivers; the desk
+        mobility_pages.router, mobility_drivers.router, mobility_feeds.router,  # rides, taxi, drivers; desk, timetable
     ):
         router.include_router(face_router)
     return router

@@ -49,6 +49,22 @@ class MobilityTexts:
     done: dict[str, str]
     # the desk
     desk_title: str
+    # importing the bus network (GTFS)
+    feeds_title: str
+    feeds_intro: str
+    feeds_id: str
+    feeds_id_hint: str
+    feeds_name: str
+    feeds_file: str
+    feeds_file_hint: str
+    feeds_import: str
+    feeds_done: str
+    feeds_skipped: str
+    feeds_notes: str
+    feeds_too_large: str
+    feeds_refused: str
+    feeds_where: str
+    feeds_problems: dict[str, str]
     desk_intro: str
     desk_person: str
     desk_person_hint: str
@@ -175,6 +191,26 @@ DE = MobilityTexts(
           "offered": "Ihre Fahrt ist angeboten.", "withdrawn": "Das Angebot ist zurückgezogen.",
           "verified": "Die Unterlagen sind als geprüft eingetragen."},
     desk_title="Mobilitätszentrale",
+    feeds_title="Fahrplan einlesen",
+    feeds_intro=("Laden Sie den Fahrplan des Verkehrsverbunds als GTFS-Datei (ZIP) hoch. Ein Fahrplan mit derselben "
+                 "Kennung wird ersetzt. Danach sehen Sie, was übernommen wurde."),
+    feeds_id="Kennung des Fahrplans",
+    feeds_id_hint="Kleinbuchstaben, Ziffern und Bindestriche, zum Beispiel uvg-2027.",
+    feeds_name="Name",
+    feeds_file="GTFS-Datei (ZIP)",
+    feeds_file_hint="Höchstens 8 MB.",
+    feeds_import="Fahrplan einlesen",
+    feeds_done="Der Fahrplan „{name}“ wurde eingelesen.",
+    feeds_skipped="Übersprungen",
+    feeds_notes="Hinweise",
+    feeds_too_large="Die Datei ist größer als 8 MB.",
+    feeds_refused="Der Fahrplan wurde nicht eingelesen.",
+    feeds_where="Fehler in: {place}.",
+    feeds_problems={
+        "NOT_A_ZIP": "Das ist keine ZIP-Datei.",
+        "GTFS_INVALID": "Der Fahrplan ist fehlerhaft und wurde nicht eingelesen.",
+        "VALIDATION_FAILED": "Bitte prüfen Sie die Kennung: nur Kleinbuchstaben, Ziffern und Bindestriche.",
+    },
     desk_intro="Fahrten für Anruferinnen und Anrufer buchen, Taxi-Aufträge bestätigen.",
     desk_person="Kundennummer der Person",
     desk_person_hint="Die Nummer aus der Personenverwaltung (auch für Menschen ohne E-Mail).",
