@@ -16,7 +16,8 @@ from gwhelpers import offline_oidc
 from gateway.oidc import pkce_pair
 from gateway.sessions import LoginStore, SessionRecord, SessionStore, new_secret
 from platformkit.auth import Principal
-from platformkit.events import Bus, KeyValueBucket
+from platformkit.events import Bus, KeyValueBucket, KeyValueUnavailable, NotifyLimits
+from platformkit.events.options import EventOptions
 from platformkit.natsserver import NatsServer
 
 pytestmark = pytest.mark.timeout(60)
@@ -152,3 +153,15 @@ async def test_logins_are_single_use_and_bound_to_their_browser(buses: list[Bus]
     finished = await logins.finish(browser, pending.state)
     assert finished is not None and finished.code_verifier == verifier and finished.next_path == "/account"
     assert await logins.finish(browser, pending.state) is None  # used up
+
+
+async def test_sessions_and_the_feed_are_kept_on_as_many_nodes_as_every_stream(
+    buses: list[Bus], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert NotifyLimits().replicas == 1
+    monkeypatch.setenv("EVENTS_STREAM_REPLICAS", "3")
+    assert NotifyLimits().replicas == 3
+    # The count reaches NATS: this test's single node cannot keep three copies and says so.
+    bucket = KeyValueBucket(buses[0], "replicated", ttl=60, replicas=EventOptions().stream_replicas)
+    with pytest.raises(KeyValueUnavailable, match="replicas > 1 not supported"):
+        await bucket.create("key", b"value")

@@ -28,6 +28,7 @@ from gateway.tokens import EdgeTokens
 from platformkit.auth import Principal, TokenVerifier
 from platformkit.events import Bus, KeyValueBucket, NotifyLimits
 from platformkit.events.notify import ensure_notify_stream
+from platformkit.events.options import EventOptions
 
 log = logging.getLogger("gateway")
 
@@ -91,8 +92,12 @@ async def gateway_lifespan(app: FastAPI) -> AsyncIterator[None]:
     tokens = EdgeTokens(gateway_verifier, edge_verifier)
     proxy = ProxyApp(upstreams, trust_forwarded=settings.forwarded_for_trusted_hops > 0)
     bus = Bus(settings.nats_url, name="gateway")
-    sessions_bucket = KeyValueBucket(bus, settings.sessions_bucket, ttl=settings.session_idle_seconds)
-    logins_bucket = KeyValueBucket(bus, settings.logins_bucket, ttl=settings.login_timeout_seconds)
+    # Sessions live on as many NATS nodes as every stream does (EVENTS_STREAM_REPLICAS): losing one node
+    # must not sign everybody out.
+    replicas = EventOptions().stream_replicas
+    sessions_bucket = KeyValueBucket(bus, settings.sessions_bucket, ttl=settings.session_idle_seconds,
+                                     replicas=replicas)
+    logins_bucket = KeyValueBucket(bus, settings.logins_bucket, ttl=settings.login_timeout_seconds, replicas=replicas)
     secret = settings.client_secret()
     assert secret is not None  # the settings refuse to load without one outside development
     oidc = OidcClient(

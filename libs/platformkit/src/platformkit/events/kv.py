@@ -4,7 +4,7 @@
 Errors are our own, so that callers never handle nats-py's: `RevisionConflict` (someone else wrote or
 deleted the key since the revision given; `create` of an existing key), `KeyValueUnavailable` (NATS is
 down or did not answer in time). The bucket is declared on first use after every (re)connect, so a
-broker that lost its state gets it back; a changed `ttl` updates the bucket."""
+broker that lost its state gets it back; a changed `ttl` or replica count updates the bucket."""
 
 from __future__ import annotations
 
@@ -118,9 +118,10 @@ class KeyValueBucket:
         except nats.js.errors.BadRequestError as error:
             if error.err_code != STREAM_NAME_IN_USE:
                 raise
-        # The bucket exists with another configuration (e.g. a changed ttl): bring it to ours.
+        # The bucket exists with another configuration (e.g. a changed ttl or replica count): bring it to ours.
         info = await js.stream_info(f"KV_{self.name}")
         stream_config = info.config
         stream_config.max_age = self.ttl
+        stream_config.num_replicas = self.replicas
         await js.update_stream(stream_config)
         return await js.key_value(self.name)

@@ -37,7 +37,7 @@ import logging
 import re
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
@@ -68,6 +68,7 @@ from platformkit.events.envelope import (
     new_event_id,
     parse_time,
 )
+from platformkit.events.options import EventOptions
 from platformkit.events.outbox import _ADDED as _OUTBOX_ROWS_ADDED  # wakes the relay after commit
 from platformkit.events.outbox import outbox_row
 from platformkit.tables import outbox
@@ -245,7 +246,8 @@ class NotifyLimits:
     max_age_seconds: float = 30 * 24 * 3600
     max_per_person: int = 200
     duplicate_window_seconds: float = 120.0
-    replicas: int = 1
+    # Like every stream: EVENTS_STREAM_REPLICAS (3 in production), so a lost NATS node loses no feed.
+    replicas: int = field(default_factory=lambda: EventOptions().stream_replicas)
 
 
 def _source(service: str) -> api.StreamSource:
@@ -292,6 +294,7 @@ async def ensure_notify_stream(
         missing = [_source(name) for name in wanted if stream_name(name) not in present]
         retention_differs = limits is not None and (
             config.max_age != limits.max_age_seconds or config.max_msgs_per_subject != limits.max_per_person
+            or config.num_replicas != limits.replicas
         )
         if not missing and not retention_differs:
             return
@@ -299,6 +302,7 @@ async def ensure_notify_stream(
         if limits is not None:
             config.max_age = limits.max_age_seconds
             config.max_msgs_per_subject = limits.max_per_person
+            config.num_replicas = limits.replicas
         await js.update_stream(config)
         # Loop: read back, in case another process updated the sources at the same moment.
     raise NotificationsUnavailable("the NOTIFY stream could not be brought to the wanted configuration")
