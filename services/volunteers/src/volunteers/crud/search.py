@@ -27,12 +27,14 @@ from volunteers.crud.facts import (
     shift_facts_of_row,
     volunteer_facts,
 )
-from volunteers.crud.villages import gazetteer
+from volunteers.crud.villages import gazetteer, point
 from volunteers.domain.matching import DistanceMode, Fit, ShiftFacts, distance_km, evaluate, ranked
 from volunteers.domain.signups import ON_LIST_STATES
 from volunteers.models import EfzRecord, Opportunity, Organisation, Shift, Signup, Volunteer
 
-# The nearest this many profiles that pass the SQL gates are scored for a shift (the list shows 50).
+# The nearest this many shifts (for a volunteer) or profiles (for a shift) that pass the SQL gates are
+# scored (the list shows 50): nearness weighs most in the score, and a wide radius at any time would
+# otherwise leave a thousand shifts to score in Python.
 CANDIDATE_POOL = 200
 
 
@@ -71,8 +73,13 @@ async def shifts_for(session: AsyncSession, settings: VolunteersSettings, volunt
                      ) -> list[tuple[Fit, ShiftFacts, Shift, Opportunity]]:
     mode = DistanceMode(settings.distance_mode)
     near = villages_within(volunteer.home_village_id, volunteer.radius_km, mode)
-    place = or_(col(Opportunity.remote).is_(True), col(Opportunity.district_wide).is_(True),
-                col(Opportunity.village_id).in_(near) if near else false())
+    anywhere = or_(col(Opportunity.remote).is_(True), col(Opportunity.district_wide).is_(True))
+    place = or_(anywhere, col(Opportunity.village_id).in_(near) if near else false())
+    home = point(volunteer.home_village_id)
+    # Remote and district-wide help first (distance 0), then by the village's distance from home.
+    km = {village: distance_km(home, site, mode) for village in near if home and (site := point(village))}
+    nearness = case((anywhere, 0.0), *((col(Opportunity.village_id) == village, d) for village, d in km.items()),
+                    else_=0.0)
     windows = [(int(w["weekday"]), _minutes(str(w["start"])), _minutes(str(w["end"]))) for w in volunteer.availability]
     # The same rule as domain.matching's time check, in SQL: within a window (or touching one, if partial).
     in_time = or_(*(
@@ -92,6 +99,8 @@ async def shifts_for(session: AsyncSession, settings: VolunteersSettings, volunt
         .where(is_public(), col(Shift.start_at) > now, col(Shift.start_at) < now + timedelta(days=days), place,
                or_(col(Shift.seats_taken) < col(Shift.capacity), col(Shift.waitlist_enabled).is_(True)),
                in_time, col(Shift.id).not_in(mine))
+        .order_by(nearness, col(Shift.start_at), col(Shift.id))
+        .limit(CANDIDATE_POOL)
     )
     facts = volunteer_facts(volunteer, await efz_records(session, volunteer.person_id))
     found = []
