@@ -10,7 +10,7 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, false, or_, true
+from sqlalchemy import String, and_, case, cast, false, literal, or_, true
 from sqlalchemy import select as select_columns
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -32,9 +32,8 @@ from volunteers.domain.matching import DistanceMode, Fit, ShiftFacts, distance_k
 from volunteers.domain.signups import ON_LIST_STATES
 from volunteers.models import EfzRecord, Opportunity, Organisation, Shift, Signup, Volunteer
 
-# The nearest this many shifts (for a volunteer) or profiles (for a shift) that pass the SQL gates are
-# scored (the list shows 50): nearness weighs most in the score, and a wide radius at any time would
-# otherwise leave a thousand shifts to score in Python.
+# This many shifts (the most promising) or profiles (the nearest) that pass the SQL gates are scored
+# (the list shows 50).
 CANDIDATE_POOL = 200
 
 
@@ -76,10 +75,23 @@ async def shifts_for(session: AsyncSession, settings: VolunteersSettings, volunt
     anywhere = or_(col(Opportunity.remote).is_(True), col(Opportunity.district_wide).is_(True))
     place = or_(anywhere, col(Opportunity.village_id).in_(near) if near else false())
     home = point(volunteer.home_village_id)
-    # Remote and district-wide help first (distance 0), then by the village's distance from home.
+    radius = volunteer.radius_km
     km = {village: distance_km(home, site, mode) for village in near if home and (site := point(village))}
-    nearness = case((anywhere, 0.0), *((col(Opportunity.village_id) == village, d) for village, d in km.items()),
-                    else_=0.0)
+    # The score as SQL can estimate it (nearness, held languages and skills, free places — what
+    # domain.matching adds), to score only the most promising shifts: a wide radius at any time leaves
+    # a thousand.
+    near_points = case((col(Opportunity.remote).is_(True), 20.0), (col(Opportunity.district_wide).is_(True), 10.0),
+                       *((col(Opportunity.village_id) == village, 40 * (1 - d / radius) if radius > 0 else 40.0)
+                         for village, d in km.items()), else_=0.0)
+    # Any level of a language spoken counts here (a higher one excludes the shift later).
+    held = [(f'"lang:{code}:', 20) for code in volunteer.languages] + [
+        (f'"skill:{skill}"', 15) for skill in volunteer.skills]
+    requirements = cast(col(Opportunity.requirements), String)
+    gate_points = sum((case((requirements.contains(code, autoescape=True), points), else_=0)
+                       for code, points in held), start=literal(0))
+    free_points = case((col(Shift.capacity) > 0,
+                        (col(Shift.capacity) - col(Shift.seats_taken)) * 10.0 / col(Shift.capacity)), else_=0.0)
+    promise = near_points + gate_points + free_points
     windows = [(int(w["weekday"]), _minutes(str(w["start"])), _minutes(str(w["end"]))) for w in volunteer.availability]
     # The same rule as domain.matching's time check, in SQL: within a window (or touching one, if partial).
     in_time = or_(*(
@@ -99,7 +111,7 @@ async def shifts_for(session: AsyncSession, settings: VolunteersSettings, volunt
         .where(is_public(), col(Shift.start_at) > now, col(Shift.start_at) < now + timedelta(days=days), place,
                or_(col(Shift.seats_taken) < col(Shift.capacity), col(Shift.waitlist_enabled).is_(True)),
                in_time, col(Shift.id).not_in(mine))
-        .order_by(nearness, col(Shift.start_at), col(Shift.id))
+        .order_by(promise.desc(), col(Shift.start_at), col(Shift.id))
         .limit(CANDIDATE_POOL)
     )
     facts = volunteer_facts(volunteer, await efz_records(session, volunteer.person_id))
