@@ -44,7 +44,7 @@ class Balancer:
     def __init__(self, name: str, backends: list[int]) -> None:
         self.name = name
         self.backends = backends
-        self.port = free_port()
+        self.port = 0  # the kernel's choice at bind time (serve), so nothing can take it in between
         self._next = itertools.cycle(range(len(backends)))
 
     @property
@@ -52,7 +52,9 @@ class Balancer:
         return f"http://127.0.0.1:{self.port}"
 
     async def serve(self) -> asyncio.Server:
-        return await asyncio.start_server(self._connection, "127.0.0.1", self.port)
+        server = await asyncio.start_server(self._connection, "127.0.0.1", self.port)
+        self.port = int(server.sockets[0].getsockname()[1])
+        return server
 
     async def _connection(self, client_reader: asyncio.StreamReader, client_writer: asyncio.StreamWriter) -> None:
         upstream = None

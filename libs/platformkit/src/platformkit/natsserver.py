@@ -5,6 +5,7 @@ Used by the launcher (`dorf up`) and by the test fixtures, so both exercise the 
 from __future__ import annotations
 
 import os
+import random
 import shutil
 import signal
 import socket
@@ -25,7 +26,27 @@ def nats_server_binary() -> str:
     return found
 
 
+def _ephemeral_low() -> int:
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
 def free_port(host: str = "127.0.0.1") -> int:
+    """A port free now, for a server started a little later. Taken below the kernel's ephemeral range where
+    there is room: a port from that range can be handed to any outgoing connection (a test's HTTP client,
+    say) between this check and the server's bind, which failed busy parallel test runs."""
+    low = _ephemeral_low()
+    if low > 12000:
+        for _attempt in range(50):
+            port = random.randrange(10000, low)
+            with socket.socket() as probe:
+                try:
+                    probe.bind((host, port))
+                except OSError:
+                    continue
+                return port
     with socket.socket() as probe:
         probe.bind((host, 0))
         return int(probe.getsockname()[1])
