@@ -3,6 +3,7 @@ in the JWKS) until they have expired, then the old key leaves the JWKS."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import httpx
@@ -10,7 +11,7 @@ from accounts_testkit import Accounts, bearer
 from joserfc import jws
 
 from accounts import issuer
-from accounts.domain.signing import published_keys
+from accounts.domain.signing import StoredKey, published_keys
 from platformkit.db import utcnow
 
 
@@ -61,3 +62,23 @@ async def test_a_token_of_an_unknown_key_is_refused(accounts: Accounts) -> None:
     response = await accounts.http.get("/me", headers=bearer(forged))
     assert response.status_code == 401
     assert isinstance(response, httpx.Response)
+
+
+async def test_replicas_starting_together_make_one_first_key(accounts: Accounts) -> None:
+    """The start-up step and the first requests (or several replicas) all find no key and race to
+    make one: exactly one first key comes out, and all of them sign with it."""
+    from sqlmodel import delete
+
+    from accounts.models import SigningKey
+
+    async with accounts.db.transaction() as session:
+        await session.exec(delete(SigningKey))  # type: ignore[call-overload]
+
+    async def starting(after_ms: int) -> list[StoredKey]:
+        # Staggered starts: some arrive while the first key is being generated, some as it commits.
+        await asyncio.sleep(after_ms / 1000)
+        return await issuer.load_keys(accounts.db, accounts.settings)
+
+    racing = await asyncio.gather(*(starting(after_ms) for after_ms in range(0, 400, 4)))
+    assert {tuple(key.kid for key in keys) for keys in racing} == {(racing[0][0].kid,)}
+    assert [key.kid for key in await issuer.load_keys(accounts.db, accounts.settings)] == [racing[0][0].kid]

@@ -36,15 +36,18 @@ async def add_key(
     settings: AccountsSettings,
     signs_from: datetime,
     created_by: str | None,
+    generation: int | None = None,
 ) -> SigningKey:
     now = utcnow()
     kid = new_kid(now)
-    latest = (await session.exec(select(func.max(SigningKey.generation)))).first()
+    if generation is None:
+        latest = (await session.exec(select(func.max(SigningKey.generation)))).first()
+        generation = (latest or 0) + 1
     # RSA generation takes a moment: off the event loop.
     private_jwk = await anyio.to_thread.run_sync(generate_private_jwk, kid, settings.signing_key_size)
     key = SigningKey(
         kid=kid,
-        generation=(latest or 0) + 1,
+        generation=generation,
         alg=ALGORITHM,
         private_jwk=private_jwk,
         signs_from=signs_from,
@@ -57,8 +60,9 @@ async def add_key(
 
 async def ensure_signing_key(*, session: AsyncSession, settings: AccountsSettings) -> None:
     """The first start: a key that signs at once. Replicas starting together (or a request racing the
-    start-up step) cannot add two first keys: both would be generation 1, and the loser's insert
-    conflicts."""
+    start-up step) cannot add two first keys: both are generation 1, and the loser's insert
+    conflicts. (Reading the highest generation instead raced: a replica that checked before the
+    other's commit but read the maximum after it added a second key, generation 2.)"""
     if (await session.exec(select(SigningKey.kid).limit(1))).first() is not None:
         return
     try:
@@ -68,6 +72,7 @@ async def ensure_signing_key(*, session: AsyncSession, settings: AccountsSetting
                 settings=settings,
                 signs_from=utcnow() - timedelta(seconds=1),
                 created_by=None,
+                generation=1,
             )
     except IntegrityError:
         pass  # another replica made it
