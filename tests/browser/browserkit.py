@@ -10,6 +10,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -36,14 +37,16 @@ def chromium_path() -> str | None:
 
 class RunningPlatform:
     """`dorf up --demo --only accounts,gateway` (or the services given) in the background, on free ports, in
-    its own var/ folder."""
+    its own var/ folder; `extra_env` reaches every process (e.g. OUTBOUND_ALLOWED_NETWORKS)."""
 
-    def __init__(self, var: Path, services: str = "accounts,gateway") -> None:
+    def __init__(self, var: Path, services: str = "accounts,gateway", extra_env: Mapping[str, str] | None = None
+                 ) -> None:
         from platformkit.natsserver import free_port
 
         self.var = var
         self.output_path = var.parent / "dorf-up.out"
         env = {key: value for key, value in os.environ.items() if key not in ("DORF_SERVICES", "OIDC_ISSUER")}
+        env.update(extra_env or {})
         with self.output_path.open("wb") as output:
             self.process = subprocess.Popen(
                 [str(DORF), "up", "--demo", "--only", services, "--var", str(var),

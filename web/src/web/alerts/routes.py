@@ -1,5 +1,5 @@
 """The alerts area's routers, for web/router.py."""
 
-from web.alerts import resident, staff
+from web.alerts import device, resident, staff
 
-routers = (resident.router, staff.router)
+routers = (resident.router, device.router, staff.router)

@@ -64,6 +64,22 @@ class AlertsTexts:
     subscription_delete: str
     subscription_deleted: str
 
+    # --- people without an account: warnings on this device (Web Push only) ------------------------------
+    device_link: str
+    device_title: str
+    device_intro: str
+    device_asks: str
+    device_button: str
+    device_active: str
+    device_change: str
+    device_saved: str
+    device_stop: str
+    device_stopped: str
+    device_unsupported: str
+    device_denied: str
+    device_failed: str
+    device_not_ready: str
+
     # --- staff -------------------------------------------------------------------------------------------
     staff_link: str
     staff_title: str
@@ -168,6 +184,24 @@ DE = AlertsTexts(
     subscription_save="Speichern",
     subscription_delete="Keine Warnungen mehr bekommen",
     subscription_deleted="Sie bekommen keine Warnungen mehr.",
+    device_link="Ohne Konto: Warnungen auf dieses Gerät",
+    device_title="Warnungen auf dieses Gerät",
+    device_intro="Dafür brauchen Sie kein Konto. Wählen Sie Ihren Ort und wovor Sie gewarnt werden möchten. "
+                 "Ihr Handy oder Computer zeigt jede neue Warnung als Mitteilung.",
+    device_asks="Ihr Gerät fragt gleich, ob es Mitteilungen zeigen darf. Bitte tippen Sie dann auf „Zulassen“.",
+    device_button="Warnungen auf dieses Gerät",
+    device_active="Dieses Gerät bekommt Warnungen.",
+    device_change="Wenn Sie andere Orte oder Themen wollen: wählen Sie neu und tippen Sie noch einmal auf "
+                  "„Warnungen auf dieses Gerät“.",
+    device_saved="Fertig! Dieses Gerät bekommt jetzt Warnungen.",
+    device_stop="Keine Warnungen mehr auf dieses Gerät",
+    device_stopped="Dieses Gerät bekommt keine Warnungen mehr.",
+    device_unsupported="Dieses Gerät oder dieser Browser kann leider keine Mitteilungen empfangen. "
+                       "Die Warnungen stehen aber immer hier auf der Seite.",
+    device_denied="Sie haben Mitteilungen nicht erlaubt. Das können Sie in den Einstellungen Ihres Browsers ändern.",
+    device_failed="Das hat leider nicht geklappt. Bitte versuchen Sie es später noch einmal.",
+    device_not_ready="Warnungen auf ein Gerät gibt es hier noch nicht. Die Warnungen stehen aber immer hier auf der "
+                     "Seite.",
     staff_link="Eigene Warnungen des Landkreises",
     staff_title="Warnungen des Landkreises",
     staff_intro="Hier geben Sie Warnungen für den Landkreis heraus, ändern und heben sie auf.",

@@ -1,6 +1,6 @@
 // Progressive enhancement for every page. The pages work without this file; it only adds what HTML
-// cannot do: the service worker (offline page), the live feed, the push permission button, and pages that
-// show what they are waiting for once it is there.
+// cannot do: the service worker (offline page), the live feed, the push permission button (also for
+// warnings on a device without an account), and pages that show what they are waiting for once it is there.
 
 if ("serviceWorker" in navigator) {
   window.addEventListener("load", () => {
@@ -18,6 +18,11 @@ if (feed) {
 const pushPanel = document.getElementById("push-panel");
 if (pushPanel) {
   import("./push.js").then((module) => module.setUpPush(pushPanel));
+}
+
+const deviceForm = document.getElementById("device-form");
+if (deviceForm) {
+  import("./push.js").then((module) => module.setUpDeviceForm(deviceForm));
 }
 
 const waiting = document.querySelector("[data-refresh-seconds]");

@@ -15,22 +15,32 @@ function csrfToken() {
   return meta ? meta.content : "";
 }
 
+// This browser's push subscription (the one subscription per service worker, shared by the account's
+// messages and a device's warnings), or null while the browser has no push service (AbortError).
+async function browserSubscription(key) {
+  const registration = await navigator.serviceWorker.ready;
+  const subscription = await registration.pushManager.getSubscription();
+  if (subscription) return subscription;
+  try {
+    return await registration.pushManager.subscribe({
+      userVisibleOnly: true,
+      applicationServerKey: urlBase64ToUint8Array(key),
+    });
+  } catch (error) {
+    if (error && error.name === "AbortError") return null;
+    throw error;
+  }
+}
+
+function pushSupported() {
+  return "Notification" in window && "serviceWorker" in navigator && "PushManager" in window;
+}
+
 // "done", "later" (the browser has no push service right now, or accounts takes no subscriptions yet:
 // the permission stays) or "failed".
 async function subscribe(key) {
-  const registration = await navigator.serviceWorker.ready;
-  let subscription = await registration.pushManager.getSubscription();
-  if (!subscription) {
-    try {
-      subscription = await registration.pushManager.subscribe({
-        userVisibleOnly: true,
-        applicationServerKey: urlBase64ToUint8Array(key),
-      });
-    } catch (error) {
-      if (error && error.name === "AbortError") return "later";
-      throw error;
-    }
-  }
+  const subscription = await browserSubscription(key);
+  if (!subscription) return "later";
   const response = await fetch("/api/accounts/me/push-subscriptions", {
     method: "POST",
     credentials: "same-origin",
@@ -45,9 +55,8 @@ export function setUpPush(panel) {
   const button = document.getElementById("push-button");
   const status = document.getElementById("push-status");
   const say = (text) => { status.textContent = text; };
-  const supported = "Notification" in window && "serviceWorker" in navigator && "PushManager" in window;
   panel.hidden = false;
-  if (!supported) {
+  if (!pushSupported()) {
     button.hidden = true;
     say(panel.dataset.textUnsupported);
     return;
@@ -72,6 +81,50 @@ export function setUpPush(panel) {
       else say(panel.dataset.textFailed);
     } catch {
       say(panel.dataset.textFailed);
+    } finally {
+      button.disabled = false;
+    }
+  });
+}
+
+// Warnings on a device without an account (/alerts/device): pressing the form's button asks for
+// permission, takes the browser's push subscription and posts the form with it in the hidden fields; the
+// page passes it on to alerts. Without a place chosen the form goes as it is, so the page says what is
+// missing; where push cannot work, the page's status line says why and nothing is posted.
+export function setUpDeviceForm(form) {
+  const status = document.getElementById("device-status");
+  const button = form.querySelector("button[type=submit]");
+  const say = (text) => { status.textContent = text; };
+  form.addEventListener("submit", async (event) => {
+    if (!form.elements.place.value) return;
+    event.preventDefault();
+    if (!pushSupported()) {
+      say(form.dataset.textUnsupported);
+      return;
+    }
+    const key = form.dataset.applicationServerKey;
+    if (!key) {
+      say(form.dataset.textNotReady);
+      return;
+    }
+    button.disabled = true;
+    try {
+      if (await Notification.requestPermission() !== "granted") {
+        say(form.dataset.textDenied);
+        return;
+      }
+      const subscription = await browserSubscription(key);
+      if (!subscription) {
+        say(form.dataset.textUnsupported);
+        return;
+      }
+      const json = subscription.toJSON();
+      form.elements.push_endpoint.value = json.endpoint;
+      form.elements.push_p256dh.value = json.keys.p256dh;
+      form.elements.push_auth.value = json.keys.auth;
+      form.submit(); // not a second submit event
+    } catch {
+      say(form.dataset.textFailed);
     } finally {
       button.disabled = false;
     }
