@@ -19,19 +19,22 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from gateway.config import GatewaySettings
+from launcher.serve import listen
 from platformkit.natsserver import NatsServer, free_port
 from platformkit.testing.tokens import OidcIssuer
 
 
 @contextlib.contextmanager
-def serve(app: Any, port: int | None = None) -> Iterator[int]:
+def serve(app: Any, port: int | None = None, also_port: int | None = None) -> Iterator[int]:
     """Serve an ASGI app with uvicorn on a thread of its own; yields the port. proxy_headers=False:
-    uvicorn would otherwise trust X-Forwarded-For from loopback peers and rewrite the client address."""
+    uvicorn would otherwise trust X-Forwarded-For from loopback peers and rewrite the client address.
+    `also_port`: one server listening on a second port as well, as launcher.serve does for METRICS_PORT."""
     port = port or free_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False,
                             lifespan="auto", timeout_graceful_shutdown=2, proxy_headers=False)
     server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
+    sockets = None if also_port is None else [listen("127.0.0.1", port), listen("127.0.0.1", also_port)]
+    thread = threading.Thread(target=server.run, kwargs={"sockets": sockets}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20
     while not server.started:
@@ -93,6 +96,8 @@ def running_gateway(
 
     marker = request.node.get_closest_marker("gateway_settings")
     overrides = dict(marker.kwargs) if marker else {}
+    if overrides.get("metrics_port") == 0:  # a free one, served beside the public port
+        overrides["metrics_port"] = free_port()
     recorder = Recorder()
     with serve(recording_upstream(recorder)) as upstream_port:
         for name in [name for name in os.environ if name.startswith("UPSTREAM_")]:
@@ -105,7 +110,7 @@ def running_gateway(
             **overrides,
         )
         app = service.create_app(settings)
-        with serve(app) as port:
+        with serve(app, also_port=settings.metrics_port) as port:
             yield RunningGateway(f"http://127.0.0.1:{port}", settings, recorder, oidc_issuer, nats_server.url)
 
 

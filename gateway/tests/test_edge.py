@@ -204,3 +204,32 @@ async def test_internal_routes_are_never_reached_through_the_edge(running_gatewa
                 assert response.json()["code"] == "NOT_FOUND"
         assert (await client.get("/api/echo/internals")).status_code == 200  # only the segment itself
     assert running_gateway.upstream.paths() == ["/internals"]
+
+
+async def test_metrics_are_not_public(running_gateway: RunningGateway) -> None:
+    # Without a metrics port: the gateway's own /metrics is 404 on its (public) port, and so is every
+    # service's /metrics through it (Prometheus scrapes each pod's own port inside the cluster).
+    async with httpx.AsyncClient(base_url=running_gateway.url, timeout=10) as client:
+        for path in ("/metrics", "/metrics/", "/api/echo/metrics", "/api/echo//metrics", "/api/echo/metrics/x"):
+            response = await client.get(path)
+            assert response.status_code == 404, path
+            assert response.json()["code"] == "NOT_FOUND"
+        assert (await client.get("/livez")).status_code == 200
+    assert running_gateway.upstream.paths() == []
+
+
+@pytest.mark.gateway_settings(metrics_port=0)
+async def test_the_metrics_port_serves_metrics_and_nothing_else(running_gateway: RunningGateway) -> None:
+    metrics_port = running_gateway.settings.metrics_port
+    assert metrics_port is not None
+    async with httpx.AsyncClient(base_url=running_gateway.url, timeout=10) as public:
+        assert (await public.get("/api/echo/anything")).status_code == 200  # counted in the metrics below
+        assert (await public.get("/metrics")).status_code == 404
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{metrics_port}", timeout=10) as internal:
+        scraped = await internal.get("/metrics")
+        assert scraped.status_code == 200
+        assert scraped.headers["content-type"].startswith("text/plain")
+        assert "http_requests_total" in scraped.text
+        for path in ("/", "/livez", "/api/echo/anything", "/auth/login", "/alerts"):
+            assert (await internal.get(path)).status_code == 404, path
+    assert running_gateway.upstream.paths() == ["/anything"]

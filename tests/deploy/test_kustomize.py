@@ -99,7 +99,9 @@ def test_every_service_runs_locked_down_with_probes_limits_and_its_own_account(
         "allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True, "runAsNonRoot": True,
         "capabilities": {"drop": ["ALL"]},
     }
-    assert container["ports"] == [{"name": "http", "containerPort": 8000}]
+    # The gateway's /metrics has a port of its own (test_metrics_are_scraped_where_the_ingress_never_goes).
+    extra_ports = [{"name": "metrics", "containerPort": 9100}] if workload.is_gateway else []
+    assert container["ports"] == [{"name": "http", "containerPort": 8000}, *extra_ports]
     assert container["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "http"}
     assert container["livenessProbe"]["httpGet"] == {"path": "/livez", "port": "http"}
     for kind in ("requests", "limits"):
@@ -251,6 +253,36 @@ def test_the_gateway_is_the_ingress_and_reaches_every_service(overlay: str) -> N
     egress = output.get("NetworkPolicy", "gateway")["spec"]["egress"]
     targets = [peer["podSelector"]["matchLabels"] for rule in egress for peer in rule["to"]]
     assert {"app.kubernetes.io/component": "service"} in targets
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+@pytest.mark.parametrize("workload", WORKLOADS, ids=IDS)
+def test_metrics_are_scraped_where_the_ingress_never_goes(overlay: str, workload: workspace.Workload) -> None:
+    """Prometheus scrapes each pod at the port its annotations name. A service's port 8000 is reached only
+    inside the cluster (and the gateway 404s /api/<service>/metrics); the gateway's public port is what the
+    Ingress reaches, so its metrics are on METRICS_PORT, which neither its Service nor the Ingress exposes and
+    only the monitoring namespace may reach."""
+    output = rendered(overlay)
+    deployment = output.get("Deployment", workload.name)
+    annotations = deployment["spec"]["template"]["metadata"]["annotations"]
+    assert annotations["prometheus.io/scrape"] == "true" and annotations["prometheus.io/path"] == "/metrics"
+    ports = {port["name"]: port["containerPort"] for port in main_container(deployment)["ports"]}
+    if not workload.is_gateway:
+        assert int(annotations["prometheus.io/port"]) == ports["http"]
+        return
+    environment = output.environment(main_container(deployment))
+    assert int(annotations["prometheus.io/port"]) == ports["metrics"] == int(environment["METRICS_PORT"])
+    assert ports["metrics"] != ports["http"]
+    service_ports = [port["targetPort"] for port in output.get("Service", "gateway")["spec"]["ports"]]
+    assert service_ports == ["http"]
+    for rule in output.get("NetworkPolicy", "gateway")["spec"]["ingress"]:
+        namespaces = {peer["namespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"]
+                      for peer in rule["from"]}
+        allowed = {port["port"] for port in rule["ports"]}
+        if ports["metrics"] in allowed:
+            assert namespaces == {"monitoring"}
+        else:
+            assert "monitoring" not in namespaces
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)

@@ -59,6 +59,10 @@ class GatewaySettings(ServiceSettings):
     forwarded_for_trusted_hops: int = Field(default=0, ge=0, le=5)
     cors_origins: StringList = ()
     sessionless_paths: StringList = DEFAULT_SESSIONLESS_PATHS
+    # The gateway's Prometheus `/metrics` is served only on this second port (`launcher.serve` listens on
+    # it beside the public one; Kubernetes' Service and the Ingress never point at it), and that port
+    # answers nothing else. Unset: the gateway serves no metrics at all. The public port always says 404.
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
 
     # --- rate limits (token buckets, per replica; see docs/adr/0003-gateway-rate-limits.md) -------
     rate_limit_enabled: bool = True

@@ -5,8 +5,9 @@
   303 to the login page that `require_browser_session` asks for.
 * `EdgeDispatcher`: `/api/<service>/...` goes to the proxy engine after the edge's checks (a bearer token
   is verified; a session cookie is turned into the session's access token, with a CSRF check for
-  state-changing methods); `/static/...` to the web app's files; everything else to the FastAPI app
-  (the gateway's own routes and the web pages).
+  state-changing methods; a service's `/internal/...` and `/metrics` are 404); `/static/...` to the web
+  app's files; everything else to the FastAPI app (the gateway's own routes and the web pages). The
+  gateway's own `/metrics` is answered only on its metrics port (METRICS_PORT), which answers nothing else.
 
 Raw ASGI rather than FastAPI middleware or routes: every proxied request passes here (bench/RESULTS.md,
 "Gateway overhead": a FastAPI Mount alone costs ~35 µs per request)."""
@@ -34,12 +35,24 @@ log = logging.getLogger("gateway.edge")
 OWN_API_PREFIXES = ("/api/openapi.json", "/api/docs", "/api/me/", "/api/gateway/")
 
 
+# A service's first path segments that stay inside the platform's network, whatever token comes along:
+# service-to-service routes (`/internal/...`, e.g. the personal-data export) and Prometheus' `/metrics`
+# (scraped at each pod's own port).
+NOT_PUBLIC_SEGMENTS = frozenset({"internal", "metrics"})
+METRICS_PATH = "/metrics"
+
+
 def _internal_only(service_path: str) -> bool:
-    """Service-to-service routes (`/internal/...`, e.g. the personal-data export) are reached only inside the
-    platform's network, never through the edge, whatever token comes with the request. Empty segments are
-    dropped first, as the services' routers would ignore them (`//internal`)."""
+    """Whether a service's path is one of NOT_PUBLIC_SEGMENTS. Empty segments are dropped first, as the
+    services' routers would ignore them (`//internal`)."""
     segments = [part for part in service_path.split("/") if part]
-    return bool(segments) and segments[0] == "internal"
+    return bool(segments) and segments[0] in NOT_PUBLIC_SEGMENTS
+
+
+def _on_metrics_listener(scope: Scope, metrics_port: int | None) -> bool:
+    """Whether the request came in on the metrics port (the socket it arrived at, not a header)."""
+    server = scope.get("server")
+    return metrics_port is not None and server is not None and server[1] == metrics_port
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 CSRF_HEADER = b"x-csrf-token"
 STATIC_CACHE = b"public, max-age=31536000, immutable"  # the web app versions its file URLs (?v=<hash>)
@@ -157,6 +170,11 @@ class EdgeDispatcher:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             path: str = scope["path"]
+            metrics_listener = _on_metrics_listener(scope, scope["app"].state.settings.metrics_port)
+            if metrics_listener != (path.rstrip("/") == METRICS_PATH):
+                # /metrics only on the metrics port, and nothing else there.
+                await send_problem(send, 404, "NOT_FOUND", "No such route.", [])
+                return
             if path.startswith("/api/") and not path.startswith(OWN_API_PREFIXES):
                 await self._api(scope["app"].state.gateway, scope, receive, send)
                 return

@@ -6,11 +6,16 @@ image runs it; `--host 0.0.0.0` there, since other containers call it (the defau
 A `ServiceSpec` is not an ASGI app but a description of one, so uvicorn cannot import it directly:
 this builds `spec.create_app()` (settings from the environment the launcher prepared) and serves it
 (on 127.0.0.1 unless `--host` says otherwise). uvicorn stops gracefully on SIGTERM, which is also the
-launcher's parent-death signal."""
+launcher's parent-death signal.
+
+A service whose settings name a `metrics_port` (the gateway's METRICS_PORT) is served on that port too,
+by the same server: the app tells the listeners apart by the socket a request arrived at, and answers
+Prometheus' `/metrics` there only (the public port is what the Ingress reaches)."""
 
 from __future__ import annotations
 
 import argparse
+import socket
 
 import uvicorn
 
@@ -34,8 +39,23 @@ def main(argv: list[str] | None = None) -> None:
     # proxy_headers=False: uvicorn would otherwise take the client address from an X-Forwarded-For sent
     # from loopback (its default trusts 127.0.0.1), letting any local client claim any address; the
     # gateway and accounts read X-Forwarded-For themselves, as far as their settings trust it.
-    uvicorn.run(app, host=options.host, port=options.port, log_config=None, timeout_graceful_shutdown=5,
-                proxy_headers=False)
+    config = uvicorn.Config(app, host=options.host, port=options.port, log_config=None, timeout_graceful_shutdown=5,
+                            proxy_headers=False)
+    metrics_port: int | None = getattr(app.state.settings, "metrics_port", None)
+    if metrics_port is None:
+        uvicorn.Server(config).run()
+    else:
+        uvicorn.Server(config).run(sockets=[listen(options.host, options.port), listen(options.host, metrics_port)])
+
+
+def listen(host: str, port: int) -> socket.socket:
+    """A listening TCP socket as uvicorn binds its own (address reuse, inherited by no child)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(2048)
+    return sock
 
 
 if __name__ == "__main__":
