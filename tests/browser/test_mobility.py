@@ -12,6 +12,7 @@ import zipfile
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from browserkit import OPERATOR, PHONE, RunningPlatform, audit, horizontal_overflow, sign_in
@@ -73,6 +74,11 @@ def test_the_desk_books_for_a_caller_without_a_smartphone(phone: BrowserContext,
     day = next_weekday(2)
     sign_in(page, base_url, *OPERATOR, next_path="/admin/mobility")
     audit(page, "m10-desk")
+
+    def audited(service: str, path: str) -> Any:  # through the gateway, with the staff session
+        return page.request.get(f"{base_url}/api/{service}{path}", params={"person_id": GERTRUD}).json()
+
+    before = audited("mobility", "/desk/audit")  # the demo data may hold desk bookings for her already
     page.fill("#person_id", GERTRUD)
     page.select_option("#from_stop", "demo:gramzow")
     page.select_option("#to_stop", "demo:angermuende")
@@ -88,6 +94,27 @@ def test_the_desk_books_for_a_caller_without_a_smartphone(phone: BrowserContext,
     expect(booked).to_contain_text("telefonisch gebucht")
     expect(booked).to_contain_text("Taxi eingeplant")
     audit(page, "m12-desk-booked")
+
+    # The desk booked as Gertrud with a token exchanged at accounts (act = the staff member): mobility's audit
+    # names both, and accounts audited the exchange. Read through the gateway with the staff session.
+    staff_id = page.request.get(f"{base_url}/auth/session").json()["person_id"]
+    new = [entry for entry in audited("mobility", "/desk/audit") if entry not in before]
+    assert [(e["actor"], e["person_id"], e["action"], e["detail"]) for e in new] == [
+        (staff_id, GERTRUD, "booking_created", "fallback_planned via phone")]
+    exchanges = [(e["actor_id"], e["details"]["audience"], e["details"]["client_id"])
+                 for e in audited("accounts", "/admin/audit-log")["items"] if e["action"] == "token.exchanged"]
+    assert exchanges == [(staff_id, "mobility", "gateway")]
+
+    # A number that is nobody's: accounts exchanges no token, the desk is told next to the form.
+    page.fill("#person_id", str(uuid.uuid4()))
+    page.select_option("#from_stop", "demo:gramzow")
+    page.select_option("#to_stop", "demo:angermuende")
+    page.fill("#day", day.isoformat())
+    page.get_by_role("button", name="Fahrten suchen").click()
+    page.locator(".card", has_text="das Rufbus-Taxi (garantiert)").first.get_by_role(
+        "button", name=re.compile("für den Anrufer buchen")).click()
+    expect(page.get_by_role("alert")).to_contain_text("Für diese Kundennummer können Sie hier nicht buchen.")
+    audit(page, "m13-desk-unknown-person")
 
 
 def test_a_driver_sees_who_rides_and_staff_see_the_document_checks(

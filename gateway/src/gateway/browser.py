@@ -18,6 +18,7 @@ import httpx
 from fastapi import Depends, Request
 
 from gateway.edge import SignInRequired
+from gateway.oidc import ActingRefused, IssuerUnavailable
 from gateway.runtime import GatewayRuntime, runtime_of
 from gateway.sessions import SessionRecord, SessionUnavailable
 from platformkit.context import request_id
@@ -25,9 +26,11 @@ from platformkit.events import KeyValueUnavailable
 from platformkit.problems import ProblemError
 
 __all__ = [
+    "ActingRefused",
     "BrowserSession",
     "BrowserSessionDep",
     "CsrfFormDep",
+    "IssuerUnavailable",
     "ServiceCalls",
     "ServiceCallsDep",
     "SignedInDep",
@@ -149,9 +152,13 @@ class ServiceCalls:
         content: bytes | None = None,
         params: Mapping[str, str] | None = None,
         headers: Mapping[str, str] | None = None,
+        on_behalf_of: str | None = None,
     ) -> httpx.Response:
         """`json` for the usual body; `content` for a file a page passes on as it is (with its Content-Type
-        in `headers`), e.g. a GTFS zip."""
+        in `headers`), e.g. a GTFS zip. `on_behalf_of` (a person id): a staff member's page acting for that
+        person — the call carries a token exchanged at accounts (`sub` = the person, `act.sub` = the staff
+        member, audience = `service`), so the service checks the staff authority and audits both. Raises
+        ActingRefused when accounts issues none, IssuerUnavailable when it cannot be asked."""
         upstream = self._runtime.upstreams.get(service)
         if upstream is None:
             raise ProblemError(404, "UNKNOWN_SERVICE", f"No service named {service!r} is published.")
@@ -163,8 +170,14 @@ class ServiceCalls:
             outgoing["X-Request-ID"] = rid
         outgoing["X-Forwarded-For"] = self._runtime.forwarded_for(self._request.scope)
         outgoing["X-Forwarded-Proto"] = "https" if self._runtime.settings.https else "http"
-        if self._access_token is not None:
-            outgoing["Authorization"] = f"Bearer {self._access_token}"
+        token = self._access_token
+        if on_behalf_of is not None:
+            if token is None:
+                raise ActingRefused("acting for someone needs a signed-in staff member")
+            token = (await self._runtime.oidc.act_for(token, on_behalf_of, service,
+                                                      forwarded_for=outgoing["X-Forwarded-For"])).access_token
+        if token is not None:
+            outgoing["Authorization"] = f"Bearer {token}"
         return await self._runtime.services.request(
             method, upstream.base_url + path, json=json, content=content, params=params, headers=outgoing,
             timeout=httpx.Timeout(upstream.read_timeout, connect=upstream.connect_timeout),

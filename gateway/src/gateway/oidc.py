@@ -1,6 +1,7 @@
 """The gateway as a confidential OpenID Connect client of the issuer (accounts): the authorization
 request with PKCE (S256), and server-side calls to the token and revocation endpoints with HTTP Basic
-client authentication (services/accounts/README.md, "How the gateway runs the browser login")."""
+client authentication (services/accounts/README.md, "How the gateway runs the browser login"); and the
+token exchange (RFC 8693) by which a staff member's page acts for a person towards one service."""
 
 from __future__ import annotations
 
@@ -25,6 +26,17 @@ class IssuerUnavailable(Exception):
 
 class GrantRejected(Exception):
     """The code or refresh token is not (or no longer) good: the person has to sign in again."""
+
+
+class ActingRefused(Exception):
+    """The issuer gives this staff member no token to act for this person towards this service (not their
+    authority, no such person, or someone who may not be acted for)."""
+
+
+TOKEN_EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange"  # noqa: S105 - a grant type
+ACCESS_TOKEN_TYPE = "urn:ietf:params:oauth:token-type:access_token"  # noqa: S105 - a URN
+# accounts names the subject by person id: people the desks act for often have no login of their own.
+PERSON_ID_TYPE = "urn:dorfmarktplatz:params:oauth:token-type:person-id"
 
 
 @dataclass(frozen=True)
@@ -94,6 +106,21 @@ class OidcClient:
             {"grant_type": "refresh_token", "refresh_token": refresh_token}, forwarded_for
         )
 
+    async def act_for(self, actor_token: str, person_id: str, audience: str, *, forwarded_for: str) -> TokenSet:
+        """A short access token for the person (`sub`) with the staff member as `act`, for `audience` only;
+        accounts checks the staff member's authority and audits the exchange. No refresh token."""
+        try:
+            return await self._token_request({
+                "grant_type": TOKEN_EXCHANGE,
+                "subject_token": person_id,
+                "subject_token_type": PERSON_ID_TYPE,
+                "actor_token": actor_token,
+                "actor_token_type": ACCESS_TOKEN_TYPE,
+                "audience": audience,
+            }, forwarded_for, refusals=("invalid_grant", "invalid_target"))
+        except GrantRejected as refused:
+            raise ActingRefused(str(refused)) from None
+
     async def revoke(self, refresh_token: str) -> bool:
         """Best effort (logout goes on regardless); whether the issuer confirmed it."""
         try:
@@ -110,7 +137,8 @@ class OidcClient:
             log.warning("revoking a refresh token: the issuer answered %s", response.status_code)
         return response.status_code == 200
 
-    async def _token_request(self, form: dict[str, str], forwarded_for: str) -> TokenSet:
+    async def _token_request(self, form: dict[str, str], forwarded_for: str,
+                             refusals: tuple[str, ...] = ("invalid_grant",)) -> TokenSet:
         try:
             response = await self._http.post(
                 self.token_url,
@@ -123,8 +151,8 @@ class OidcClient:
         except httpx.HTTPError as error:
             raise IssuerUnavailable(f"token endpoint unreachable ({type(error).__name__})") from None
         body = _json_object(response)
-        if response.status_code == 400 and body.get("error") == "invalid_grant":
-            raise GrantRejected(str(body.get("error_description") or "invalid_grant"))
+        if response.status_code == 400 and body.get("error") in refusals:
+            raise GrantRejected(str(body.get("error_description") or body["error"]))
         if response.status_code != 200:
             raise IssuerUnavailable(f"token endpoint answered {response.status_code} {body.get('error', '')}")
         access_token = body.get("access_token")

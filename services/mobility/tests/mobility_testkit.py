@@ -66,9 +66,13 @@ class Mobility:
     extra: list[Any] = field(default_factory=list)
 
     def person(self, *, roles: Sequence[str] = ("resident",), scopes: Sequence[str] = (),
-               actor: str | None = None, person_id: uuid.UUID | None = None) -> Person:
+               actor: str | None = None, acting_scope: str = "mobility-desk",
+               person_id: uuid.UUID | None = None) -> Person:
+        """`actor`: a token as accounts' token exchange issues it, `act` = the staff member and the authority
+        (`acting_scope`) they act under."""
         pid = person_id or uuid.uuid4()
-        token = self.issuer.tokens.issue(str(pid), roles=roles, scopes=scopes, actor=actor, expires_in=3600)
+        act = {"act": {"sub": actor, "scope": acting_scope}} if actor is not None else {}
+        token = self.issuer.tokens.issue(str(pid), roles=roles, scopes=scopes, extra_claims=act, expires_in=3600)
         return Person(pid, token)
 
     def desk(self) -> Person:

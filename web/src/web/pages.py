@@ -17,7 +17,14 @@ from fastapi import Depends, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.routing import APIRoute
 
-from gateway.browser import BrowserSession, BrowserSessionDep, ServiceCalls, ServiceCallsDep, SignedInDep
+from gateway.browser import (
+    BrowserSession,
+    BrowserSessionDep,
+    IssuerUnavailable,
+    ServiceCalls,
+    ServiceCallsDep,
+    SignedInDep,
+)
 from web.navigation import NavItem, main_navigation
 from web.templating import render_template
 from web.texts import DE, Texts
@@ -75,15 +82,18 @@ class PageContext:
         content: bytes | None = None,
         params: Mapping[str, str] | None = None,
         headers: Mapping[str, str] | None = None,
+        on_behalf_of: str | None = None,
     ) -> httpx.Response:
         """A service call; an unreachable or failing service becomes the "not reachable" page, an expired
-        login the way back to the login page. Every other answer is the caller's to read."""
+        login the way back to the login page. Every other answer is the caller's to read. `on_behalf_of`:
+        a staff member acting for that person with an exchanged token (ServiceCalls.request); raises
+        ActingRefused when accounts gives the staff member no such token."""
         try:
             response: httpx.Response = await self.calls.request(
                 method, service, path, json=json, content=content, params=dict(params) if params else None,
-                headers=dict(headers) if headers else None,
+                headers=dict(headers) if headers else None, on_behalf_of=on_behalf_of,
             )
-        except httpx.HTTPError as error:
+        except (httpx.HTTPError, IssuerUnavailable) as error:
             raise self.problem(503, self.texts.error_service_down_title, self.texts.error_service_down) from error
         if response.status_code >= 500:
             raise self.problem(503, self.texts.error_service_down_title, self.texts.error_service_down)

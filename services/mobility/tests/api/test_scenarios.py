@@ -367,6 +367,11 @@ async def test_12_desk_booking_for_a_senior_races_an_app_booking_then_no_show(mo
     assert second.status_code == 201 and second.json()["booked_by_desk"] is True
     audit = (await m.http.get("/desk/audit", headers=staff.headers, params={"person_id": str(senior)})).json()
     assert {a["actor"] for a in audit} == {str(staff.id)}
+    # An `act` without a desk's authority (e.g. a coordinator's, or none) books nothing for the person.
+    for scope in ("org_coordinator", ""):
+        refused = await m.book(m.person(person_id=senior, actor=str(staff.id), acting_scope=scope), day=JUNE_2,
+                               slot="10:00:00")
+        assert refused.status_code == 403, scope
 
 
 async def test_12_no_show_counts_and_then_the_desk_must_confirm(database_url: str, oidc_issuer: object) -> None:

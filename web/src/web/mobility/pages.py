@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Form, Query
 from fastapi.responses import HTMLResponse, Response
 
-from gateway.browser import CsrfFormDep
+from gateway.browser import ActingRefused, CsrfFormDep
 from web.pages import PageContext, SignedInPageDep, WebRoute, see_other
 
 router = APIRouter(route_class=WebRoute)
@@ -90,11 +90,12 @@ async def _book(page: PageContext, *, corridor_id: str, day: str, slot: str, fro
     body: dict[str, Any] = {"corridor_id": corridor_id, "service_date": day, "slot": slot, "origin_stop": from_stop,
                             "destination_stop": to_stop, "party": party,
                             **{need: need in needs for need in NEEDS}}
-    if person_id:
-        body["person_id"] = person_id
-    # The form's key makes a double submit one booking (the service answers the same again).
+    # The form's key makes a double submit one booking (the service answers the same again). The desk books
+    # as the person, with a token exchanged at accounts that names the staff member as `act` (RFC 8693):
+    # mobility checks the desk's authority in it and audits both.
     return await page.call("POST", SERVICE, "/bookings", json=body,
-                           headers={"Idempotency-Key": request_key or uuid.uuid4().hex})
+                           headers={"Idempotency-Key": request_key or uuid.uuid4().hex},
+                           on_behalf_of=person_id or None)
 
 
 @router.post("/rides/book", response_class=HTMLResponse)
@@ -193,8 +194,13 @@ async def desk_book(page: SignedInPageDep, _csrf: CsrfFormDep, corridor_id: Anno
                     request_key: Annotated[str, Form(max_length=64)] = "") -> Response:
     page.require_staff_scope("mobility-desk")
     chosen = [n for n in needs or [] if n in NEEDS]
-    response = await _book(page, corridor_id=corridor_id, day=day, slot=slot, from_stop=from_stop, to_stop=to_stop,
-                           party=party, needs=chosen, request_key=request_key, person_id=person_id.strip())
+    try:
+        response = await _book(page, corridor_id=corridor_id, day=day, slot=slot, from_stop=from_stop,
+                               to_stop=to_stop, party=party, needs=chosen, request_key=request_key,
+                               person_id=person_id.strip())
+    except ActingRefused:  # no such person, or one the desk may not act for
+        return await _desk(page, from_stop=from_stop, to_stop=to_stop, day=day, party=party, needs=chosen,
+                           person_id=person_id, error=page.texts.mobility.desk_person_refused, status=422)
     if response.status_code >= 400:
         return await _desk(page, from_stop=from_stop, to_stop=to_stop, day=day, party=party, needs=chosen,
                            person_id=person_id, error=problem_text(page, response), status=response.status_code)

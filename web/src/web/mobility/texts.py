@@ -68,6 +68,7 @@ class MobilityTexts:
     desk_intro: str
     desk_person: str
     desk_person_hint: str
+    desk_person_refused: str
     desk_book_title: str
     desk_book_label: str
     desk_day_title: str
@@ -214,6 +215,8 @@ DE = MobilityTexts(
     desk_intro="Fahrten für Anruferinnen und Anrufer buchen, Taxi-Aufträge bestätigen.",
     desk_person="Kundennummer der Person",
     desk_person_hint="Die Nummer aus der Personenverwaltung (auch für Menschen ohne E-Mail).",
+    desk_person_refused="Für diese Kundennummer können Sie hier nicht buchen. Bitte prüfen Sie die Nummer in der "
+                        "Personenverwaltung.",
     desk_book_title="Für einen Anrufer buchen",
     desk_book_label="Fahrt um {time} für den Anrufer buchen",
     desk_day_title="Heute",
