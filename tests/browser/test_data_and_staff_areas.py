@@ -13,9 +13,10 @@ from collections.abc import Iterator
 
 import pytest
 from browserkit import OPERATOR, RunningPlatform, audit, sign_in
-from playwright.sync_api import BrowserContext, expect
+from playwright.sync_api import Browser, BrowserContext, expect
 
 from accounts.seed import RESIDENT_PASSWORD, demo_id
+from web.admin.dashboard import admin_areas
 from web.alerts import staff as alerts_staff
 from web.marketplace import admin as marketplace_admin
 from web.mobility import drivers as mobility_drivers
@@ -137,3 +138,34 @@ def test_an_admin_finds_every_service_areas_staff_page_on_the_dashboard(
         expect(page).to_have_url(base_url + str(areas[title]))
         expect(page.get_by_role("heading", level=1)).to_have_text(title)
         audit(page, f"d06-{index}-staff-area")
+
+
+def test_the_admin_areas_fold_into_one_button_on_a_phone_and_stand_open_on_a_wide_screen(
+    phone: BrowserContext, browser: Browser, base_url: str
+) -> None:
+    page = phone.new_page()
+    sign_in(page, base_url, *OPERATOR, next_path="/admin/audit-log")
+    areas = page.get_by_role("navigation", name=DE.admin_title)
+    toggle = areas.get_by_text(DE.admin_areas_toggle, exact=True)
+    expect(toggle).to_be_visible()
+    expect(areas.get_by_role("link", name=DE.admin_erasures)).to_be_hidden()
+    folded = areas.bounding_box()
+    assert folded is not None and folded["height"] < 80, folded  # ten areas for an admin: one button
+    audit(page, "d07-areas-folded")
+    toggle.click()
+    expect(areas.get_by_role("link")).to_have_count(len(admin_areas(frozenset({"admin"}), DE)))
+    audit(page, "d08-areas-unfolded")
+    areas.get_by_role("link", name=DE.admin_erasures).click()
+    expect(page).to_have_url(f"{base_url}/admin/erasures")
+
+    wide_context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="de-DE")
+    try:
+        wide = wide_context.new_page()
+        sign_in(wide, base_url, *OPERATOR, next_path="/admin/audit-log")
+        wide_areas = wide.get_by_role("navigation", name=DE.admin_title)
+        expect(wide_areas.get_by_text(DE.admin_areas_toggle, exact=True)).to_be_hidden()
+        expect(wide_areas.get_by_role("link", name=DE.admin_erasures)).to_be_visible()
+        expect(wide_areas.get_by_role("link", name=DE.admin_audit)).to_have_attribute("aria-current", "page")
+        audit(wide, "d09-areas-wide")
+    finally:
+        wide_context.close()

@@ -181,6 +181,7 @@ class Texts:
     # --- admin dashboard ---------------------------------------------------------------------------
     admin_title: str
     admin_intro: str
+    admin_areas_toggle: str
     admin_people: str
     admin_people_text: str
     admin_audit: str
@@ -533,6 +534,7 @@ DE = Texts(
     },
     # admin dashboard
     admin_title="Verwaltung",
+    admin_areas_toggle="Bereiche der Verwaltung",
     admin_intro="Arbeitsbereich für die Mitarbeiterinnen und Mitarbeiter des Landkreises.",
     admin_people="Personen",
     admin_people_text="Personen finden und Konten für Menschen ohne E-Mail anlegen.",
