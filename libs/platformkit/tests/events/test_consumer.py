@@ -4,8 +4,10 @@ retried with backoff and ends as a dead letter; a message that can never succeed
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Any
 
+import pytest
 from conftest import FAST
 from events_testkit import (
     STREAM,
@@ -236,3 +238,20 @@ async def test_a_constraint_violation_at_commit_is_charged_to_its_own_event(
     assert "IntegrityError" in letter.error and letter.deliveries == 2
     (lag,) = (await runtime.stats()).consumers
     assert lag.handled == 3 and lag.retried == 1 and lag.dead_lettered == 1
+
+
+async def test_a_consumer_waiting_for_a_stream_says_so_once(
+    db: Database, make_runtime: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    # `dorf up --only accounts,gateway`: accounts' consumers of services that are not running retry for as long
+    # as it runs; one line of information each, not a warning every few seconds.
+    waiting = Consumer(name="from-nowhere", event=ParcelRegisteredV1, handler=record_effect, from_stream="NOWHERE")
+    with caplog.at_level(logging.DEBUG, logger="platformkit.events"):
+        runtime = await make_runtime(db, consumers=[waiting], wait=False)
+        await asyncio.sleep(4)  # binds tried after 0, 0.5, 1.5 and 3.5 s
+    about = [record for record in caplog.records if "depot-from-nowhere" in record.getMessage()]
+    assert [r.levelno for r in about if r.levelno >= logging.INFO] == [logging.INFO]
+    assert "waits for the stream NOWHERE" in about[0].getMessage()
+    assert len(about) >= 3  # the retries went on, quietly
+    (stats,) = (await runtime.stats()).consumers
+    assert "stream not found" in (stats.last_error or "")  # still visible to operators

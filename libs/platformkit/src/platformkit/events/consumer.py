@@ -27,6 +27,7 @@ from typing import Any, Generic, TypeVar
 from nats.aio.msg import Msg
 from nats.aio.subscription import Subscription
 from nats.js import JetStreamContext, api
+from nats.js.errors import NotFoundError
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -254,6 +255,8 @@ class ConsumerWorker:
         self.stats = ConsumerStats()
         self._task: asyncio.Task[None] | None = None
         self._renew = True
+        # Why the last bind failed (said once; retries with the same reason stay quiet), None once bound.
+        self._bind_failure: str | None = None
         self._sub: JetStreamContext.PullSubscription | None = None
         self._advisories: Subscription | None = None
 
@@ -317,17 +320,15 @@ class ConsumerWorker:
                     self._renew = False
                     await self.bind()
                     backoff = 0.5
+                    if self._bind_failure is not None:
+                        log.info("consumer %s bound to %s", self.durable, self.stream)
+                        self._bind_failure = None
                 except asyncio.CancelledError:
                     raise
                 except Exception as error:  # stream not there yet (producer not started), NATS down, ...
                     self._renew = True
                     self.stats.last_error = _describe(error)
-                    log.warning(
-                        "consumer %s cannot bind to %s yet: %s",
-                        self.durable,
-                        self.stream,
-                        self.stats.last_error,
-                    )
+                    self._log_bind_failure(error, self.stats.last_error)
                     await asyncio.sleep(backoff)
                     backoff = min(backoff * 2, 10.0)
                     continue
@@ -348,6 +349,21 @@ class ConsumerWorker:
                 continue
             if msgs:
                 await self.process(msgs)
+
+    def _log_bind_failure(self, error: Exception, described: str) -> None:
+        """Once per reason, then quiet (the retries go on; the ops stats keep `last_error`). A stream that is
+        not there is the usual case of a producer not (yet) running — `dorf up --only` starts a few services
+        — so that is information; anything else is a warning."""
+        if described == self._bind_failure:
+            log.debug("consumer %s still cannot bind to %s: %s", self.durable, self.stream, described)
+            return
+        self._bind_failure = described
+        if isinstance(error, NotFoundError):
+            log.info("consumer %s waits for the stream %s (its producer is not running yet); retrying quietly",
+                     self.durable, self.stream)
+        else:
+            log.warning("consumer %s cannot bind to %s yet, retrying quietly: %s", self.durable, self.stream,
+                        described)
 
     def _prepare(self, msg: Msg) -> Item:
         try:
