@@ -151,6 +151,7 @@ def test_a_resident_pledges_and_offers_to_read_and_the_church_confirms(
     coordinator = church.new_page()
     sign_in(coordinator, base_url, *COORDINATOR, next_path="/volunteering/organisations")
     coordinator.get_by_role("link", name="Ev. Kirchengemeinde Angermünde").click()
+    church_url = coordinator.url
     coordinator.get_by_role("link", name="Rückmeldungen zu Lesepatenschaft in der Grundschule").click()
     anna = coordinator.locator(".card", has_text="Anna B.")
     expect(anna).to_contain_text("wartet auf Bestätigung")
@@ -159,6 +160,20 @@ def test_a_resident_pledges_and_offers_to_read_and_the_church_confirms(
     anna.get_by_role("button", name="Anna B. bestätigen").click()
     expect(coordinator.locator(".card", has_text="Anna B.")).to_contain_text("anna.becker@angermuende.example")
     audit(coordinator, "v23-responses-confirmed")
+
+    # The church asks for sleeping bags: a material donation with the number wanted and the handover.
+    coordinator.goto(church_url)
+    coordinator.fill("#title", "Schlafsäcke für die Notunterkunft")
+    coordinator.select_option("#kind", "material")
+    coordinator.fill("#capacity", "12")
+    coordinator.fill("#unit", "Schlafsäcke")
+    coordinator.fill("#arrangements", "Abgabe im Pfarrhaus, Montag bis Freitag 9–12 Uhr.")
+    coordinator.get_by_role("button", name="Angebot anlegen").click()
+    coordinator.get_by_role("button", name="Schlafsäcke für die Notunterkunft veröffentlichen").click()
+    bags = coordinator.locator("article", has_text="Schlafsäcke für die Notunterkunft")
+    expect(bags).to_contain_text("veröffentlicht")
+    expect(bags).to_contain_text("Noch 12 von 12 Schlafsäcke gesucht")
+    audit(coordinator, "v24-donation-published")
     church.close()
 
     page.goto(f"{base_url}/volunteering/my-shifts")
