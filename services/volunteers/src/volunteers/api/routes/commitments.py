@@ -96,11 +96,9 @@ async def cancel(commitment_id: uuid.UUID, principal: PrincipalDep, person_id: P
 async def for_coordinator(session: SessionDep, commitment_id: uuid.UUID,
                           principal: Principal) -> tuple[Commitment, Opportunity]:
     """Another organisation's commitment (or an unknown one) is 404; a viewer gets 403."""
-    commitment = await commitments.get(session, commitment_id)
-    if commitment is None or commitment.person_id is None:
-        raise ProblemError(404, "COMMITMENT_NOT_FOUND", "No such commitment.")
     commitment, opportunity, organisation = await commitments.context(session, commitment_id)
-    if await organisations.role_in(session, organisation.id, principal) is None:
+    # An erased person's commitment is history: nothing left to decide.
+    if commitment.person_id is None or await organisations.role_in(session, organisation.id, principal) is None:
         raise ProblemError(404, "COMMITMENT_NOT_FOUND", "No such commitment.")
     await organisations.for_member(session, organisation.id, principal, MemberRole.COORDINATOR)
     return commitment, opportunity
