@@ -111,6 +111,14 @@ class OpportunityOut(BaseModel):
     arrangements: str | None = None
 
 
+class NearbyOpportunityOut(BaseModel):
+    """An ongoing commitment or material donation for me, with how far away it is (None: from home or
+    district-wide)."""
+
+    opportunity: OpportunityOut
+    distance_km: float | None
+
+
 class CommitmentIn(Input):
     """Taking part (ongoing: quantity 1) or a pledge (material: how many of the unit)."""
 

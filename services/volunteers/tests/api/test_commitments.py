@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 import pytest
 from sqlmodel import col, select
-from volunteers_testkit import Person, Volunteers, World, make_settings, start_volunteers
+from volunteers_testkit import DEDELOW, SCHWEDT, Person, Volunteers, World, make_settings, start_volunteers
 
 from platformkit.db import utcnow
 from platformkit.personal_data import erase_person
@@ -251,3 +251,23 @@ async def test_interest_at_the_same_moment_never_exceeds_the_places(wide: Volunt
     assert {r.json()["code"] for r in responses if r.status_code == 409} == {"OPPORTUNITY_FULL"}
     assert (await opportunity(vol, world))["taken"] == 5
     assert len(await listing(vol, world)) == 5
+
+
+async def test_near_me_lists_what_is_within_reach_open_and_allowed_nearest_first(vol: Volunteers) -> None:
+    here = await vol.world(**{**JACKETS, "title": "Decken", "village_id": "ot-prenzlau-prenzlau"})
+    near = await vol.world(**{**READING, "village_id": DEDELOW})
+    from_home = await vol.world(**{**READING, "title": "Telefonkette", "village_id": None, "remote": True})
+    await vol.world(**{**JACKETS, "village_id": SCHWEDT})  # ~43 km: outside her radius
+    await vol.world(**{**READING, "requirements": ["licence:B"]})  # she has no licence
+    await vol.world(title="Ausgabe")  # shifts: signed up for on the shift
+    full = await vol.world(**{**JACKETS, "title": "Mützen", "capacity": 2})
+    assert (await respond(vol, full, await vol.profile(), quantity=2)).status_code == 201
+    helper = await vol.profile(radius_km=20)
+    found = (await vol.http.get("/me/opportunities", headers=helper.headers)).json()
+    # From home counts as here (0 km); equal distances by title.
+    assert [(f["opportunity"]["id"], f["distance_km"]) for f in found] == [
+        (here.opportunity_id, 0.0), (from_home.opportunity_id, None),
+        (near.opportunity_id, found[2]["distance_km"])]
+    assert 5 < found[2]["distance_km"] < 10
+    assert all(f["opportunity"]["arrangements"] is None for f in found)
+    assert (await vol.http.get("/me/opportunities", headers=vol.person().headers)).status_code == 404

@@ -36,8 +36,11 @@ async def _find(page: SignedInPageDep, *, errors: FormErrors | None = None, stat
     t = page.texts.volunteers
     profile = await fetch(page, "/me/profile", missing=None)
     matches = await fetch(page, "/me/matches") if profile else []
-    # Ongoing commitments and material donations have no shifts to match; they are listed beside.
-    more = [o for kind in ("ongoing", "material") for o in await fetch(page, "/opportunities", params={"kind": kind})]
+    # Ongoing commitments and material donations have no shifts to match; they are listed beside (near
+    # me once there is a profile).
+    more = await fetch(page, "/me/opportunities") if profile else [
+        {"opportunity": o, "distance_km": None}
+        for kind in ("ongoing", "material") for o in await fetch(page, "/opportunities", params={"kind": kind})]
     return page.render("volunteers/find.html", status=status, title=t.find_title, profile=profile, matches=matches,
                        more=more, errors=errors, request_key=uuid.uuid4().hex, staff=is_staff(page))
 

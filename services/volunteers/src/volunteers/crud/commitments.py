@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -24,10 +24,12 @@ from volunteers.crud import audit, seats
 from volunteers.crud._sql import execute
 from volunteers.crud.facts import commitment_facts, efz_records, volunteer_facts
 from volunteers.crud.notices import tell, tell_coordinators
+from volunteers.crud.search import villages_within
+from volunteers.crud.villages import point
 from volunteers.domain import commitments as rules
 from volunteers.domain import texts_de as texts
-from volunteers.domain.commitments import HOLDING_STATES, Kind
-from volunteers.domain.matching import qualification_gate
+from volunteers.domain.commitments import HOLDING_STATES, RESPONDABLE, Kind
+from volunteers.domain.matching import DistanceMode, distance_km, qualification_gate
 from volunteers.domain.organisations import is_public
 from volunteers.domain.signups import SignupState
 from volunteers.models import Commitment, Opportunity, Organisation, Volunteer
@@ -299,3 +301,32 @@ async def of_person(session: AsyncSession,
         .where(col(Commitment.person_id) == person_id)
         .order_by(col(Commitment.requested_at).desc(), col(Commitment.id))
     )).all())
+
+
+async def near(session: AsyncSession, settings: VolunteersSettings, volunteer: Volunteer,
+               now: datetime) -> list[tuple[Opportunity, Organisation, float | None]]:
+    """Ongoing commitments and material donations for a person: in the villages within their radius (remote
+    and district-wide ones everywhere), with something still open, ongoing ones only if the person meets
+    their requirements; nearest first (help from home and district-wide help count as here, then by
+    title), with the distance."""
+    mode = DistanceMode(settings.distance_mode)
+    villages = villages_within(volunteer.home_village_id, volunteer.radius_km, mode)
+    rows = (await session.exec(
+        select(Opportunity, Organisation).join(Organisation, col(Organisation.id) == col(Opportunity.organisation_id))
+        .where(col(Organisation.state) == "verified", col(Opportunity.state) == "published",
+               col(Opportunity.kind).in_(sorted(RESPONDABLE)),
+               or_(col(Opportunity.capacity).is_(None), col(Opportunity.taken) < col(Opportunity.capacity)),
+               or_(col(Opportunity.remote).is_(True), col(Opportunity.district_wide).is_(True),
+                   col(Opportunity.village_id).in_(villages)))
+    )).all()
+    facts = volunteer_facts(volunteer, await efz_records(session, volunteer.person_id))
+    home = point(volunteer.home_village_id)
+    found = []
+    for opportunity, organisation in rows:
+        if opportunity.kind == Kind.ONGOING and qualification_gate(
+                facts, commitment_facts(opportunity, now), no_show_limit=settings.no_show_limit).excluded:
+            continue
+        site = None if opportunity.remote or opportunity.district_wide else point(opportunity.village_id)
+        km = round(distance_km(home, site, mode), 1) if home and site else None
+        found.append((opportunity, organisation, km))
+    return sorted(found, key=lambda row: (row[2] or 0.0, row[0].title, str(row[0].id)))

@@ -17,13 +17,13 @@ from platformkit.idempotency import IdempotencyDep
 from platformkit.problems import ProblemError
 from volunteers.api.deps import PersonDep, SettingsDep
 from volunteers.api.routes.opportunities import opportunity_for_member
-from volunteers.api.views import commitment_out, qualifications_of
+from volunteers.api.views import commitment_out, opportunity_out, qualifications_of
 from volunteers.config import VolunteersSettings
-from volunteers.crud import commitments, organisations
+from volunteers.crud import commitments, organisations, profiles
 from volunteers.domain.commitments import released
 from volunteers.domain.organisations import MemberRole
 from volunteers.models import Commitment, Opportunity, Organisation, Volunteer
-from volunteers.schemas import CommitmentEntry, CommitmentIn, CommitmentOut, DecisionIn
+from volunteers.schemas import CommitmentEntry, CommitmentIn, CommitmentOut, DecisionIn, NearbyOpportunityOut
 
 router = APIRouter(tags=["commitments"])
 
@@ -74,6 +74,18 @@ async def listing(opportunity_id: uuid.UUID, principal: PrincipalDep, session: R
     await opportunity_for_member(session, opportunity_id, principal, MemberRole.VIEWER)
     return [entry_of(commitment, volunteer, settings)
             for commitment, volunteer in await commitments.for_opportunity(session, opportunity_id)]
+
+
+@router.get("/me/opportunities", response_model=list[NearbyOpportunityOut])
+async def near_me(person_id: PersonDep, session: ReadSessionDep, settings: SettingsDep) -> list[NearbyOpportunityOut]:
+    """Ongoing commitments and material donations within my radius (remote and district-wide ones always)
+    with something still open, ongoing ones only if I meet their requirements; nearest first."""
+    volunteer = await profiles.get(session, person_id)
+    if volunteer is None:
+        raise ProblemError(404, "PROFILE_NOT_FOUND", "You have no volunteer profile yet.")
+    return [NearbyOpportunityOut(opportunity=opportunity_out(opportunity, organisation, show_address=False),
+                                 distance_km=km)
+            for opportunity, organisation, km in await commitments.near(session, settings, volunteer, utcnow())]
 
 
 @router.get("/me/commitments", response_model=list[CommitmentOut])
