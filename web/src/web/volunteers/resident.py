@@ -137,6 +137,9 @@ async def profile_page(page: SignedInPageDep) -> HTMLResponse:
     values = profile or {"display_name": (page.signed_in.name or "").split(" ")[0], "birth_year": "",
                          "home_village_id": "", "radius_km": 15, "contact_email": "", "contact_phone": "",
                          "visible_to_orgs": False, "notify_reminders": True}
+    radius = values.get("radius_km")
+    if isinstance(radius, float) and radius.is_integer():
+        values = {**values, "radius_km": int(radius)}  # "25", not "25.0"
     return _profile_page(page, await villages(page), values, (profile or {}).get("availability", []))
 
 
