@@ -205,8 +205,9 @@ PLEDGERS = 24
 
 @pytest.fixture
 async def wide(database_url: str, oidc_issuer: OidcIssuer) -> AsyncIterator[Volunteers]:
-    """A connection for each pledger, so that the race is between database connections."""
-    settings = make_settings(database_url, oidc_issuer, database_pool_size=PLEDGERS // 2)
+    """A connection for each pledger and one for the watcher (the same engine on PostgreSQL), so that the
+    race is between database connections."""
+    settings = make_settings(database_url, oidc_issuer, database_pool_size=PLEDGERS // 2 + 1)
     async with start_volunteers(settings, oidc_issuer) as running:
         yield running
 
