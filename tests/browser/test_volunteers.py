@@ -113,3 +113,101 @@ def test_a_coordinator_of_a_newly_verified_club_publishes_a_shift(
     # Residents find it (the map and the public list show verified organisations only).
     listed = page.request.get(f"{base_url}/api/volunteers/opportunities")
     assert listed.ok and "Frühjahrsputz am Stadtsee" in listed.text()
+
+
+COORDINATOR = ("karl.wagner@schwedt.example", "Dorfleben-Demo-2026")  # admin of the church in Angermünde
+
+
+def test_a_resident_pledges_and_offers_to_read_and_the_church_confirms(
+    phone: BrowserContext, browser: Browser, base_url: str
+) -> None:
+    page = phone.new_page()
+    sign_in(page, base_url, *VOLUNTEER, next_path="/volunteering")
+    jackets = page.locator(".card", has_text="Winterjacken für die Kleiderkammer")
+    expect(jackets).to_contain_text("von 30 Jacken gesucht")
+    jackets.get_by_role("link", name="Winterjacken für die Kleiderkammer ansehen").click()
+    audit(page, "v20-donation")
+    assert horizontal_overflow(page) == 0
+    page.get_by_label("Wie viele Jacken?").fill("3")
+    page.get_by_label("Nachricht an den Träger").fill("Kindergröße 128")
+    page.get_by_role("button", name="Spende zusagen").click()
+    expect(page).to_have_url(re.compile(r"/volunteering/my-shifts"))
+    expect(page.get_by_role("status")).to_contain_text("Danke für deine Zusage")
+    pledge = page.locator(".card", has_text="Winterjacken für die Kleiderkammer")
+    expect(pledge).to_contain_text("bestätigt")
+    expect(pledge).to_contain_text("3 Jacken")
+    expect(pledge).to_contain_text("Klosterstraße 2")  # the handover, now that it is confirmed
+    audit(page, "v21-mine-pledged")
+
+    page.goto(f"{base_url}/volunteering")
+    page.get_by_role("link", name="Lesepatenschaft in der Grundschule ansehen").click()
+    page.get_by_role("button", name="Ich möchte mitmachen").click()
+    expect(page.get_by_role("status")).to_contain_text("Rückmeldung ist beim Träger")
+    reading = page.locator(".card", has_text="Lesepatenschaft in der Grundschule")
+    expect(reading).to_contain_text("wartet auf Bestätigung")
+    expect(reading).not_to_contain_text("Pfarrerin Krause")  # arrangements only after the confirmation
+
+    church = browser.new_context(viewport=phone.pages[0].viewport_size, locale="de-DE")
+    coordinator = church.new_page()
+    sign_in(coordinator, base_url, *COORDINATOR, next_path="/volunteering/organisations")
+    coordinator.get_by_role("link", name="Ev. Kirchengemeinde Angermünde").click()
+    church_url = coordinator.url
+    coordinator.get_by_role("link", name="Rückmeldungen zu Lesepatenschaft in der Grundschule").click()
+    anna = coordinator.locator(".card", has_text="Anna B.")
+    expect(anna).to_contain_text("wartet auf Bestätigung")
+    expect(anna).not_to_contain_text("anna.becker@")  # no contact data before the confirmation
+    audit(coordinator, "v22-responses")
+    anna.get_by_role("button", name="Anna B. bestätigen").click()
+    expect(coordinator.locator(".card", has_text="Anna B.")).to_contain_text("anna.becker@angermuende.example")
+    audit(coordinator, "v23-responses-confirmed")
+
+    # The church asks for sleeping bags: a material donation with the number wanted and the handover.
+    coordinator.goto(church_url)
+    coordinator.fill("#title", "Schlafsäcke für die Notunterkunft")
+    coordinator.select_option("#kind", "material")
+    coordinator.fill("#capacity", "12")
+    coordinator.fill("#unit", "Schlafsäcke")
+    coordinator.fill("#arrangements", "Abgabe im Pfarrhaus, Montag bis Freitag 9–12 Uhr.")
+    coordinator.get_by_role("button", name="Angebot anlegen").click()
+    coordinator.get_by_role("button", name="Schlafsäcke für die Notunterkunft veröffentlichen").click()
+    bags = coordinator.locator("article", has_text="Schlafsäcke für die Notunterkunft")
+    expect(bags).to_contain_text("veröffentlicht")
+    expect(bags).to_contain_text("Noch 12 von 12 Schlafsäcke gesucht")
+    audit(coordinator, "v24-donation-published")
+    church.close()
+
+    page.goto(f"{base_url}/volunteering/my-shifts")
+    reading = page.locator(".card", has_text="Lesepatenschaft in der Grundschule")
+    expect(reading).to_contain_text("bestätigt")
+    expect(reading).to_contain_text("Pfarrerin Krause ruft dich an")
+
+
+def test_a_volunteer_ticks_the_times_she_has_and_her_matches_follow(phone: BrowserContext, base_url: str) -> None:
+    """Last in this module: it changes Anna's times (mornings, then mornings and evenings)."""
+    page = phone.new_page()
+    sign_in(page, base_url, *VOLUNTEER, next_path="/volunteering")
+    # The telephone befriending (18:00-19:00, from home) fits her times from the demo (08:00-20:00).
+    expect(page.locator(".card", has_text="Telefonpatenschaft").first).to_be_visible()
+
+    page.goto(f"{base_url}/volunteering/profile")
+    expect(page.locator("#times-kept")).to_contain_text("08:00–20:00")  # finer than the grid: kept until changed
+    audit(page, "v30-profile-times")
+    assert horizontal_overflow(page) == 0
+    days = ("Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag")
+    for day in days:
+        group = page.get_by_role("group", name=day)
+        group.get_by_label("Vormittag").check()
+        group.get_by_label("Nachmittag").uncheck()
+    page.get_by_role("button", name="Profil speichern").click()
+    expect(page).to_have_url(re.compile(r"/volunteering$"))
+    expect(page.locator(".card", has_text="Telefonpatenschaft")).to_have_count(0)
+
+    page.goto(f"{base_url}/volunteering/profile")
+    expect(page.locator("#times-kept")).to_have_count(0)
+    expect(page.get_by_role("group", name="Dienstag").get_by_label("Vormittag")).to_be_checked()
+    expect(page.get_by_role("group", name="Dienstag").get_by_label("Nachmittag")).not_to_be_checked()
+    for day in days:
+        page.get_by_role("group", name=day).get_by_label("Abend").check()
+    page.get_by_role("button", name="Profil speichern").click()
+    expect(page.locator(".card", has_text="Telefonpatenschaft").first).to_be_visible()
+    audit(page, "v31-matches-evening")

@@ -59,6 +59,38 @@ class SignupCancelledV1(Event):
     cancelled_at: AwareDatetime
 
 
+class CommitmentConfirmedV1(Event):
+    """A person takes part in an ongoing commitment, or pledged `quantity` to a material donation, and the
+    organisation confirmed it (or the pledge needed no confirmation)."""
+
+    type: ClassVar[str] = "volunteers.commitment.confirmed.v1"
+    subject_field: ClassVar[str | None] = "commitment_id"
+
+    commitment_id: UUID
+    opportunity_id: UUID
+    organisation_id: UUID
+    kind: str
+    quantity: int
+    person_id: UUID
+    confirmed_at: AwareDatetime
+
+
+class CommitmentEndedV1(Event):
+    """A commitment ended: `reason` is completed (handed over, or the commitment came to its end),
+    rejected, expired, cancelled_by_volunteer, cancelled_by_org or cancelled_erasure (then `person_id` is
+    None)."""
+
+    type: ClassVar[str] = "volunteers.commitment.ended.v1"
+    subject_field: ClassVar[str | None] = "commitment_id"
+
+    commitment_id: UUID
+    opportunity_id: UUID
+    organisation_id: UUID
+    person_id: UUID | None = None
+    reason: str
+    ended_at: AwareDatetime
+
+
 class HelpRequestedV1(Event):
     """Someone asked for help (Hilfe suchen); `entered_by_staff` when staff entered it for a person without
     a smartphone."""

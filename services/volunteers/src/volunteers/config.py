@@ -25,6 +25,9 @@ class VolunteersSettings(ServiceSettings):
     offer_minutes: int = 30
     # An unanswered request that needs the organisation's approval lapses after this (or at the start).
     request_expiry_hours: int = 72
+    # An expression of interest in an ongoing commitment (or a pledge) the organisation did not answer
+    # ends after this, and its place (or quantity) is open again.
+    commitment_expiry_days: int = 14
     check_in_opens_minutes: int = 30
     # A shift counts as over this long after its end: checked-in becomes completed, confirmed no-show.
     completion_grace_minutes: int = 30

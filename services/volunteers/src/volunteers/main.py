@@ -3,7 +3,17 @@
 from platformkit.events import keep_notify_stream_declared
 from platformkit.personal_data import PersonalData
 from platformkit.service import ServiceSpec
-from volunteers.api.routes import admin, help_requests, me, opportunities, organisations, public, shifts, signups
+from volunteers.api.routes import (
+    admin,
+    commitments,
+    help_requests,
+    me,
+    opportunities,
+    organisations,
+    public,
+    shifts,
+    signups,
+)
 from volunteers.config import VolunteersSettings
 from volunteers.crud import personal_data
 from volunteers.events import consumers
@@ -14,7 +24,7 @@ from volunteers.seed import seed_demo
 service = ServiceSpec(
     name="volunteers",
     settings=VolunteersSettings,
-    routers=[organisations.router, opportunities.router, shifts.router, signups.router, me.router,
+    routers=[organisations.router, opportunities.router, shifts.router, signups.router, commitments.router, me.router,
              help_requests.router, admin.router, public.router],
     consumers=consumers,
     metadata=VolunteersModel.metadata,

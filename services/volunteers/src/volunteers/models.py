@@ -13,6 +13,7 @@ from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint, event, text
 from sqlmodel import Field, SQLModel
 
 from platformkit.db import UtcDateTime, service_registry, utcnow
+from volunteers.domain.commitments import HOLDING_STATES as COMMITMENT_HOLDING_STATES
 from volunteers.domain.signups import ON_LIST_STATES
 from volunteers.domain.timing import local_slot
 
@@ -98,6 +99,13 @@ class Opportunity(VolunteersModel, table=True):
     remote: bool = Field(default=False)
     district_wide: bool = Field(default=False)
     max_radius_km: float | None = Field(default=None)
+    # Ongoing: places (None: open); material: the quantity wanted, counted in `unit` ("Winterjacken").
+    # `taken` counts what holding commitments hold and only changes by conditional UPDATE (crud.seats).
+    capacity: int | None = Field(default=None)
+    taken: int = Field(default=0)
+    unit: str | None = Field(default=None, max_length=60)
+    # Where and when to hand over, whom to ask: only for confirmed people (domain.commitments.released).
+    arrangements: str = Field(default="", sa_type=Text)
     # draft | awaiting_verification | published | closed
     state: str = Field(default="draft", max_length=24, index=True)
     published_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
@@ -244,6 +252,34 @@ class Signup(VolunteersModel, table=True):
     late_cancel: bool = Field(default=False)
     checked_in_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
     minutes_credited: int | None = Field(default=None)
+
+
+class Commitment(VolunteersModel, table=True):
+    """A person's response to an ongoing commitment (taking part: one place) or a material donation (a
+    pledge of `quantity`), with the sign-up's states (domain.commitments). After an erasure `person_id`
+    is None and the row stays for the counts."""
+
+    __table_args__ = (
+        Index(
+            "uq_commitment_one_active",
+            "opportunity_id",
+            "person_id",
+            unique=True,
+            postgresql_where=_in(COMMITMENT_HOLDING_STATES),
+            sqlite_where=_in(COMMITMENT_HOLDING_STATES),
+        ),
+        Index("ix_commitment_person_state", "person_id", "state"),
+        Index("ix_commitment_opportunity_state", "opportunity_id", "state"),
+    )
+    id: uuid.UUID = Field(default_factory=_uuid, primary_key=True)
+    opportunity_id: uuid.UUID = Field(foreign_key="opportunity.id")
+    person_id: uuid.UUID | None = Field(default=None)
+    quantity: int = Field(default=1)
+    # What the person adds ("3 Jacken, Größe M", "dienstags ab 15 Uhr"); for the organisation only.
+    note: str | None = Field(default=None, max_length=500)
+    state: str = Field(max_length=24)
+    requested_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
+    state_changed_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
 
 
 class HelpRequest(VolunteersModel, table=True):

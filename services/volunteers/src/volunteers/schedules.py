@@ -8,7 +8,7 @@ from datetime import time, timedelta
 
 from platformkit.scheduler import Schedule, StepRun
 from volunteers.config import VolunteersSettings
-from volunteers.crud import retention, shifts, signups
+from volunteers.crud import commitments, retention, shifts, signups
 
 
 def _settings(run: StepRun) -> VolunteersSettings:
@@ -24,10 +24,13 @@ async def remind(run: StepRun) -> None:
 
 
 async def move_on(run: StepRun) -> None:
-    """Offers and requests that ran out; shifts that ended (completed or no-show)."""
+    """Offers and requests that ran out (of shifts and commitments); shifts that ended (completed or
+    no-show)."""
     settings, now = _settings(run), run.clock.now()
     async with run.db.transaction() as session:
         await signups.lapse_due(session, settings, now)
+    async with run.db.transaction() as session:
+        await commitments.lapse_due(session, settings, now)
     async with run.db.transaction() as session:
         await signups.close_ended(session, settings, now)
 

@@ -76,6 +76,11 @@ class OpportunityIn(Input):
     remote: bool = False
     district_wide: bool = False
     max_radius_km: Annotated[float, Field(gt=0, le=100)] | None = None
+    # Ongoing: a cap on places (None: open); material: the quantity wanted (required, with its unit).
+    capacity: Annotated[int, Field(ge=1, le=100_000)] | None = None
+    unit: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)] | None = None
+    # Where and when to hand over, whom to ask: shown to confirmed people only.
+    arrangements: Text = ""
 
 
 class OpportunityOut(BaseModel):
@@ -97,6 +102,59 @@ class OpportunityOut(BaseModel):
     remote: bool
     district_wide: bool
     state: str
+    capacity: int | None = None
+    taken: int = 0
+    # Places (ongoing) or pieces (material) still open; None: no limit.
+    still_open: int | None = None
+    unit: str | None = None
+    # Only for the organisation's members (confirmed people see them with their commitment).
+    arrangements: str | None = None
+
+
+class NearbyOpportunityOut(BaseModel):
+    """An ongoing commitment or material donation for me, with how far away it is (None: from home or
+    district-wide)."""
+
+    opportunity: OpportunityOut
+    distance_km: float | None
+
+
+class CommitmentIn(Input):
+    """Taking part (ongoing: quantity 1) or a pledge (material: how many of the unit)."""
+
+    quantity: Annotated[int, Field(ge=1, le=100_000)] = 1
+    note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] | None = None
+
+
+class CommitmentOut(BaseModel):
+    """A person's own commitment; arrangements and the address once confirmed."""
+
+    id: uuid.UUID
+    opportunity_id: uuid.UUID
+    title: str
+    organisation: str
+    kind: str
+    state: str
+    quantity: int
+    unit: str | None
+    note: str | None
+    requested_at: AwareDatetime
+    arrangements: str | None = None
+    address: str | None = None
+
+
+class CommitmentEntry(BaseModel):
+    """A commitment as the organisation sees it: contact data only once confirmed (limited time after)."""
+
+    commitment_id: uuid.UUID
+    state: str
+    quantity: int
+    note: str | None
+    display_name: str
+    qualifications: list[str]
+    requested_at: AwareDatetime
+    contact_email: str | None = None
+    contact_phone: str | None = None
 
 
 class ShiftIn(Input):

@@ -1,5 +1,6 @@
 """Demo data for `dorf seed --demo`: organisations of the Uckermark (verified, one waiting in the queue),
-opportunities with shifts in the coming weeks, a weekly series, volunteer profiles and help requests —
+opportunities with shifts in the coming weeks, a weekly series, an ongoing commitment and a material
+donation, volunteer profiles and help requests —
 one of them entered at the district's desk for Gertrud, who has no smartphone.
 
 People are accounts' demo people (the same uuid5 ids as accounts' seed). Idempotent: every row has a fixed
@@ -68,7 +69,17 @@ OPPORTUNITIES = (
      "Zelte und Bänke aufbauen, Kuchen annehmen, Parkplatz einweisen.", False),
     ("pflanzen", "naturschutz", "Obstbäume pflanzen", "environment", "ot-schwedt-vierraden", (),
      "Wartet noch auf die Prüfung durch die Freiwilligenagentur.", False),
+    ("lesepate", "kirche", "Lesepatenschaft in der Grundschule", "children", "ot-angermuende-angermuende", (),
+     "Jeden Dienstag um 14 Uhr eine Stunde mit einem Kind lesen — so lange, wie es für dich passt.", False),
+    ("jacken", "kirche", "Winterjacken für die Kleiderkammer", "social", "ot-angermuende-angermuende", (),
+     "Wir sammeln gut erhaltene Winterjacken für Kinder und Erwachsene.", False),
 )
+
+# Opportunities without shifts: kind, places or wanted total, unit, arrangements for confirmed people.
+TAKING_PART = {
+    "lesepate": ("ongoing", 3, None, "Pfarrerin Krause ruft dich an und stellt dich der Schule vor."),
+    "jacken": ("material", 30, "Jacken", "Abgabe im Gemeindehaus Angermünde, Klosterstraße 2, dienstags 16–18 Uhr."),
+}
 
 SHIFTS = (
     # opportunity, days from today, local start, local end, capacity
@@ -90,6 +101,9 @@ PROFILES: tuple[tuple[str, str, str, float, list[dict[str, object]], dict[str, s
      ["garden", "reading"], ["B"], True),
     ("erika", "Erika S.", "ot-prenzlau-prenzlau", 10.0, [], {"de": "C2"}, ["cooking"], [], False),
 )
+
+# What organisations see once a person is confirmed (the accounts demo e-mail).
+DEMO_CONTACT = {"anna": "anna.becker@angermuende.example"}
 
 HELP_REQUESTS = (
     # key, requester, entered by staff, category, village, days ahead, description
@@ -124,8 +138,10 @@ async def seed_demo(db: Database, settings: ServiceSettings) -> None:
         for key, org, title, category, site, requirements, description, remote in OPPORTUNITIES:
             opportunity_id = demo_id(f"opportunity:{key}")
             verified = next(o[4] for o in ORGANISATIONS if o[0] == org) == "verified"
+            kind, capacity, unit, arrangements = TAKING_PART.get(key, ("shifts", None, None, ""))
             await _add(session, Opportunity(
-                id=opportunity_id, organisation_id=demo_id(f"organisation:{org}"), kind="shifts", title=title,
+                id=opportunity_id, organisation_id=demo_id(f"organisation:{org}"), kind=kind, title=title,
+                capacity=capacity, unit=unit, arrangements=arrangements,
                 description=description, category=category, village_id=site, requirements=list(requirements),
                 remote=remote, address="Marktberg 1" if key == "ausgabe" else None,
                 state="published" if verified else "awaiting_verification", published_at=now if verified else None,
@@ -147,6 +163,7 @@ async def seed_demo(db: Database, settings: ServiceSettings) -> None:
         for key, display, village, radius, availability, languages, skills, licences, car in PROFILES:
             await _add(session, Volunteer(
                 person_id=person(key), display_name=display, home_village_id=village, radius_km=radius,
+                contact_email=DEMO_CONTACT.get(key),
                 availability=availability, languages=languages, skills=skills, licence_classes=licences, own_car=car,
                 birth_year=1975, visible_to_orgs=True), person(key))
         for key, requester, by_staff, category, village, days, description in HELP_REQUESTS:

@@ -20,6 +20,10 @@ async def test_an_inactive_profile_is_warned_then_archived(vol: Volunteers) -> N
     shift = await vol.shift(world, start=soon(5))
     sleepy, active = await vol.profile(visible_to_orgs=True), await vol.profile(visible_to_orgs=True)
     await vol.sign_up(shift["id"], sleepy)
+    blankets = await vol.world(kind="material", title="Decken", capacity=10, unit="Decken")
+    pledged = await vol.http.post(f"/opportunities/{blankets.opportunity_id}/commitments", json={"quantity": 2},
+                                  headers={**sleepy.headers, "Idempotency-Key": "blankets"})
+    assert pledged.json()["state"] == "confirmed"
     days = vol.settings.archive_after_days
     later = utcnow() + timedelta(days=days - 20)  # inside the warning period for both
     async with vol.db.transaction() as session:
@@ -42,6 +46,11 @@ async def test_an_inactive_profile_is_warned_then_archived(vol: Volunteers) -> N
     async with vol.db.read_sessions() as session:
         states = (await session.exec(select(Signup.state).where(col(Signup.person_id) == sleepy.id))).all()
     assert states == ["cancelled_by_volunteer"]
+    # The pledge ended too, and its blankets are wanted again.
+    assert (await vol.http.get("/me/commitments", headers=sleepy.headers)).json()[0]["state"] == (
+        "cancelled_by_volunteer")
+    assert (await vol.http.get(f"/opportunities/{blankets.opportunity_id}", headers=active.headers)).json()[
+        "still_open"] == 10
     revived = await vol.http.put("/me/profile", headers=sleepy.headers, json={
         "display_name": "Wieder da", "birth_year": 1980, "visible_to_orgs": True})
     assert revived.status_code == 200 and revived.json()["visible_to_orgs"] is True

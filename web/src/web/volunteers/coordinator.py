@@ -1,6 +1,7 @@
-"""Organisations (coordinators): register a club, submit it for verification, post opportunities and
-shifts (local wall time; the service refuses a time the clocks skip), publish, see sign-ups, confirm and
-check people in."""
+"""Organisations (coordinators): register a club, submit it for verification, post opportunities (shifts,
+an ongoing commitment, a material donation) and shifts (local wall time; the service refuses a time the
+clocks skip), publish, see sign-ups, confirm and check people in, see and confirm the people who want to
+take part in an ongoing commitment or pledged a donation."""
 
 from __future__ import annotations
 
@@ -20,7 +21,8 @@ router = APIRouter(route_class=WebRoute)
 
 ORG_FIELDS = {"body.name": "name", "body.legal_form": "legal_form", "body.village_id": "village_id"}
 OPPORTUNITY_FIELDS = {"body.title": "title", "body.category": "category", "body.village_id": "village_id",
-                      "body.description": "description"}
+                      "body.description": "description", "body.kind": "kind", "body.capacity": "capacity",
+                      "body.unit": "unit", "body.arrangements": "arrangements"}
 SHIFT_FIELDS = {"body.start": "day", "body.end": "until", "body.capacity": "capacity"}
 
 
@@ -68,13 +70,14 @@ async def _organisation(page: SignedInPageDep, organisation_id: uuid.UUID, *, no
         opportunity["shifts"] = await fetch(page, f"/opportunities/{opportunity['id']}/shifts", missing=[])
     labels = {"title": t.opp_title, "category": t.opp_category, "village_id": t.opp_village,
               "description": t.opp_description, "day": t.shift_day, "from_time": t.shift_from,
-              "until": t.shift_until, "capacity": t.shift_capacity}
+              "until": t.shift_until, "capacity": t.shift_capacity if form.startswith("shift-") else t.opp_capacity,
+              "kind": t.opp_kind, "unit": t.opp_unit, "arrangements": t.opp_arrangements}
     return page.render("volunteers/organisation.html", status=status, title=organisation["name"],
                        organisation=organisation, opportunities=opportunities, villages=await villages(page),
                        notice=notice, errors=errors, form=form, labels=labels,
                        values=values or {"title": "", "category": "social", "village_id": organisation["village_id"],
-                                         "description": "", "day": "", "from_time": "10:00", "until": "13:00",
-                                         "capacity": "4"})
+                                         "description": "", "kind": "shifts", "unit": "", "arrangements": "",
+                                         "day": "", "from_time": "10:00", "until": "13:00", "capacity": "4"})
 
 
 @router.get("/volunteering/organisations/{organisation_id}", response_class=HTMLResponse)
@@ -99,15 +102,22 @@ async def create_opportunity(
     page: SignedInPageDep, _csrf: CsrfFormDep, organisation_id: uuid.UUID,
     title: Annotated[str, Form()] = "", category: Annotated[str, Form()] = "",
     village_id: Annotated[str, Form()] = "", description: Annotated[str, Form()] = "",
+    kind: Annotated[str, Form()] = "shifts", capacity: Annotated[str, Form()] = "",
+    unit: Annotated[str, Form()] = "", arrangements: Annotated[str, Form()] = "",
 ) -> Response:
     values = {"title": title.strip(), "category": category, "village_id": village_id,
-              "description": description.strip()}
+              "description": description.strip(), "kind": kind, "capacity": capacity.strip(), "unit": unit.strip(),
+              "arrangements": arrangements.strip()}
     errors = FormErrors()
     for field in ("title", "category", "village_id"):
         if not values[field]:
             errors.add(field, page.texts.error_required)
+    if values["capacity"] and not values["capacity"].isdigit():
+        errors.add("capacity", page.texts.volunteers.error_number)
     if not errors:
-        response = await page.call("POST", SERVICE, f"/organisations/{organisation_id}/opportunities", json=values)
+        body = {**values, "capacity": int(values["capacity"]) if values["capacity"] else None,
+                "unit": values["unit"] or None}
+        response = await page.call("POST", SERVICE, f"/organisations/{organisation_id}/opportunities", json=body)
         if response.status_code < 400:
             return see_other(f"/volunteering/organisations/{organisation_id}?done=created")
         errors = form_errors(response, OPPORTUNITY_FIELDS, page.texts)
@@ -181,3 +191,30 @@ async def decide(page: SignedInPageDep, _csrf: CsrfFormDep, signup_id: uuid.UUID
         raise page.problem(response.status_code, page.texts.volunteers.roster_title,
                            form_errors(response, {}, page.texts).general or page.texts.error_conflict)
     return see_other(f"/volunteering/shifts/{shift_id}/roster")
+
+
+@router.get("/volunteering/opportunities/{opportunity_id}/responses", response_class=HTMLResponse)
+async def responses(page: SignedInPageDep, opportunity_id: uuid.UUID) -> HTMLResponse:
+    """Who wants to take part in an ongoing commitment, or pledged to a donation: contact data once confirmed."""
+    t = page.texts.volunteers
+    opportunity = await fetch(page, f"/opportunities/{opportunity_id}")
+    entries = await fetch(page, f"/opportunities/{opportunity_id}/commitments")
+    return page.render("volunteers/responses.html", title=t.responses_title, opportunity=opportunity,
+                       entries=entries)
+
+
+@router.post("/volunteering/responses/{commitment_id}/{action}", response_class=HTMLResponse)
+async def answer(page: SignedInPageDep, _csrf: CsrfFormDep, commitment_id: uuid.UUID, action: str,
+                 opportunity_id: Annotated[uuid.UUID, Form()]) -> Response:
+    calls = {"confirm": ("/decision", {"accept": True}), "decline": ("/decision", {"accept": False}),
+             "complete": ("/complete", None), "release": ("/release", None)}
+    if action not in calls:
+        raise page.not_found()
+    path, body = calls[action]
+    response = await page.call("POST", SERVICE, f"/commitments/{commitment_id}{path}", json=body)
+    if response.status_code == 404:
+        raise page.not_found()
+    if response.status_code >= 400:
+        raise page.problem(response.status_code, page.texts.volunteers.responses_title,
+                           form_errors(response, {}, page.texts).general or page.texts.error_conflict)
+    return see_other(f"/volunteering/opportunities/{opportunity_id}/responses")

@@ -1,5 +1,7 @@
-"""Residents: ways to help near me (ranked, with reasons) and signing up, my profile, my shifts and hours
-with the calendar link, asking for help and offering it. Plain POST forms with a redirect afterwards."""
+"""Residents: ways to help near me (ranked, with reasons) and signing up, ongoing commitments and material
+donations (taking part, pledging), my profile with the times I usually have, my shifts, commitments and
+hours with the calendar link, asking for help and offering it. Plain POST forms with a redirect
+afterwards."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from fastapi.responses import HTMLResponse, Response
 from gateway.browser import CsrfFormDep
 from web.pages import SignedInPageDep, WebRoute, see_other
 from web.problems import FormErrors, form_errors
+from web.volunteers.availability import grid_of, is_grid, windows_of
 from web.volunteers.common import SERVICE, fetch, is_staff, villages
 
 router = APIRouter(route_class=WebRoute)
@@ -22,6 +25,9 @@ BERLIN = ZoneInfo("Europe/Berlin")
 PROFILE_FIELDS = {"body.display_name": "display_name", "body.birth_year": "birth_year",
                   "body.home_village_id": "home_village_id", "body.radius_km": "radius_km",
                   "body.contact_email": "contact_email", "body.contact_phone": "contact_phone"}
+RESPONSE_FIELDS = {"body.quantity": "quantity", "body.note": "note"}
+# Commitments that still hold their share (the person can withdraw them).
+ACTIVE_COMMITMENT = ("requested", "confirmed")
 HELP_FIELDS = {"body.category": "category", "body.village_id": "village_id", "body.window_start": "day",
                "body.window_end": "until", "body.description": "description", "body.address": "address"}
 
@@ -30,8 +36,13 @@ async def _find(page: SignedInPageDep, *, errors: FormErrors | None = None, stat
     t = page.texts.volunteers
     profile = await fetch(page, "/me/profile", missing=None)
     matches = await fetch(page, "/me/matches") if profile else []
+    # Ongoing commitments and material donations have no shifts to match; they are listed beside (near
+    # me once there is a profile).
+    more = await fetch(page, "/me/opportunities") if profile else [
+        {"opportunity": o, "distance_km": None}
+        for kind in ("ongoing", "material") for o in await fetch(page, "/opportunities", params={"kind": kind})]
     return page.render("volunteers/find.html", status=status, title=t.find_title, profile=profile, matches=matches,
-                       errors=errors, request_key=uuid.uuid4().hex, staff=is_staff(page))
+                       more=more, errors=errors, request_key=uuid.uuid4().hex, staff=is_staff(page))
 
 
 @router.get("/volunteering", response_class=HTMLResponse)
@@ -50,14 +61,74 @@ async def sign_up(page: SignedInPageDep, _csrf: CsrfFormDep, shift_id: uuid.UUID
     return see_other("/volunteering/my-shifts?done=signed-up")
 
 
-def _profile_page(page: SignedInPageDep, places: list[dict[str, Any]], values: dict[str, Any], *,
-                  errors: FormErrors | None = None, status: int = 200) -> HTMLResponse:
+async def _opportunity(page: SignedInPageDep, opportunity_id: uuid.UUID, *, values: dict[str, Any] | None = None,
+                       errors: FormErrors | None = None, status: int = 200) -> HTMLResponse:
+    t = page.texts.volunteers
+    opportunity = await fetch(page, f"/opportunities/{opportunity_id}")
+    profile = await fetch(page, "/me/profile", missing=None)
+    shifts = await fetch(page, f"/opportunities/{opportunity_id}/shifts", missing=[]) \
+        if opportunity["kind"] == "shifts" else []
+    mine = next((c for c in await fetch(page, "/me/commitments", missing=[])
+                 if c["opportunity_id"] == str(opportunity_id) and c["state"] in ACTIVE_COMMITMENT), None)
+    labels = {"quantity": t.pledge_quantity.format(unit=opportunity.get("unit") or ""), "note": t.note_label}
+    return page.render("volunteers/opportunity.html", status=status, title=opportunity["title"],
+                       opportunity=opportunity, profile=profile, shifts=shifts, mine=mine, labels=labels,
+                       errors=errors, values=values or {"quantity": "1", "note": ""},
+                       request_key=uuid.uuid4().hex)
+
+
+@router.get("/volunteering/opportunities/{opportunity_id}", response_class=HTMLResponse)
+async def opportunity_page(page: SignedInPageDep, opportunity_id: uuid.UUID) -> HTMLResponse:
+    return await _opportunity(page, opportunity_id)
+
+
+@router.post("/volunteering/opportunities/{opportunity_id}/respond", response_class=HTMLResponse)
+async def respond(page: SignedInPageDep, _csrf: CsrfFormDep, opportunity_id: uuid.UUID,
+                  quantity: Annotated[str, Form()] = "1", note: Annotated[str, Form()] = "",
+                  request_key: Annotated[str, Form(max_length=64)] = "") -> Response:
+    """Take part in an ongoing commitment, or pledge a quantity to a material donation."""
+    t = page.texts.volunteers
+    values = {"quantity": quantity.strip(), "note": note.strip()}
+    errors = FormErrors()
+    if not values["quantity"].isdigit() or int(values["quantity"]) < 1:
+        errors.add("quantity", t.error_quantity)
+    if errors:
+        return await _opportunity(page, opportunity_id, values=values, errors=errors, status=422)
+    response = await page.call("POST", SERVICE, f"/opportunities/{opportunity_id}/commitments",
+                               json={"quantity": int(values["quantity"]), "note": values["note"] or None},
+                               headers={"Idempotency-Key": request_key or uuid.uuid4().hex})
+    if response.status_code >= 400:
+        body = response.json()
+        errors = form_errors(response, RESPONSE_FIELDS, page.texts)
+        if body.get("code") == "PLEDGE_EXCEEDS_NEED":
+            opportunity = await fetch(page, f"/opportunities/{opportunity_id}")
+            errors = FormErrors(fields={"quantity": t.pledge_too_many.format(left=body.get("still_open"),
+                                                                             unit=opportunity.get("unit") or "")})
+        elif body.get("code") == "OPPORTUNITY_FULL":
+            errors = FormErrors(general=t.nothing_open)
+        return await _opportunity(page, opportunity_id, values=values, errors=errors, status=response.status_code)
+    done = "pledged" if response.json()["kind"] == "material" else "responded"
+    return see_other(f"/volunteering/my-shifts?done={done}")
+
+
+# What the profile form does not edit; saving carries it over (the service replaces the whole profile).
+KEPT_PROFILE_FIELDS = ("languages", "skills", "licence_classes", "own_car", "first_aid", "show_name_to_co_volunteers")
+
+
+def _profile_page(page: SignedInPageDep, places: list[dict[str, Any]], values: dict[str, Any],
+                  windows: list[dict[str, Any]], *, errors: FormErrors | None = None,
+                  status: int = 200) -> HTMLResponse:
     t = page.texts.volunteers
     labels = {"display_name": t.profile_name, "birth_year": t.profile_birth_year,
               "home_village_id": t.profile_village, "radius_km": t.profile_radius,
               "contact_email": t.profile_email, "contact_phone": t.profile_phone}
+    ticked = grid_of(windows)
+    # Finer times saved elsewhere (the API) stay as they are unless the grid is changed.
+    kept = "" if is_grid(windows) else ", ".join(
+        f"{t.weekdays[int(w['weekday'])]} {w['start']}–{w['end']}" for w in windows)
     return page.render("volunteers/profile.html", status=status, title=t.profile_title, values=values,
-                       villages=places, errors=errors, labels=labels)
+                       villages=places, errors=errors, labels=labels, ticked=ticked, shown=",".join(sorted(ticked)),
+                       kept=kept)
 
 
 @router.get("/volunteering/profile", response_class=HTMLResponse)
@@ -66,7 +137,10 @@ async def profile_page(page: SignedInPageDep) -> HTMLResponse:
     values = profile or {"display_name": (page.signed_in.name or "").split(" ")[0], "birth_year": "",
                          "home_village_id": "", "radius_km": 15, "contact_email": "", "contact_phone": "",
                          "visible_to_orgs": False, "notify_reminders": True}
-    return _profile_page(page, await villages(page), values)
+    radius = values.get("radius_km")
+    if isinstance(radius, float) and radius.is_integer():
+        values = {**values, "radius_km": int(radius)}  # "25", not "25.0"
+    return _profile_page(page, await villages(page), values, (profile or {}).get("availability", []))
 
 
 @router.post("/volunteering/profile", response_class=HTMLResponse)
@@ -76,29 +150,47 @@ async def save_profile(
     home_village_id: Annotated[str, Form()] = "", radius_km: Annotated[str, Form()] = "15",
     contact_email: Annotated[str, Form()] = "", contact_phone: Annotated[str, Form()] = "",
     visible_to_orgs: Annotated[str, Form()] = "", notify_reminders: Annotated[str, Form()] = "",
+    times: Annotated[list[str] | None, Form()] = None, times_shown: Annotated[str, Form(max_length=400)] = "",
 ) -> Response:
     t = page.texts
     values: dict[str, Any] = {"display_name": display_name.strip(), "birth_year": birth_year.strip(),
                               "home_village_id": home_village_id, "radius_km": radius_km.strip(),
                               "contact_email": contact_email.strip(), "contact_phone": contact_phone.strip(),
                               "visible_to_orgs": bool(visible_to_orgs), "notify_reminders": bool(notify_reminders)}
+    saved = await fetch(page, "/me/profile", missing=None) or {}
+    ticked = sorted(set(times or []))
+    # The grid as it was shown, unchanged: keep what is saved (it may be finer than the grid).
+    unchanged = ",".join(ticked) == times_shown and "availability" in saved
+    windows = saved["availability"] if unchanged else windows_of(ticked)
     errors = FormErrors()
     if not values["display_name"]:
         errors.add("display_name", t.error_required)
     if not values["birth_year"].isdigit():
         errors.add("birth_year", t.volunteers.error_year)
-    if not values["radius_km"].isdigit():
+    radius = _number(values["radius_km"])
+    if radius is None:
         errors.add("radius_km", t.volunteers.error_number)
     if errors:
-        return _profile_page(page, await villages(page), values, errors=errors, status=422)
-    body = {**values, "birth_year": int(values["birth_year"]), "radius_km": int(values["radius_km"]),
+        return _profile_page(page, await villages(page), values, windows, errors=errors, status=422)
+    body = {**{name: saved[name] for name in KEPT_PROFILE_FIELDS if name in saved},
+            **values, "birth_year": int(values["birth_year"]), "radius_km": radius,
             "home_village_id": values["home_village_id"] or None,
-            "contact_email": values["contact_email"] or None, "contact_phone": values["contact_phone"] or None}
+            "contact_email": values["contact_email"] or None, "contact_phone": values["contact_phone"] or None,
+            "availability": windows}
     response = await page.call("PUT", SERVICE, "/me/profile", json=body)
     if response.status_code >= 400:
-        return _profile_page(page, await villages(page), values, status=response.status_code,
+        return _profile_page(page, await villages(page), values, windows, status=response.status_code,
                              errors=form_errors(response, PROFILE_FIELDS, t))
     return see_other("/volunteering")
+
+
+def _number(text: str) -> float | None:
+    """A distance as people type it ("15", "12,5") or as the service gives it back ("25.0")."""
+    try:
+        value = float(text.replace(",", "."))
+    except ValueError:
+        return None
+    return value if value >= 0 else None
 
 
 async def _mine(page: SignedInPageDep, *, calendar_url: str | None = None, notice: str | None = None,
@@ -109,14 +201,17 @@ async def _mine(page: SignedInPageDep, *, calendar_url: str | None = None, notic
     now = datetime.now().astimezone()
     ahead = [s for s in signups if datetime.fromisoformat(s["end"]) > now]
     past = [s for s in signups if datetime.fromisoformat(s["end"]) <= now]
+    commitments = await fetch(page, "/me/commitments", missing=[])
     return page.render("volunteers/mine.html", status=status, title=t.mine_title, ahead=ahead, past=past,
-                       hours=hours, calendar_url=calendar_url, notice=notice, errors=errors)
+                       hours=hours, calendar_url=calendar_url, notice=notice, errors=errors,
+                       commitments=commitments, active=ACTIVE_COMMITMENT)
 
 
 @router.get("/volunteering/my-shifts", response_class=HTMLResponse)
 async def my_shifts(page: SignedInPageDep, done: str = "") -> HTMLResponse:
     t = page.texts.volunteers
-    notices = {"signed-up": t.mine_signed_up, "cancelled": t.mine_cancelled, "revoked": t.calendar_revoked}
+    notices = {"signed-up": t.mine_signed_up, "cancelled": t.mine_cancelled, "revoked": t.calendar_revoked,
+               "responded": t.mine_responded, "pledged": t.mine_pledged, "withdrawn": t.mine_withdrawn}
     return await _mine(page, notice=notices.get(done))
 
 
@@ -126,6 +221,14 @@ async def cancel(page: SignedInPageDep, _csrf: CsrfFormDep, signup_id: uuid.UUID
     if response.status_code >= 400:
         return await _mine(page, errors=form_errors(response, {}, page.texts), status=response.status_code)
     return see_other("/volunteering/my-shifts?done=cancelled")
+
+
+@router.post("/volunteering/commitments/{commitment_id}/cancel", response_class=HTMLResponse)
+async def withdraw(page: SignedInPageDep, _csrf: CsrfFormDep, commitment_id: uuid.UUID) -> Response:
+    response = await page.call("POST", SERVICE, f"/commitments/{commitment_id}/cancel")
+    if response.status_code >= 400:
+        return await _mine(page, errors=form_errors(response, {}, page.texts), status=response.status_code)
+    return see_other("/volunteering/my-shifts?done=withdrawn")
 
 
 @router.post("/volunteering/calendar", response_class=HTMLResponse)

@@ -53,6 +53,11 @@ class VolunteersTexts:
     profile_visible: str
     profile_reminders: str
     profile_save: str
+    profile_times_title: str
+    profile_times_hint: str
+    profile_times_kept: str
+    weekdays: tuple[str, ...]
+    day_parts: dict[str, str]
     # my shifts
     mine_title: str
     mine_signed_up: str
@@ -68,6 +73,39 @@ class VolunteersTexts:
     calendar_new: str
     calendar_revoke: str
     calendar_revoked: str
+    # ongoing commitments and material donations
+    kinds: dict[str, str]
+    more_title: str
+    more_empty: str
+    details: str
+    details_label: str
+    open_places: str
+    open_places_unlimited: str
+    still_needed: str
+    nothing_open: str
+    pledge_too_many: str
+    take_part_title: str
+    take_part_text: str
+    take_part: str
+    pledge_title: str
+    pledge_text: str
+    pledge_quantity: str
+    pledge: str
+    note_label: str
+    note_hint_ongoing: str
+    note_hint_material: str
+    already: str
+    commitments_title: str
+    commitments_empty: str
+    quantity_of: str
+    arrangements: str
+    address: str
+    withdraw: str
+    withdraw_label: str
+    mine_responded: str
+    mine_pledged: str
+    mine_withdrawn: str
+    error_quantity: str
     # help requests
     help_title: str
     help_intro: str
@@ -115,6 +153,13 @@ class VolunteersTexts:
     categories: dict[str, str]
     opp_village: str
     opp_description: str
+    opp_kind: str
+    opp_capacity: str
+    opp_capacity_hint: str
+    opp_unit: str
+    opp_unit_hint: str
+    opp_arrangements: str
+    opp_arrangements_hint: str
     opp_create: str
     opp_created: str
     opp_publish: str
@@ -139,6 +184,16 @@ class VolunteersTexts:
     reject_label: str
     check_in: str
     check_in_label: str
+    responses_link: str
+    responses_label: str
+    responses_title: str
+    responses_empty: str
+    note: str
+    quantity: str
+    complete: dict[str, str]
+    complete_label: str
+    release: str
+    release_label: str
     # district staff
     staff_title: str
     staff_done: dict[str, str]
@@ -221,6 +276,14 @@ DE = VolunteersTexts(
     profile_visible="Träger dürfen mich für passende Einsätze finden",
     profile_reminders="Am Vortag an Einsätze erinnern",
     profile_save="Profil speichern",
+    profile_times_title="Wann hast du Zeit?",
+    profile_times_hint=(
+        "Kreuze an, wann du meistens kannst: Vormittag heißt 6 bis 12 Uhr, Nachmittag 12 bis 17 Uhr, Abend 17 bis "
+        "22 Uhr. Kreuzt du nichts an, zeigen wir dir Einsätze zu jeder Zeit."
+    ),
+    profile_times_kept="Gespeichert sind genauere Zeiten ({times}). Sie bleiben, solange du hier nichts änderst.",
+    weekdays=("Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag"),
+    day_parts={"morning": "Vormittag", "afternoon": "Nachmittag", "evening": "Abend"},
     mine_title="Meine Einsätze",
     mine_signed_up="Du bist angemeldet. Danke!",
     mine_cancelled="Du hast abgesagt. Der Platz geht an die nächste Person.",
@@ -238,6 +301,44 @@ DE = VolunteersTexts(
     calendar_new="Kalender-Link erstellen",
     calendar_revoke="Link ungültig machen",
     calendar_revoked="Der Kalender-Link gilt nicht mehr.",
+    kinds={"shifts": "Einsatz mit Terminen", "ongoing": "Dauerhaft dabei sein", "one_off": "Einmalige Hilfe",
+           "material": "Sachspende"},
+    more_title="Dauerhaft helfen und Sachspenden",
+    more_empty="Gerade sucht niemand Dauerhelfer oder Sachspenden.",
+    details="Ansehen",
+    details_label="{title} ansehen",
+    open_places="Noch {left} von {capacity} Plätzen frei",
+    open_places_unlimited="Es können alle mitmachen, die möchten.",
+    still_needed="Noch {left} von {capacity} {unit} gesucht",
+    nothing_open="Im Moment ist alles vergeben. Danke an alle!",
+    pledge_too_many="Es werden nur noch {left} {unit} gesucht. Bitte sag höchstens so viele zu.",
+    take_part_title="Mitmachen",
+    take_part_text=(
+        "Der Träger meldet sich bei dir und sagt dir, wie es weitergeht. Deine Kontaktdaten sieht er erst, wenn "
+        "er zugesagt hat."
+    ),
+    take_part="Ich möchte mitmachen",
+    pledge_title="Spende zusagen",
+    pledge_text=(
+        "Sag, wie viele du bringen kannst. Wo und wann du sie abgibst, siehst du danach unter „Meine Einsätze“."
+    ),
+    pledge_quantity="Wie viele {unit}?",
+    pledge="Spende zusagen",
+    note_label="Nachricht an den Träger",
+    note_hint_ongoing="Zum Beispiel, an welchen Tagen du kannst.",
+    note_hint_material="Zum Beispiel Größe oder Zustand.",
+    already="Du hast dich schon gemeldet: {state}.",
+    commitments_title="Dauerhaft und Sachspenden",
+    commitments_empty="Noch nichts zugesagt.",
+    quantity_of="{quantity} {unit}",
+    arrangements="So geht es weiter",
+    address="Adresse",
+    withdraw="Zurückziehen",
+    withdraw_label="{title} zurückziehen",
+    mine_responded="Danke! Deine Rückmeldung ist beim Träger; er meldet sich bei dir.",
+    mine_pledged="Danke für deine Zusage!",
+    mine_withdrawn="Du hast deine Zusage zurückgezogen.",
+    error_quantity="Bitte eine ganze Zahl ab 1 angeben.",
     help_title="Hilfe suchen und anbieten",
     help_intro=(
         "Einkauf, Fahrt zum Arzt, Garten oder Technik: Fragen kostet nichts. Deine Adresse sieht nur, wer dir "
@@ -301,6 +402,16 @@ DE = VolunteersTexts(
                 "neighbourhood": "Nachbarschaft", "other": "Sonstiges"},
     opp_village="Ort des Einsatzes",
     opp_description="Beschreibung",
+    opp_kind="Art des Angebots",
+    opp_capacity="Wie viele Plätze oder wie viele Stück?",
+    opp_capacity_hint=(
+        "Bei Sachspenden: wie viele ihr sucht. Bei dauerhaftem Engagement: wie viele Plätze; leer lassen heißt "
+        "ohne Grenze. Bei Terminen steht die Zahl an jedem Termin."
+    ),
+    opp_unit="Was wird gezählt?",
+    opp_unit_hint="Nur bei Sachspenden, zum Beispiel „Jacken“.",
+    opp_arrangements="So geht es nach der Zusage weiter",
+    opp_arrangements_hint="Ort und Zeit der Übergabe, oder wer sich meldet. Das sehen nur bestätigte Personen.",
     opp_create="Angebot anlegen",
     opp_created="Das Angebot ist angelegt. Füge Termine hinzu und veröffentliche es.",
     opp_publish="Veröffentlichen",
@@ -325,6 +436,16 @@ DE = VolunteersTexts(
     reject_label="{name} ablehnen",
     check_in="Ist da",
     check_in_label="{name} ist da",
+    responses_link="Rückmeldungen",
+    responses_label="Rückmeldungen zu {title}",
+    responses_title="Rückmeldungen",
+    responses_empty="Noch keine Rückmeldungen.",
+    note="Nachricht",
+    quantity="Menge",
+    complete={"ongoing": "Beenden", "material": "Ist angekommen"},
+    complete_label="{name}: {action}",
+    release="Austragen",
+    release_label="{name} austragen",
     staff_title="Freiwilligenagentur",
     staff_done={"verify": "Der Träger ist geprüft; seine Angebote sind jetzt sichtbar.",
                 "review": "Die Prüfung hat begonnen.",

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from volunteers.crud.villages import name
+from volunteers.domain.commitments import still_open
 from volunteers.domain.timing import format_span, local
-from volunteers.models import HelpRequest, Opportunity, Organisation, Shift, Signup
-from volunteers.schemas import HelpRequestOut, OpportunityOut, OrganisationOut, ShiftOut, SignupOut
+from volunteers.models import Commitment, HelpRequest, Opportunity, Organisation, Shift, Signup, Volunteer
+from volunteers.schemas import CommitmentOut, HelpRequestOut, OpportunityOut, OrganisationOut, ShiftOut, SignupOut
 
 
 def organisation_out(organisation: Organisation, role: str | None = None) -> OrganisationOut:
@@ -18,6 +19,7 @@ def organisation_out(organisation: Organisation, role: str | None = None) -> Org
 
 
 def opportunity_out(opportunity: Opportunity, organisation: Organisation, *, show_address: bool) -> OpportunityOut:
+    """`show_address` is for the organisation's members: they see the address and the arrangements."""
     return OpportunityOut(
         id=opportunity.id, organisation_id=organisation.id, organisation=organisation.name, kind=opportunity.kind,
         title=opportunity.title, description=opportunity.description, category=opportunity.category,
@@ -26,7 +28,9 @@ def opportunity_out(opportunity: Opportunity, organisation: Organisation, *, sho
         village=name(opportunity.village_id),
         address=opportunity.address if (opportunity.address_public or show_address) else None,
         accessible=opportunity.accessible, remote=opportunity.remote, district_wide=opportunity.district_wide,
-        state=opportunity.state,
+        state=opportunity.state, capacity=opportunity.capacity, taken=opportunity.taken,
+        still_open=still_open(opportunity.capacity, opportunity.taken), unit=opportunity.unit,
+        arrangements=opportunity.arrangements if show_address else None,
     )
 
 
@@ -43,6 +47,24 @@ def shift_out(shift: Shift, opportunity: Opportunity, organisation_name: str, *,
         address=opportunity.address if (opportunity.address_public or show_address) else None,
         team=team or [],
     )
+
+
+def commitment_out(commitment: Commitment, opportunity: Opportunity, organisation: Organisation, *,
+                   released: bool) -> CommitmentOut:
+    return CommitmentOut(
+        id=commitment.id, opportunity_id=opportunity.id, title=opportunity.title, organisation=organisation.name,
+        kind=opportunity.kind, state=commitment.state, quantity=commitment.quantity, unit=opportunity.unit,
+        note=commitment.note, requested_at=commitment.requested_at,
+        arrangements=opportunity.arrangements if released else None,
+        address=opportunity.address if (opportunity.address_public or released) else None,
+    )
+
+
+def qualifications_of(volunteer: Volunteer) -> list[str]:
+    """What an organisation sees of a person's qualifications (requirement codes)."""
+    return [*(f"licence:{c}" for c in volunteer.licence_classes), *(["own_car"] if volunteer.own_car else []),
+            *(["first_aid"] if volunteer.first_aid else []),
+            *(f"lang:{code}:{level}" for code, level in sorted(volunteer.languages.items()))]
 
 
 def signup_out(signup: Signup, warnings: tuple[str, ...] | list[str] = ()) -> SignupOut:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 from typing import Any, Protocol
 
 from sqlmodel import col, select
@@ -116,4 +117,24 @@ def shift_facts(shift: Shift, opportunity: Opportunity) -> ShiftFacts:
         max_radius_km=opportunity.max_radius_km,
         capacity=shift.capacity,
         seats_taken=shift.seats_taken,
+    )
+
+
+def commitment_facts(opportunity: Opportunity, now: datetime) -> ShiftFacts:
+    """An ongoing commitment as the qualification gate sees it: it begins now (age and certificates are
+    judged today) and has no time window of its own."""
+    return ShiftFacts(
+        shift_id=str(opportunity.id),
+        organisation_id=str(opportunity.organisation_id),
+        start=now,
+        end=now,
+        zone="Europe/Berlin",
+        site=point(opportunity.village_id),
+        requirements=tuple(opportunity.requirements),
+        min_age=opportunity.min_age,
+        remote=opportunity.remote,
+        district_wide=opportunity.district_wide,
+        max_radius_km=opportunity.max_radius_km,
+        capacity=opportunity.capacity or 0,
+        seats_taken=opportunity.taken,
     )

@@ -19,7 +19,7 @@ from platformkit.auth import Principal
 from platformkit.events import publish
 from platformkit.problems import ProblemError
 from volunteers.config import VolunteersSettings
-from volunteers.crud import audit
+from volunteers.crud import audit, commitments
 from volunteers.crud.notices import tell, when
 from volunteers.crud.signups import release
 from volunteers.domain import texts_de as texts
@@ -169,7 +169,9 @@ async def _went_public(session: AsyncSession, organisation: Organisation, now: d
 
 async def _went_dark(session: AsyncSession, settings: VolunteersSettings, organisation: Organisation,
                      now: datetime, *, by: Principal) -> None:
-    """Suspended or withdrawn: every future sign-up ends, and people are told neutrally (no reason)."""
+    """Suspended or withdrawn: every future sign-up and every commitment ends, and people are told
+    neutrally (no reason)."""
+    await commitments.end_for_organisation(session, organisation, now, by=by)
     rows = (await session.exec(
         select(Signup, Shift, Opportunity.title)
         .join(Shift, col(Shift.id) == col(Signup.shift_id))

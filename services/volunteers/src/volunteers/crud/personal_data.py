@@ -3,7 +3,9 @@
 Erasure (accounts.person.erased.v1): sign-ups still ahead end as cancelled_erasure (places go back and
 the waitlist moves up; coordinators learn only that a sign-up was withdrawn); a shift in progress is
 closed as completed; every past sign-up loses the person's id but keeps its state and hours, so the
-counts and hours of shifts, organisations and villages stay as they were. The profile, certificate
+counts and hours of shifts, organisations and villages stay as they were. Commitments (ongoing, material)
+that hold a share end as cancelled_erasure (the share opens again, coordinators are told only that a
+commitment was withdrawn); all of the person's commitments lose the id and the note. The profile, certificate
 records, calendar link and memberships are deleted; help requests lose the person's id, address, phone
 and text; the audit trail keeps a pseudonym. Running it twice changes nothing the second time."""
 
@@ -19,14 +21,17 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from platformkit.db import utcnow
+from volunteers.crud import commitments as commitment_crud
 from volunteers.crud import seats
 from volunteers.crud._sql import execute
 from volunteers.crud.notices import tell_coordinators, when
 from volunteers.crud.signups import move, release, shift_context
 from volunteers.domain import texts_de as texts
+from volunteers.domain.commitments import HOLDING_STATES as COMMITMENT_HOLDING_STATES
 from volunteers.domain.signups import HOLDING_STATES, ON_LIST_STATES, PromotionRules, SignupState, credited_minutes
 from volunteers.models import (
     AuditEntry,
+    Commitment,
     EfzRecord,
     HelpRequest,
     Opportunity,
@@ -52,6 +57,7 @@ async def export(session: AsyncSession, person_id: uuid.UUID) -> dict[str, Any]:
     certificates = (await session.exec(select(EfzRecord).where(col(EfzRecord.person_id) == person_id))).all()
     asked = (await session.exec(select(HelpRequest).where(col(HelpRequest.requester_id) == person_id))).all()
     helped = (await session.exec(select(HelpRequest).where(col(HelpRequest.helper_id) == person_id))).all()
+    responses = await commitment_crud.of_person(session, person_id)
     members = (await session.exec(select(OrgMember, Organisation.name).join(
         Organisation, col(Organisation.id) == col(OrgMember.organisation_id))
         .where(col(OrgMember.person_id) == person_id))).all()
@@ -61,6 +67,10 @@ async def export(session: AsyncSession, person_id: uuid.UUID) -> dict[str, Any]:
         "signups": [{"shift_id": str(shift.id), "title": title, "start": shift.start_at.isoformat(),
                      "end": shift.end_at.isoformat(), "state": signup.state,
                      "minutes_credited": signup.minutes_credited} for signup, shift, title in signups],
+        "commitments": [{"opportunity_id": str(opportunity.id), "title": opportunity.title, "kind": opportunity.kind,
+                         "quantity": commitment.quantity, "note": commitment.note, "state": commitment.state,
+                         "requested_at": commitment.requested_at.isoformat()}
+                        for commitment, opportunity, _ in responses],
         "certificate_inspections": [record.model_dump(mode="json") for record in certificates],
         "help_requests": [request.model_dump(mode="json") for request in asked],
         "help_given": [{"id": str(r.id), "category": r.category, "state": r.state} for r in helped],
@@ -93,6 +103,20 @@ async def erase(session: AsyncSession, person_id: uuid.UUID, erased_at: datetime
     anonymised = await execute(session, update(Signup).where(col(Signup.person_id) == person_id)
                                .values(person_id=None))
     counts["signups_anonymised"] = anonymised.rowcount or 0
+    counts["commitments_cancelled"] = 0
+    holding = (await session.exec(select(Commitment, Opportunity).join(
+        Opportunity, col(Opportunity.id) == col(Commitment.opportunity_id)).where(
+        col(Commitment.person_id) == person_id, col(Commitment.state).in_(sorted(COMMITMENT_HOLDING_STATES))))).all()
+    for commitment, opportunity in holding:
+        if await commitment_crud.end(session, commitment, opportunity, SignupState.CANCELLED_ERASURE, erased_at,
+                                     by=None):
+            counts["commitments_cancelled"] += 1
+            await tell_coordinators(session, opportunity.organisation_id, what="commitment_withdrawn",
+                                    title=texts.COORDINATOR_COMMITMENT_WITHDRAWN,
+                                    body=texts.COORDINATOR_COMMITMENT_WITHDRAWN_BODY.format(title=opportunity.title),
+                                    key=f"commitment:{commitment.id}:withdrawn")
+    counts["commitments_anonymised"] = (await execute(session, update(Commitment).where(
+        col(Commitment.person_id) == person_id).values(person_id=None, note=None))).rowcount or 0
     counts["certificate_records_deleted"] = (await execute(
         session, delete(EfzRecord).where(col(EfzRecord.person_id) == person_id))).rowcount or 0
     counts["profiles_deleted"] = (await execute(
@@ -161,6 +185,14 @@ async def example(session: AsyncSession, person_id: uuid.UUID) -> list[str]:
         session.add(Signup(shift_id=shift.id, person_id=person_id, state=state.value,
                            waitlist_rank=1 if waitlisted else None,
                            minutes_credited=180 if state is SignupState.COMPLETED else None))
+    donation = Opportunity(organisation_id=organisation.id, kind="material", title="Winterjacken", category="social",
+                           village_id="ot-prenzlau-prenzlau", state="published", published_at=now, capacity=30,
+                           taken=2, unit="Jacken")
+    session.add(donation)
+    await session.flush()
+    pledge_note = f"Zwei Jacken von {tag}"
+    session.add(Commitment(opportunity_id=donation.id, person_id=person_id, quantity=2, note=pledge_note,
+                           state=SignupState.CONFIRMED.value))
     session.add(HelpRequest(requester_id=person_id, category="shopping", village_id="ot-prenzlau-prenzlau",
                             description=help_text, window_start=now + timedelta(days=1),
                             window_end=now + timedelta(days=1, hours=2), address=address, contact_phone=phone))
@@ -168,4 +200,4 @@ async def example(session: AsyncSession, person_id: uuid.UUID) -> list[str]:
     session.add(AuditEntry(actor=str(person_id), action="profile.saved", subject_kind="volunteer",
                            subject_id=str(person_id)))
     await session.flush()
-    return [name, email, phone, address, help_text]
+    return [name, email, phone, address, help_text, pledge_note]

@@ -1,6 +1,7 @@
 """Inactive profiles are archived after `archive_after_days` (JeVeuxAider's three years), with a warning
 `archive_warning_days` before: the profile is hidden from organisations and emptied of contact data and
-qualifications; sign-ups still on a list end. Logging in and saving the profile again brings it back."""
+qualifications; sign-ups still on a list, and commitments that hold a place or a pledge, end. Logging in
+and saving the profile again brings it back."""
 
 from __future__ import annotations
 
@@ -11,13 +12,15 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from volunteers.config import VolunteersSettings
+from volunteers.crud import commitments
 from volunteers.crud._sql import execute
 from volunteers.crud.notices import tell
 from volunteers.crud.signups import release
 from volunteers.domain import texts_de as texts
+from volunteers.domain.commitments import HOLDING_STATES as COMMITMENT_HOLDING_STATES
 from volunteers.domain.signups import ON_LIST_STATES, SignupState
 from volunteers.domain.timing import local
-from volunteers.models import EfzRecord, Signup, Volunteer
+from volunteers.models import Commitment, EfzRecord, Opportunity, Signup, Volunteer
 
 
 async def archive_inactive(session: AsyncSession, settings: VolunteersSettings, now: datetime) -> dict[str, int]:
@@ -44,6 +47,11 @@ async def archive_inactive(session: AsyncSession, settings: VolunteersSettings, 
         for signup in (await session.exec(select(Signup).where(
                 col(Signup.person_id) == person_id, col(Signup.state).in_(still_on)))).all():
             await release(session, settings.promotion, signup, SignupState.CANCELLED_BY_VOLUNTEER, now, by=None)
+        for commitment, opportunity in (await session.exec(select(Commitment, Opportunity).join(
+                Opportunity, col(Opportunity.id) == col(Commitment.opportunity_id)).where(
+                col(Commitment.person_id) == person_id,
+                col(Commitment.state).in_(sorted(COMMITMENT_HOLDING_STATES))))).all():
+            await commitments.end(session, commitment, opportunity, SignupState.CANCELLED_BY_VOLUNTEER, now, by=None)
         await execute(session, delete(EfzRecord).where(col(EfzRecord.person_id) == person_id))
         await execute(session, update(Volunteer).where(col(Volunteer.person_id) == person_id).values(
             archived_at=now, visible_to_orgs=False, contact_email=None, contact_phone=None, skills=[],

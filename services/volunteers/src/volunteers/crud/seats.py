@@ -1,5 +1,6 @@
-"""A shift's places and waitlist, changed only by conditional UPDATE ... RETURNING: two sign-ups racing for
-the last place cannot both get it, on PostgreSQL or SQLite (research/volunteers.md 5)."""
+"""A shift's places and waitlist, and an ongoing commitment's places or a material donation's wanted total,
+changed only by conditional UPDATE ... RETURNING: two sign-ups racing for the last place (or two pledges for
+the last jackets) cannot both get it, on PostgreSQL or SQLite (research/volunteers.md 5)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from volunteers.crud._sql import execute
-from volunteers.models import Shift
+from volunteers.models import Opportunity, Shift
 
 
 async def take_seat(session: AsyncSession, shift_id: uuid.UUID) -> bool:
@@ -57,4 +58,30 @@ async def leave_waitlist(session: AsyncSession, shift_id: uuid.UUID) -> None:
         update(Shift)
         .where(col(Shift.id) == shift_id, col(Shift.waitlist_count) > 0)
         .values(waitlist_count=col(Shift.waitlist_count) - 1),
+    )
+
+
+async def take_share(session: AsyncSession, opportunity_id: uuid.UUID, quantity: int) -> bool:
+    """`quantity` of an opportunity's places or wanted total, if that much is still open (no capacity: open
+    without limit)."""
+    result = await execute(
+        session,
+        update(Opportunity)
+        .where(
+            col(Opportunity.id) == opportunity_id,
+            col(Opportunity.state) == "published",
+            or_(col(Opportunity.capacity).is_(None), col(Opportunity.taken) + quantity <= col(Opportunity.capacity)),
+        )
+        .values(taken=col(Opportunity.taken) + quantity)
+        .returning(col(Opportunity.taken)),
+    )
+    return result.first() is not None
+
+
+async def give_back_share(session: AsyncSession, opportunity_id: uuid.UUID, quantity: int) -> None:
+    await execute(
+        session,
+        update(Opportunity)
+        .where(col(Opportunity.id) == opportunity_id, col(Opportunity.taken) >= quantity)
+        .values(taken=col(Opportunity.taken) - quantity),
     )

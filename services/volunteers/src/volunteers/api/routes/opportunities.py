@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
@@ -54,7 +54,9 @@ async def opportunity_for_member(session: ReadSessionDep | SessionDep, opportuni
 @router.get("", response_model=list[OpportunityOut])
 async def list_public(session: ReadSessionDep,
                       category: Annotated[str | None, Query(max_length=40)] = None,
-                      village_id: Annotated[str | None, Query(max_length=80)] = None) -> list[OpportunityOut]:
+                      village_id: Annotated[str | None, Query(max_length=80)] = None,
+                      kind: Annotated[Literal["shifts", "ongoing", "one_off", "material"] | None, Query()] = None,
+                      ) -> list[OpportunityOut]:
     """Published opportunities of verified organisations (nothing else is public)."""
     statement = select(Opportunity, Organisation).join(
         Organisation, col(Organisation.id) == col(Opportunity.organisation_id)).where(
@@ -63,6 +65,8 @@ async def list_public(session: ReadSessionDep,
         statement = statement.where(col(Opportunity.category) == category)
     if village_id:
         statement = statement.where(col(Opportunity.village_id) == village_id)
+    if kind:
+        statement = statement.where(col(Opportunity.kind) == kind)
     rows = (await session.exec(statement.order_by(col(Opportunity.title), col(Opportunity.id)).limit(200))).all()
     return [opportunity_out(o, org, show_address=False) for o, org in rows]
 

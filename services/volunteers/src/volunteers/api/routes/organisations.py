@@ -16,6 +16,7 @@ from volunteers.api.deps import SettingsDep
 from volunteers.api.views import opportunity_out, organisation_out
 from volunteers.crud import audit, organisations, profiles
 from volunteers.crud.villages import village
+from volunteers.domain.commitments import opportunity_problem
 from volunteers.domain.matching import EfzSource
 from volunteers.domain.organisations import MemberRole, OrgAction, is_public
 from volunteers.models import Opportunity, Organisation
@@ -102,6 +103,10 @@ async def create_opportunity(organisation_id: uuid.UUID, body: OpportunityIn, pr
     elif not (body.remote or body.district_wide):
         raise ProblemError(422, "VILLAGE_REQUIRED", "Give the village, or mark the help remote or district-wide.",
                            field="body.village_id")
+    problem = opportunity_problem(body.kind, body.capacity, body.unit)
+    if problem:
+        code, field = problem
+        raise ProblemError(422, code, "Places or quantity do not fit this kind of opportunity.", field=field)
     opportunity = Opportunity(organisation_id=organisation.id, **body.model_dump())
     session.add(opportunity)
     await session.flush()

@@ -19,7 +19,7 @@ from platformkit.idempotency import IdempotencyDep
 from platformkit.problems import ProblemError
 from volunteers.api.deps import PersonDep, SettingsDep
 from volunteers.api.routes.opportunities import instant
-from volunteers.api.views import shift_out, signup_out
+from volunteers.api.views import qualifications_of, shift_out, signup_out
 from volunteers.crud import organisations, search, signups
 from volunteers.crud import shifts as shift_crud
 from volunteers.crud.signups import shift_context
@@ -109,12 +109,9 @@ async def roster(shift_id: uuid.UUID, principal: PrincipalDep, session: ReadSess
     entries = []
     for signup, volunteer in rows:
         visible = contact_visible(signup.state, now, shift.end_at, release)
-        qualifications = [*(f"licence:{c}" for c in volunteer.licence_classes),
-                          *(["own_car"] if volunteer.own_car else []), *(["first_aid"] if volunteer.first_aid else []),
-                          *(f"lang:{code}:{level}" for code, level in sorted(volunteer.languages.items()))]
         entries.append(RosterEntry(
             signup_id=signup.id, state=signup.state, waitlist_rank=signup.waitlist_rank,
-            display_name=volunteer.display_name, qualifications=qualifications,
+            display_name=volunteer.display_name, qualifications=qualifications_of(volunteer),
             contact_email=volunteer.contact_email if visible else None,
             contact_phone=volunteer.contact_phone if visible else None,
             contact_visible_until=shift.end_at + release if visible else None,
