@@ -11,7 +11,7 @@ from fastapi import APIRouter, Query
 from sqlmodel import col, select
 
 from marketplace.api.actions import cancel_order
-from marketplace.api.deps import ApproverDep, GazetteerDep, NowDep, PaymentsDep, StaffDep
+from marketplace.api.deps import ApproverDep, GazetteerDep, PaymentsDep, StaffDep
 from marketplace.api.views import orders_out, webhook_out
 from marketplace.crud import audit, catalogue, orders, places, webhooks
 from marketplace.models import AuditEntry, Merchant, WebhookEndpoint
@@ -29,7 +29,7 @@ from marketplace.schemas import (
     RoundIn,
     RoundOut,
 )
-from platformkit.deps import SessionDep
+from platformkit.deps import NowDep, SessionDep
 from platformkit.pagination import Page, PageDep, paginate
 from platformkit.problems import ProblemError
 

@@ -19,7 +19,6 @@ from marketplace.api.deps import (
     IfMatchDep,
     MarketplaceSettingsDep,
     MerchantDep,
-    NowDep,
     PaymentsDep,
     SellingMerchantDep,
 )
@@ -52,7 +51,7 @@ from marketplace.schemas import (
 )
 from marketplace.views import variant_out
 from platformkit import outbound
-from platformkit.deps import SessionDep
+from platformkit.deps import NowDep, SessionDep
 from platformkit.idempotency import IdempotencyDep
 from platformkit.pagination import Page, PageDep, paginate
 from platformkit.problems import ProblemError

@@ -7,11 +7,11 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from marketplace.api.deps import GazetteerDep, NowDep, PersonDep
+from marketplace.api.deps import GazetteerDep, PersonDep
 from marketplace.crud import audit, catalogue, places
 from marketplace.schemas import MerchantCreate, MerchantPublic
 from platformkit.auth import PrincipalDep
-from platformkit.deps import SessionDep
+from platformkit.deps import NowDep, SessionDep
 from platformkit.idempotency import IdempotencyDep
 
 router = APIRouter(prefix="/merchant-applications", tags=["merchants"])

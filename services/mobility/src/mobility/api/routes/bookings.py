@@ -11,7 +11,7 @@ from fastapi import APIRouter, Query, Response
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from mobility.api.deps import DeskPrincipal, MobilitySettingsDep, NowDep, person_of
+from mobility.api.deps import DeskPrincipal, MobilitySettingsDep, person_of
 from mobility.api.views import booking_out, desk_booking_out, order_out
 from mobility.crud import guarantee, network, rides
 from mobility.domain.gtfstime import gtfs_instant, parse_gtfs_time, service_dates_around
@@ -30,7 +30,7 @@ from mobility.schemas import (
     local,
 )
 from platformkit.auth import Principal, PrincipalDep
-from platformkit.deps import ReadSessionDep, SessionDep
+from platformkit.deps import NowDep, ReadSessionDep, SessionDep
 from platformkit.idempotency import IdempotencyDep
 from platformkit.problems import ProblemError
 
