@@ -4,7 +4,9 @@
     run_migrations()
 
 `upgrade(spec, url)` applies them (the launcher and tests), `pending_changes(spec, url)` lists what
-autogenerate would still write (a test asserts it is empty), `make_revision` writes a new one."""
+autogenerate would still write (a test asserts it is empty), `make_revision` writes a new one.
+`create_platform_tables()` / `drop_platform_tables()` are the platform tables' part of a new service's
+first revision, so that it does not copy their DDL."""
 
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ from sqlalchemy import MetaData, create_engine, pool
 
 from platformkit.db import configure_sqlite, is_sqlite, sync_url
 from platformkit.service import ServiceSpec
+from platformkit.tables import platform_metadata
 
 
 def _include_object(obj: Any, _name: str | None, type_: str, _reflected: bool, _compare_to: Any) -> bool:
@@ -91,3 +94,24 @@ def pending_changes(spec: ServiceSpec, database_url: str) -> list[Any]:
             return list(compare_metadata(context, spec.metadata))
     finally:
         engine.dispose()
+
+
+def create_platform_tables() -> None:
+    """In a revision's `upgrade()`: creates every platform table (platformkit.tables), with its indexes,
+    exactly as the models declare it.
+
+    For a *new* service's first revision only: it writes the tables as the installed platformkit
+    defines them, so released revisions keep their own DDL (their schema must not change with
+    platformkit). Caution for a later change to a platform table: it reaches every service as a revision
+    of its own, and in a service whose first revision used this helper a database created after the
+    change already has it, so that revision must look before it alters (`sa.inspect(op.get_bind())`)."""
+    from alembic import op
+
+    platform_metadata.create_all(op.get_bind(), checkfirst=False)
+
+
+def drop_platform_tables() -> None:
+    """In the same revision's `downgrade()`: drops what `create_platform_tables` created."""
+    from alembic import op
+
+    platform_metadata.drop_all(op.get_bind(), checkfirst=False)
