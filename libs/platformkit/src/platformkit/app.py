@@ -1,7 +1,7 @@
 """The app factory: every service (and the gateway) is `create_app(spec)`, so the wiring lives here once.
 
-Lifespan: database engine, token verifier, event runtime (NATS connection, outbox relay, consumers),
-background loops and the scheduler of the service's schedules.
+Lifespan: database engine, token verifier, event runtime (NATS connection, outbox relay, consumers, a
+producer's source in the NOTIFY stream), background loops and the scheduler of the service's schedules.
 Middleware: request id + body cap + metrics + access log. Routes: the service's routers plus
 `/livez`, `/readyz`, `/metrics`. Errors: problem+json."""
 
@@ -90,7 +90,14 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> Fa
             async with AsyncExitStack() as own_resources:
                 if spec.lifespan is not None:
                     await own_resources.enter_async_context(spec.lifespan(app))
-                background = [asyncio.create_task(loop(app), name=loop.__name__) for loop in spec.background]
+                loops = [*spec.background]
+                if events is not None and spec.produces:
+                    # Any producer may notify (platformkit.events.notify): its stream is kept a source of
+                    # NOTIFY after every reconnect, so its notifications reach the feed without the gateway.
+                    from platformkit.events import keep_notify_stream_declared
+
+                    loops.append(keep_notify_stream_declared)
+                background = [asyncio.create_task(loop(app), name=loop.__name__) for loop in loops]
                 scheduler = None
                 if db is not None and spec.schedules:
                     from platformkit.scheduler import Scheduler

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -10,6 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from platformkit.config import ServiceSettings
 from platformkit.db import Database
+from platformkit.scheduler import Clock, SystemClock
 
 
 def get_database(request: Request) -> Database:
@@ -33,7 +35,19 @@ def get_settings(request: Request) -> ServiceSettings:
     return settings
 
 
+def get_clock(request: Request) -> Clock:
+    """The app's clock: the scheduler's too, and a ManualClock that tests set on app.state.clock."""
+    clock: Clock | None = getattr(request.app.state, "clock", None)
+    return clock if clock is not None else SystemClock()
+
+
+def get_now(request: Request) -> datetime:
+    return get_clock(request).now()
+
+
 DatabaseDep = Annotated[Database, Depends(get_database)]
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
 ReadSessionDep = Annotated[AsyncSession, Depends(get_read_session)]
 SettingsDep = Annotated[ServiceSettings, Depends(get_settings)]
+ClockDep = Annotated[Clock, Depends(get_clock)]
+NowDep = Annotated[datetime, Depends(get_now)]

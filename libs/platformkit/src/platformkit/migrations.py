@@ -4,20 +4,26 @@
     run_migrations()
 
 `upgrade(spec, url)` applies them (the launcher and tests), `pending_changes(spec, url)` lists what
-autogenerate would still write (a test asserts it is empty), `make_revision` writes a new one."""
+autogenerate would still write (a test asserts it is empty), `make_revision` writes a new one.
+`create_platform_tables()` / `drop_platform_tables()` are the platform tables' part of a new service's
+first revision, so that it does not copy their DDL. `rebuild_table` moves a table's rows into a new shape
+(e.g. a service's own audit table into `create_audit_table_v1()`, platformkit.audit's first shape)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+import sqlalchemy as sa
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
 from sqlalchemy import MetaData, create_engine, pool
 
-from platformkit.db import configure_sqlite, is_sqlite, sync_url
+from platformkit.db import UtcDateTime, configure_sqlite, is_sqlite, sync_url
 from platformkit.service import ServiceSpec
+from platformkit.tables import platform_metadata
 
 
 def _include_object(obj: Any, _name: str | None, type_: str, _reflected: bool, _compare_to: Any) -> bool:
@@ -91,3 +97,63 @@ def pending_changes(spec: ServiceSpec, database_url: str) -> list[Any]:
             return list(compare_metadata(context, spec.metadata))
     finally:
         engine.dispose()
+
+
+def create_platform_tables() -> None:
+    """In a revision's `upgrade()`: creates every platform table (platformkit.tables), with its indexes,
+    exactly as the models declare it.
+
+    For a *new* service's first revision only: it writes the tables as the installed platformkit
+    defines them, so released revisions keep their own DDL (their schema must not change with
+    platformkit). Caution for a later change to a platform table: it reaches every service as a revision
+    of its own, and in a service whose first revision used this helper a database created after the
+    change already has it, so that revision must look before it alters (`sa.inspect(op.get_bind())`)."""
+    from alembic import op
+
+    platform_metadata.create_all(op.get_bind(), checkfirst=False)
+
+
+def drop_platform_tables() -> None:
+    """In the same revision's `downgrade()`: drops what `create_platform_tables` created."""
+    from alembic import op
+
+    platform_metadata.drop_all(op.get_bind(), checkfirst=False)
+
+
+def rebuild_table(
+    old: sa.TableClause, create: Callable[[], sa.Table], convert: Callable[[dict[str, Any]], dict[str, Any]]
+) -> None:
+    """In a revision: reads every row of `old` (declared with its columns' types, so values come back as
+    Python values on SQLite too), drops it with its indexes, runs `create` (which returns the new table,
+    as `op.create_table` does) and inserts the rows `convert`ed. For tables small enough to hold in
+    memory (an audit log)."""
+    from alembic import op
+
+    rows = [dict(row._mapping) for row in op.get_bind().execute(sa.select(old))]
+    op.drop_table(old.name)
+    table = create()
+    if rows:
+        op.bulk_insert(table, [convert(row) for row in rows], multiinsert=True)
+
+
+def create_audit_table_v1() -> sa.Table:
+    """In a revision: platformkit.audit's table as first released (frozen: a later shape gets a `_v2`)."""
+    from alembic import op
+
+    table = op.create_table(
+        "audit_entry",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("at", UtcDateTime(timezone=True), nullable=False),
+        sa.Column("actor", sa.String(length=80), nullable=False),
+        sa.Column("on_behalf_of", sa.String(length=80), nullable=True),
+        sa.Column("person_id", sa.Uuid(), nullable=True),
+        sa.Column("action", sa.String(length=64), nullable=False),
+        sa.Column("subject_kind", sa.String(length=30), nullable=True),
+        sa.Column("subject_id", sa.String(length=80), nullable=True),
+        sa.Column("details", sa.JSON(), nullable=False),
+        sa.Column("request_id", sa.String(length=128), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_entry")),
+    )
+    for column in ("at", "actor", "person_id", "subject_id"):
+        op.create_index(op.f(f"ix_audit_entry_{column}"), "audit_entry", [column], unique=False)
+    return table

@@ -95,13 +95,14 @@ def _typed(column: Any, value: Any) -> Any:
     return value
 
 
-def after(columns: Sequence[Any], values: Sequence[Any]) -> ColumnElement[bool]:
-    """Rows strictly after `values` in ascending (c1, c2, ...) order, without row-value syntax (SQLite)."""
+def after(columns: Sequence[Any], values: Sequence[Any], *, descending: bool = False) -> ColumnElement[bool]:
+    """Rows strictly after `values` in ascending (c1, c2, ...) order (or descending), without row-value
+    syntax (SQLite)."""
     values = [_typed(column, value) for column, value in zip(columns, values, strict=True)]
     clauses = []
     for index, column in enumerate(columns):
         equal_prefix = [columns[i] == values[i] for i in range(index)]
-        clauses.append(and_(*equal_prefix, column > values[index]))
+        clauses.append(and_(*equal_prefix, column < values[index] if descending else column > values[index]))
     return or_(*clauses)
 
 
@@ -111,12 +112,16 @@ async def paginate(
     *,
     order_by: Sequence[Any],
     params: PageParams,
+    descending: bool = False,
 ) -> tuple[list[T], str | None]:
-    """One page of `statement` ordered by `order_by` (ascending; the last column must be unique).
-    Returns the rows and the cursor of the next page (None on the last page)."""
+    """One page of `statement` ordered by `order_by` (ascending, or all columns descending; the last
+    column must be unique). Returns the rows and the cursor of the next page (None on the last page)."""
     if params.cursor is not None:
-        statement = statement.where(after(order_by, decode_cursor(params.cursor, len(order_by))))
-    statement = statement.order_by(*order_by).limit(params.limit + 1)
+        statement = statement.where(
+            after(order_by, decode_cursor(params.cursor, len(order_by)), descending=descending)
+        )
+    statement = statement.order_by(*(column.desc() if descending else column for column in order_by))
+    statement = statement.limit(params.limit + 1)
     rows = list((await session.exec(statement)).all())
     if len(rows) <= params.limit:
         return rows, None

@@ -17,9 +17,10 @@ its `ServiceSpec(personal_data=PersonalData(export=..., erase=...))`.
 What platformkit wires around the three functions, for every spec with `personal_data`:
 - Erasure: a consumer of `accounts.person.erased.v1` (`person-erased`) runs `erase_person` in its inbox
   transaction: the service's `erase`, then the platform's own records of the person (stored idempotent
-  answers, notifications not yet relayed), then the completion event `<service>.personal_data.erased.v1`
-  with the counts (`<Service>PersonalDataErasedV1` in eventcontracts), and it purges the person's notifications from the
-  service's stream and the person's feed (NOTIFY). accounts publishes the erasure event, so it erases its
+  answers, notifications not yet relayed, outgoing messages, their id in the audit log), then the
+  completion event `<service>.personal_data.erased.v1` with the counts (`<Service>PersonalDataErasedV1`
+  in eventcontracts), and it purges the person's notifications from the service's stream and the
+  person's feed (NOTIFY). accounts publishes the erasure event, so it erases its
   own part in the erasure request itself (calling `erase_person` there); its consumer only purges.
 - Export: `GET /internal/personal-data/{person_id}`, callable only with accounts' service token
   (client credentials, `aud` = this service, role `service`, scope `personal-data-export`).
@@ -40,6 +41,7 @@ from fastapi import APIRouter, Depends
 from sqlalchemy import delete
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from platformkit import audit
 from platformkit.auth import Principal, PrincipalDep
 from platformkit.db import utcnow
 from platformkit.deps import ReadSessionDep
@@ -85,8 +87,9 @@ class PersonalData:
 
 async def forget_platform_records(session: AsyncSession, *, service: str, person_id: uuid.UUID) -> dict[str, int]:
     """The platform tables' part: answers stored for the person's idempotent requests (they can hold
-    what the person sent), their notifications still in the outbox (their texts) and the messages sent to
-    them (platformkit.outbound: addresses and texts)."""
+    what the person sent), their notifications still in the outbox (their texts), the messages sent to
+    them (platformkit.outbound: addresses and texts), and their id in the audit log (a pseudonym then,
+    platformkit.audit)."""
     connection = await session.connection()
     answers = await connection.execute(
         delete(idempotency_key).where(idempotency_key.c.scope == f"{service}:{person_id}")
@@ -96,6 +99,7 @@ async def forget_platform_records(session: AsyncSession, *, service: str, person
         "stored_answers_deleted": int(answers.rowcount),
         "notifications_deleted": int(notifications.rowcount),
         "outgoing_messages_deleted": await forget_person(session, person_id=person_id),
+        "audit_entries_pseudonymised": await audit.forget_person(session, person_id),
     }
 
 

@@ -1,5 +1,6 @@
 """The platform's own tables, present in every service's database: outbox, inbox, dead letters,
-idempotency keys, scheduler leases, and outgoing messages with their delivery log.
+idempotency keys, scheduler leases, outgoing messages with their delivery log, and the audit log
+(a SQLModel class in platformkit.audit, registered on this metadata).
 Queries use these Table objects; `copy_platform_tables` puts a copy into each
 service's metadata so that the service's migrations create them."""
 
@@ -158,6 +159,11 @@ outbound_attempt = Table(
     Column("duration_ms", Integer, nullable=False),
     Index("ix_outbound_attempt_message_id", "message_id", "attempt"),
 )
+
+
+# The audit log is a model class (services query it with select(AuditEntry)); importing it puts its
+# table into platform_metadata.
+from platformkit import audit as _audit  # noqa: E402,F401
 
 
 def copy_platform_tables(metadata: MetaData) -> None:

@@ -9,7 +9,6 @@ from accounts.models import AccountsModel
 from accounts.personal_data import PERSONAL_DATA
 from accounts.schedules import schedules
 from accounts.seed import seed_demo
-from platformkit.events import keep_notify_stream_declared
 from platformkit.outbound import background_sender
 from platformkit.service import ServiceSpec
 
@@ -22,7 +21,7 @@ service = ServiceSpec(
     consumers=consumers,
     metadata=AccountsModel.metadata,
     migrations="accounts.migrations",
-    background=[background_sender(forget_gone_subscriptions), prepare, keep_notify_stream_declared],
+    background=[background_sender(forget_gone_subscriptions), prepare],
     schedules=schedules,
     personal_data=PERSONAL_DATA,
     seed_demo=seed_demo,

@@ -21,7 +21,6 @@ class AccountsModel(SQLModel, registry=service_registry()):
 __all__ = [
     "AccountsModel",
     "ApiKey",
-    "AuditEntry",
     "AuthorizationCode",
     "DataExport",
     "ErasureReport",
@@ -213,18 +212,6 @@ class LoginThrottle(AccountsModel, table=True):
     window_started_at: datetime = Field(sa_type=UtcDateTime)
     locked_until: datetime | None = Field(default=None, sa_type=UtcDateTime)
     updated_at: datetime = Field(sa_type=UtcDateTime, index=True)
-
-
-class AuditEntry(AccountsModel, table=True):
-    """What staff did, for whom. `details` never holds personal data (ids and role names only)."""
-
-    __tablename__ = "audit_log"
-    id: uuid.UUID = Field(default_factory=_uuid, primary_key=True)
-    at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime, index=True)
-    actor_id: str = Field(max_length=64, index=True)
-    person_id: uuid.UUID | None = Field(default=None, index=True)
-    action: str = Field(max_length=64)
-    details: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
 
 
 class DataExport(AccountsModel, table=True):

@@ -39,11 +39,12 @@ from joserfc.jwk import KeySet, RSAKey
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from accounts.config import AccountsSettings
-from accounts.crud import audit, merchants, people, roles, tokens
+from accounts.crud import merchants, people, roles, tokens
 from accounts.domain import roles as role_rules
 from accounts.domain.secrets import hash_secret, is_api_key_id, new_token, secret_matches
 from accounts.domain.signing import ALGORITHM, StoredKey
 from accounts.models import AuthorizationCode
+from platformkit import audit
 from platformkit.auth import InvalidToken, Principal, TokenVerifier, TokenVerifierUnavailable
 from platformkit.db import utcnow
 
@@ -440,8 +441,8 @@ class TokenExchangeGrant(grants.BaseGrant, grants.TokenEndpointMixin):  # type: 
         token["issued_token_type"] = ACCESS_TOKEN_TYPE
         client: Client = self.request.client
         self.server.store.call(
-            audit.record,
-            actor_id=user.claims["act"]["sub"],
+            _record_audit,
+            actor=user.claims["act"]["sub"],
             action="token.exchanged",
             person_id=user.id,
             details={
@@ -451,6 +452,10 @@ class TokenExchangeGrant(grants.BaseGrant, grants.TokenEndpointMixin):  # type: 
             },
         )
         return 200, token, self.TOKEN_RESPONSE_HEADER
+
+
+async def _record_audit(*, session: AsyncSession, **entry: Any) -> None:
+    audit.record(session, **entry)
 
 
 class Revocation(RevocationEndpoint):  # type: ignore[misc]

@@ -12,10 +12,10 @@ from typing import Any
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from accounts import events
-from accounts.crud import audit, channels, merchants, people, roles, tokens
+from accounts.crud import channels, merchants, people, roles, tokens
 from accounts.domain.roles import Grant
 from accounts.models import Person
-from platformkit import outbound
+from platformkit import audit, outbound
 from platformkit.db import utcnow
 from platformkit.events import notify
 from platformkit.personal_data import PersonalData, erase_person
@@ -69,7 +69,7 @@ async def example(session: AsyncSession, person_id: uuid.UUID) -> Collection[str
         session=session, merchant_id=f"m-{tag}", name="Kasse", scopes="orders:read", created_by=str(person_id)
     )
     await notify(session, person_id=person_id, kind="accounts.welcome", title=f"Willkommen, {name}")
-    await audit.record(session=session, actor_id="staff-1", action="person.changed", person_id=person_id)
+    audit.record(session, actor="staff-1", action="person.changed", person_id=person_id)
     await session.flush()
     return [name, email, phone, mail_subject, endpoint]
 
@@ -78,11 +78,9 @@ PERSONAL_DATA = PersonalData(
     export=export,
     erase=erase,
     example=example,
-    # The tombstone row (counts stay right), revoked role grants and staff's audit entries (who did
-    # what for whom, kept for accountability), and the proof of the erasure itself.
-    keeps_id_in=frozenset(
-        {"person.id", "role_grant.person_id", "audit_log.person_id", "audit_log.actor_id", "erasure_report.person_id"}
-    ),
+    # The tombstone row (counts stay right), revoked role grants, and the proof of the erasure itself. The
+    # audit log keeps a pseudonym instead (platformkit's rule, as in every service).
+    keeps_id_in=frozenset({"person.id", "role_grant.person_id", "erasure_report.person_id"}),
 )
 
 
@@ -91,10 +89,11 @@ async def erase_account(session: AsyncSession, *, person: Person, actor_id: str)
     transaction, with its completion report; every other service is told by `accounts.person.erased.v1`
     in the same commit."""
     erased_at = utcnow()
+    if actor_id != str(person.id):
+        # Before the erasure, which turns the person's id in it into the pseudonym, as everywhere else.
+        audit.record(session, actor=actor_id, action="person.erased", subject_kind="person", subject_id=person.id)
     counts = await erase_person(
         session, service=SERVICE, personal_data=PERSONAL_DATA, person_id=person.id, erased_at=erased_at
     )
-    if actor_id != str(person.id):
-        await audit.record(session=session, actor_id=actor_id, action="person.erased", person_id=person.id)
     await events.person_erased(session, person.id, erased_at)
     return counts

@@ -110,9 +110,9 @@ async def test_the_applicant_gets_the_merchant_role_once(database_url: str, nats
             (str(applicant), "m-imkerei-wolletz-0a1b2c", DECIDER),
         ]
 
-        audit = await rows(accounts, "SELECT actor_id, person_id, details FROM audit_log "
+        audit = await rows(accounts, "SELECT actor, person_id, details FROM audit_entry "
                                      "WHERE action = 'role.granted'")
-        assert len(audit) == 2 and {entry.actor_id for entry in audit} == {DECIDER}
+        assert len(audit) == 2 and {entry.actor for entry in audit} == {DECIDER}
         notes = [entry.details if isinstance(entry.details, dict) else json.loads(entry.details) for entry in audit]
         assert all(note["note"].startswith("marketplace.merchant.approved.v1") for note in notes)
 

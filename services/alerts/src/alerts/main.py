@@ -9,7 +9,6 @@ from alerts.events import consumers
 from alerts.models import AlertsModel
 from alerts.seed import seed_demo
 from platformkit import outbound
-from platformkit.events import keep_notify_stream_declared
 from platformkit.service import ServiceSpec
 
 service = ServiceSpec(
@@ -19,7 +18,7 @@ service = ServiceSpec(
     consumers=consumers,
     metadata=AlertsModel.metadata,
     migrations="alerts.migrations",
-    background=[keep_notify_stream_declared, outbound.background_sender(on_outcome=on_outcome)],
+    background=[outbound.background_sender(on_outcome=on_outcome)],
     schedules=schedules,
     lifespan=feed_client,
     seed_demo=seed_demo,

@@ -244,18 +244,3 @@ class Display(AlertsModel, table=True):
     consecutive_failures: int = 0
     created_by: str = Field(max_length=64)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
-
-
-class AuditEntry(AlertsModel, table=True):
-    """Who did what to a local warning or a feed."""
-
-    __tablename__ = "audit_entry"
-
-    id: uuid.UUID = Field(default_factory=_uuid, primary_key=True)
-    at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
-    actor: str = Field(max_length=64)
-    on_behalf_of: str | None = Field(default=None, max_length=64)
-    district: str | None = Field(default=None, max_length=12)
-    action: str = Field(max_length=40)
-    thread_id: uuid.UUID | None = Field(default=None, index=True)
-    detail: str = Field(default="", max_length=1000)

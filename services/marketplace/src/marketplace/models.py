@@ -292,16 +292,3 @@ class WebhookEndpoint(MarketplaceModel, table=True):
     consecutive_failures: int = 0
     disabled_reason: str | None = Field(default=None, max_length=200)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
-
-
-class AuditEntry(MarketplaceModel, table=True):
-    __tablename__ = "audit_entry"
-    id: uuid.UUID = Field(default_factory=_uuid, primary_key=True)
-    at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime, index=True)
-    actor: str = Field(max_length=64)
-    # The staff member acting on behalf of `actor` (token `act.sub`), if any.
-    acting_staff: str | None = Field(default=None, max_length=64)
-    merchant_id: str | None = Field(default=None, max_length=64)
-    action: str = Field(max_length=60)
-    target: str = Field(max_length=80)
-    detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))

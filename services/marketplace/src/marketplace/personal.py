@@ -20,6 +20,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from marketplace.crud import _sql, orders, stock
 from marketplace.domain.lifecycle import RESTOCKABLE_STATES
 from marketplace.models import CartLine, CustomerOrder, Merchant, MerchantOrder, OrderLine, Product, StockHold, Variant
+from platformkit import audit
 from platformkit.db import utcnow
 from platformkit.personal_data import PersonalData
 
@@ -82,7 +83,7 @@ async def erase(session: AsyncSession, person_id: uuid.UUID, erased_at: datetime
 
 async def example(session: AsyncSession, person_id: uuid.UUID) -> list[str]:
     """A merchant they applied for, a completed order in the past, an open order for later (stock taken), a
-    cart line and a hold."""
+    cart line, a hold, and the audit entry of the application."""
     now = utcnow()
     tag = person_id.hex[-6:]
     name, address, note = f"Gertrud Neumann {tag}", f"Dorfstraße {tag}, 17291 Gramzow", f"Bitte klingeln {tag}"
@@ -116,6 +117,8 @@ async def example(session: AsyncSession, person_id: uuid.UUID) -> list[str]:
     await _sql.execute(session, update(Variant).where(col(Variant.id) == variant.id)
                        .values(on_hand=Variant.on_hand - 2))
     session.add(CartLine(person_id=person_id, variant_id=variant.id, qty=1))
+    audit.record(session, actor=str(person_id), action="merchant.applied", subject_id=merchant.id,
+                 merchant_id=merchant.id)
     await stock.hold(session, person_id=person_id, variant_id=variant.id, qty=1, expires_at=now + timedelta(hours=1))
     return [name, address, note]
 

@@ -18,11 +18,11 @@ from sqlalchemy import func, select
 
 from marketplace.crud import places, stock
 from marketplace.models import (
-    AuditEntry,
     DeliveryRound,
     StockMovement,
     WebhookEndpoint,
 )
+from platformkit.audit import AuditEntry
 from platformkit.context import service_settings
 from platformkit.tables import outbound_message, outbox
 from platformkit.testing.tokens import OidcIssuer

@@ -6,7 +6,6 @@ from mobility.config import MobilitySettings
 from mobility.crud import personal
 from mobility.models import MobilityModel
 from mobility.seed import seed_demo
-from platformkit.events import keep_notify_stream_declared
 from platformkit.personal_data import PersonalData
 from platformkit.service import ServiceSpec
 
@@ -16,7 +15,6 @@ service = ServiceSpec(
     routers=[network.router, drivers.router, bookings.router, opendata.router],
     metadata=MobilityModel.metadata,
     migrations="mobility.migrations",
-    background=[keep_notify_stream_declared],  # its riders' notifications reach NOTIFY without the gateway too
     schedules=schedules,
     seed_demo=seed_demo,
     personal_data=PersonalData(export=personal.export, erase=personal.erase, example=personal.example),

@@ -356,15 +356,3 @@ class LedgerEntry(MobilityModel, table=True):
     amount_cents: int
     passenger_fares_cents: int
     created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
-
-
-class AuditEntry(MobilityModel, table=True):
-    __tablename__ = "audit_entry"
-    id: uuid.UUID = Field(default_factory=_uuid, primary_key=True)
-    at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
-    # The staff member or the person who acted, and the person it concerned.
-    actor: str = Field(max_length=64)
-    person_id: uuid.UUID | None = Field(default=None, index=True)
-    action: str = Field(max_length=64)
-    subject_id: str | None = Field(default=None, max_length=64)
-    detail: str = Field(default="", max_length=500)

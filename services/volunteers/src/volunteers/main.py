@@ -1,6 +1,5 @@
 """volunteers: verified organisations, opportunities and shifts, sign-ups with waitlists, help requests."""
 
-from platformkit.events import keep_notify_stream_declared
 from platformkit.personal_data import PersonalData
 from platformkit.service import ServiceSpec
 from volunteers.api.routes import (
@@ -29,7 +28,6 @@ service = ServiceSpec(
     consumers=consumers,
     metadata=VolunteersModel.metadata,
     migrations="volunteers.migrations",
-    background=[keep_notify_stream_declared],
     schedules=SCHEDULES,
     seed_demo=seed_demo,
     personal_data=PersonalData(export=personal_data.export, erase=personal_data.erase, example=personal_data.example),

@@ -304,18 +304,3 @@ class HelpRequest(VolunteersModel, table=True):
     offered_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
     matched_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
-
-
-class AuditEntry(VolunteersModel, table=True):
-    """Who did what: `actor` is the caller (the staff member when acting on behalf), `on_behalf_of` the
-    person in the token's sub then. Erasure replaces the person's id with a pseudonym."""
-
-    __tablename__ = "audit_entry"
-    id: uuid.UUID = Field(default_factory=_uuid, primary_key=True)
-    at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
-    actor: str = Field(max_length=80, index=True)
-    on_behalf_of: str | None = Field(default=None, max_length=80)
-    action: str = Field(max_length=60)
-    subject_kind: str = Field(max_length=30)
-    subject_id: str = Field(max_length=64, index=True)
-    detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))

@@ -9,10 +9,11 @@ from datetime import timedelta
 from sqlmodel import col, select
 from volunteers_testkit import Volunteers, soon
 
+from platformkit.audit import AuditEntry
 from platformkit.auth import Principal
 from platformkit.db import utcnow
 from volunteers.crud import signups
-from volunteers.models import AuditEntry, Signup
+from volunteers.models import Signup
 
 
 async def signup_id(vol: Volunteers, shift_id: str, person_id: uuid.UUID) -> uuid.UUID:
@@ -61,7 +62,7 @@ async def test_check_in_completion_and_no_show(vol: Volunteers) -> None:
     async with vol.db.read_sessions() as session:
         entry = (await session.exec(select(AuditEntry).where(col(AuditEntry.subject_id) == absent_signup,
                                                              col(AuditEntry.action) == "signup.minutes_set"))).one()
-    assert entry.actor == str(world.coordinator.id) and entry.detail["after"] == 120
+    assert entry.actor == str(world.coordinator.id) and entry.details["after"] == 120
     assert (await vol.http.put(f"/signups/{absent_signup}/minutes", json={"minutes": 120},
                                headers=absent.headers)).status_code == 404
 

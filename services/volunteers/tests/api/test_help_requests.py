@@ -9,8 +9,8 @@ from datetime import timedelta
 from sqlmodel import col, select
 from volunteers_testkit import DEDELOW, Volunteers
 
+from platformkit.audit import AuditEntry
 from platformkit.db import utcnow
-from volunteers.models import AuditEntry
 
 
 async def test_staff_ask_for_a_senior_and_only_the_confirmed_helper_sees_the_address(vol: Volunteers) -> None:

@@ -10,11 +10,11 @@ from datetime import timedelta
 from sqlmodel import col, select
 from volunteers_testkit import Volunteers, soon
 
+from platformkit.audit import AuditEntry, pseudonym
 from platformkit.db import utcnow
 from platformkit.personal_data import erase_person
-from volunteers.crud.personal_data import pseudonym
 from volunteers.main import service
-from volunteers.models import AuditEntry, EfzRecord, Opportunity, Shift, Signup
+from volunteers.models import EfzRecord, Opportunity, Shift, Signup
 
 
 async def test_erasure_with_signups_ahead_behind_and_in_progress(vol: Volunteers) -> None:

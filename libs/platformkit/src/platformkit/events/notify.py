@@ -25,9 +25,9 @@ from it and inserted only if new (for as long as the outbox keeps published rows
 EVENTS_OUTBOX_RETENTION_SECONDS, 7 days by default); a relay retry is dropped by the duplicate window.
 
 Declaring: `ensure_notify_stream` creates `NOTIFY` if missing and adds the given producers as sources
-(it never removes any). The gateway runs it at start for every upstream; a producer that notifies adds
-`keep_notify_stream_declared` to its ServiceSpec `background`, which adds its own source after every
-(re)connect.
+(it never removes any). The gateway runs it at start for every upstream; every producing service runs
+`keep_notify_stream_declared` (started by platformkit's app factory), which adds its own source after
+every (re)connect.
 """
 
 from __future__ import annotations
@@ -309,8 +309,8 @@ async def ensure_notify_stream(
 
 
 async def keep_notify_stream_declared(app: FastAPI) -> None:
-    """A `ServiceSpec.background` loop for a producer that notifies: adds its stream as a source of
-    NOTIFY after every (re)connect of its event runtime."""
+    """The app factory runs this loop for every producing service: adds the service's stream as a source
+    of NOTIFY after every (re)connect of its event runtime."""
     events = app.state.events
     service: str = app.state.spec.name
     if events is None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from accounts.crud.mail import Mail
-from accounts.models import ApiKey, AuditEntry, OAuthClient, Person, RoleGrant
+from accounts.models import ApiKey, OAuthClient, Person, RoleGrant
 from accounts.schemas import (
     ApiKeyPublic,
     AuditEntryPublic,
@@ -12,6 +12,7 @@ from accounts.schemas import (
     PersonPublic,
     RolePublic,
 )
+from platformkit.audit import AuditEntry
 
 
 def role_public(grant: RoleGrant) -> RolePublic:
@@ -39,7 +40,8 @@ def etag(person: Person) -> str:
 
 
 def audit_public(entry: AuditEntry) -> AuditEntryPublic:
-    return AuditEntryPublic.model_validate(entry, from_attributes=True)
+    return AuditEntryPublic(id=entry.id, at=entry.at, actor_id=entry.actor, person_id=entry.person_id,
+                            action=entry.action, details=entry.details)
 
 
 def mail_public(message: Mail) -> MailPublic:

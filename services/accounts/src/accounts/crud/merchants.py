@@ -9,10 +9,10 @@ from sqlalchemy import update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from accounts.crud import audit
 from accounts.crud._sql import execute
 from accounts.domain.secrets import hash_secret, new_api_key, new_client_secret
 from accounts.models import ApiKey, OAuthClient
+from platformkit import audit
 from platformkit.db import utcnow
 from platformkit.pagination import PageParams, paginate
 
@@ -100,9 +100,9 @@ async def create_client(
     )
     session.add(client)
     await session.flush()
-    await audit.record(
-        session=session,
-        actor_id=actor_id,
+    audit.record(
+        session,
+        actor=actor_id,
         action="oauth_client.created",
         details={"client_id": client.client_id, "merchant_id": merchant_id, "scopes": scopes},
     )
@@ -131,9 +131,9 @@ async def revoke_client(*, session: AsyncSession, client_id: str, actor_id: str)
     if client.revoked_at is None:
         client.revoked_at = utcnow()
         session.add(client)
-        await audit.record(
-            session=session,
-            actor_id=actor_id,
+        audit.record(
+            session,
+            actor=actor_id,
             action="oauth_client.revoked",
             details={"client_id": client_id},
         )

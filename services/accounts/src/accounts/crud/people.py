@@ -16,13 +16,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from accounts import events
 from accounts.config import AccountsSettings
-from accounts.crud import audit, channels, mail, merchants, roles, throttle, tokens
+from accounts.crud import channels, mail, merchants, roles, throttle, tokens
 from accounts.crud._sql import execute
 from accounts.domain import texts_de as texts
 from accounts.domain.roles import Grant
 from accounts.domain.secrets import email_key, normalize_email
 from accounts.models import (
-    AuditEntry,
     AuthorizationCode,
     DataExport,
     OneTimeToken,
@@ -30,7 +29,7 @@ from accounts.models import (
     RefreshToken,
     RoleGrant,
 )
-from platformkit import outbound
+from platformkit import audit, outbound
 from platformkit.db import utcnow
 from platformkit.events import notify
 
@@ -220,8 +219,8 @@ async def create_phone_only(
     )
     session.add(person)
     await session.flush()
-    await audit.record(
-        session=session, actor_id=actor_id, action="person.created_phone_only", person_id=person.id
+    audit.record(
+        session, actor=actor_id, action="person.created_phone_only", person_id=person.id
     )
     await events.person_registered(session, person)
     return person
@@ -273,11 +272,7 @@ async def export(*, session: AsyncSession, person: Person) -> dict[str, Any]:
     grants = (await session.exec(select(RoleGrant).where(RoleGrant.person_id == pid))).all()
     refresh = await tokens.live_sessions(session=session, person_id=pid)
     messages = await outbound.messages_of(session, person_id=pid)
-    entries = (
-        await session.exec(
-            select(AuditEntry).where((AuditEntry.person_id == pid) | (AuditEntry.actor_id == str(pid)))
-        )
-    ).all()
+    entries = await audit.entries_of(session, pid)
     from accounts.models import ApiKey
 
     keys = (await session.exec(select(ApiKey).where(ApiKey.created_by == str(pid)))).all()

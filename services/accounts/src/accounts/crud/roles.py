@@ -9,10 +9,10 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from accounts import events
-from accounts.crud import audit
 from accounts.crud._sql import execute
 from accounts.domain.roles import MERCHANT, Grant
 from accounts.models import RoleGrant
+from platformkit import audit
 from platformkit.db import utcnow
 
 
@@ -54,9 +54,9 @@ async def grant_role(
     )
     session.add(row)
     await session.flush()
-    await audit.record(
-        session=session,
-        actor_id=actor_id,
+    audit.record(
+        session,
+        actor=actor_id,
         action="role.granted",
         person_id=person_id,
         details={
@@ -91,9 +91,9 @@ async def revoke_role(
         return None
     row = await session.get(RoleGrant, grant_id, populate_existing=True)
     assert row is not None
-    await audit.record(
-        session=session,
-        actor_id=actor_id,
+    audit.record(
+        session,
+        actor=actor_id,
         action="role.revoked",
         person_id=person_id,
         details={"grant_id": str(grant_id), "role": row.role},

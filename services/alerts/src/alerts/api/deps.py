@@ -11,13 +11,12 @@ from alerts.crud.context import Ingest
 from alerts.crud.local import Author
 from alerts.district import gazetteer
 from platformkit.auth import Principal, PrincipalDep, require_roles, require_scopes
-from platformkit.db import utcnow
+from platformkit.deps import NowDep
 
 
-def ingest_context(request: Request) -> Ingest:
+def ingest_context(request: Request, now: NowDep) -> Ingest:
     settings: AlertsSettings = request.app.state.settings
-    clock = getattr(request.app.state, "clock", None)  # tests move time with a ManualClock
-    return Ingest(settings, gazetteer(settings), clock.now() if clock is not None else utcnow())
+    return Ingest(settings, gazetteer(settings), now)
 
 
 IngestDep = Annotated[Ingest, Depends(ingest_context)]

@@ -18,12 +18,18 @@ from alerts.domain.geometry import Circle, Polygon, Shape, make_ring
 from alerts.domain.local import identifier, next_sent
 from alerts.domain.message import Message, Severity
 from alerts.domain.territory import convex_hull, outside
-from alerts.models import AuditEntry, ThreadKey, WarningMessage, WarningThread
+from alerts.models import ThreadKey, WarningMessage, WarningThread
 from alerts.schemas import AreaIn, LocalWarningIn
+from platformkit import audit as audit_log
+from platformkit.audit import AuditEntry
 from platformkit.problems import ProblemError
 
 # Choosing one Ortsteil warns a circle of this radius around its centroid (the gazetteer has no outlines).
 ORTSTEIL_RADIUS_KM = 1.5
+
+
+# The audit log's subject kind of a warning thread.
+THREAD = "warning_thread"
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,8 +40,15 @@ class Author:
 
 
 def audit(session: AsyncSession, author: Author, action: str, thread_id: uuid.UUID | None, detail: str = "") -> None:
-    session.add(AuditEntry(actor=author.sub[:64], on_behalf_of=author.on_behalf_of, district=author.district,
-                           action=action, thread_id=thread_id, detail=detail[:1000]))
+    """An author's action in platformkit's audit log, with their district (the audit list shows a district's)."""
+    audit_log.record(session, actor=author.sub, on_behalf_of=author.on_behalf_of, action=action,
+                     subject_kind=None if thread_id is None else THREAD, subject_id=thread_id,
+                     district=author.district, note=detail[:1000])
+
+
+def thread_of(entry: AuditEntry) -> uuid.UUID | None:
+    """The warning thread an audit entry is about, if any."""
+    return uuid.UUID(entry.subject_id) if entry.subject_kind == THREAD and entry.subject_id else None
 
 
 def area_shapes(area: AreaIn, ctx: Ingest) -> tuple[list[Shape], list[tuple[str, str]]]:

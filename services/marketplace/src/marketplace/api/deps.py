@@ -7,7 +7,6 @@ import time
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, FastAPI, Header, Request
@@ -20,22 +19,12 @@ from places import Gazetteer, demo
 from platformkit.auth import Principal, PrincipalDep
 from platformkit.deps import SessionDep
 from platformkit.problems import ProblemError
-from platformkit.scheduler import Clock, SystemClock
 
 
 def get_settings(request: Request) -> MarketplaceSettings:
     settings = request.app.state.settings
     assert isinstance(settings, MarketplaceSettings)
     return settings
-
-
-def get_clock(request: Request) -> Clock:
-    clock: Clock = getattr(request.app.state, "clock", None) or SystemClock()
-    return clock
-
-
-def get_now(request: Request) -> datetime:
-    return get_clock(request).now()
 
 
 def get_gazetteer(request: Request) -> Gazetteer:
@@ -61,7 +50,6 @@ async def marketplace_resources(app: FastAPI) -> AsyncIterator[None]:
 
 
 MarketplaceSettingsDep = Annotated[MarketplaceSettings, Depends(get_settings)]
-NowDep = Annotated[datetime, Depends(get_now)]
 GazetteerDep = Annotated[Gazetteer, Depends(get_gazetteer)]
 PaymentsDep = Annotated[PaymentProvider | None, Depends(get_payments)]
 

@@ -8,8 +8,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from marketplace.crud import catalogue, orders
 from marketplace.models import MerchantOrder, Product, WebhookEndpoint
-from marketplace.schemas import MerchantOrderOut, ProductOut, WebhookOut
+from marketplace.schemas import AuditOut, MerchantOrderOut, ProductOut, WebhookOut
 from marketplace.views import order_out, product_out
+from platformkit.audit import AuditEntry
 
 
 async def products_out(session: AsyncSession, products: Sequence[Product]) -> list[ProductOut]:
@@ -35,3 +36,16 @@ def webhook_out(endpoint: WebhookEndpoint) -> WebhookOut:
                       events=endpoint.events.split(), status=endpoint.status,
                       consecutive_failures=endpoint.consecutive_failures, disabled_reason=endpoint.disabled_reason,
                       created_at=endpoint.created_at)
+
+
+def audit_out(entry: AuditEntry) -> AuditOut:
+    """An entry as the admin list has always shown it: `actor` is the person in the token, `acting_staff`
+    the staff member acting for them; the merchant comes from the details."""
+    details = dict(entry.details)
+    merchant_id = details.pop("merchant_id", None)
+    return AuditOut(
+        id=entry.id, at=entry.at, actor=entry.on_behalf_of or entry.actor,
+        acting_staff=entry.actor if entry.on_behalf_of else None,
+        merchant_id=None if merchant_id is None else str(merchant_id), action=entry.action,
+        target=entry.subject_id or "", detail=details,
+    )

@@ -19,8 +19,8 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from marketplace.crud import _sql
-from marketplace.models import AuditEntry, WebhookEndpoint
-from platformkit import outbound
+from marketplace.models import WebhookEndpoint
+from platformkit import audit, outbound
 from platformkit.context import service_settings
 from platformkit.db import utcnow
 from platformkit.tables import outbound_message
@@ -103,8 +103,8 @@ async def disable(session: AsyncSession, *, endpoint: WebhookEndpoint, reason: s
                        .where(outbound_message.c.reference == reference(endpoint.id),
                               outbound_message.c.status == "pending")
                        .values(status="held", claimed_until=None))
-    session.add(AuditEntry(actor="marketplace", merchant_id=endpoint.merchant_id, action="webhook.disabled",
-                           target=str(endpoint.id), detail={"url": endpoint.url, "reason": reason}, at=now))
+    audit.record(session, actor="marketplace", merchant_id=endpoint.merchant_id, action="webhook.disabled",
+                 subject_id=endpoint.id, details={"url": endpoint.url, "reason": reason}, at=now)
 
 
 async def reenable(session: AsyncSession, *, endpoint: WebhookEndpoint, now: datetime) -> int:

@@ -1,9 +1,8 @@
-"""Dependencies of mobility's routes: the service's clock, who the caller is, staff scopes."""
+"""Dependencies of mobility's routes: who the caller is, staff scopes."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -11,12 +10,6 @@ from fastapi import Depends, Request
 from mobility.config import MobilitySettings
 from platformkit.auth import Principal, PrincipalDep, require_roles, require_scopes
 from platformkit.problems import ProblemError
-
-
-def current_time(request: Request) -> datetime:
-    """Now, from the app's clock (a ManualClock in tests, the one the scheduler uses too)."""
-    clock = getattr(request.app.state, "clock", None)
-    return clock.now() if clock is not None else datetime.now(UTC)
 
 
 def mobility_settings(request: Request) -> MobilitySettings:
@@ -36,7 +29,6 @@ async def caller(principal: PrincipalDep) -> uuid.UUID:
     return person_of(principal)
 
 
-NowDep = Annotated[datetime, Depends(current_time)]
 MobilitySettingsDep = Annotated[MobilitySettings, Depends(mobility_settings)]
 PersonDep = Annotated[uuid.UUID, Depends(caller)]
 

@@ -8,7 +8,8 @@ from datetime import date, datetime
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from mobility.models import AuditEntry, Driver, DriverDocument, Vehicle
+from mobility.models import Driver, DriverDocument, Vehicle
+from platformkit import audit
 from platformkit.problems import ProblemError
 
 DOCUMENT_KINDS = ("id_card", "licence", "registration")
@@ -60,8 +61,8 @@ async def verify(session: AsyncSession, driver: Driver, *, verifier: str, until:
     driver.status = "verified"
     driver.verified_until = min([until, *(d.expires_on for d in valid.values())])
     driver.status_changed_by = verifier
-    session.add(AuditEntry(actor=verifier, person_id=driver.person_id, action="driver_verified", at=now,
-                           subject_id=str(driver.id), detail=f"until {driver.verified_until.isoformat()}"))
+    audit.record(session, actor=verifier, person_id=driver.person_id, action="driver_verified", at=now,
+                 subject_kind="driver", subject_id=driver.id, note=f"until {driver.verified_until.isoformat()}")
     await session.flush()
     return driver
 

@@ -25,7 +25,6 @@ from mobility.crud.rides import _tell, contract_for, request_of
 from mobility.domain import texts_de
 from mobility.domain.planning import FallbackParty, consolidate
 from mobility.models import (
-    AuditEntry,
     Booking,
     Corridor,
     Driver,
@@ -35,6 +34,7 @@ from mobility.models import (
     OfferInstance,
     Stop,
 )
+from platformkit import audit
 from platformkit.db import Database
 from platformkit.events import notify, publish
 from platformkit.problems import ProblemError
@@ -80,8 +80,8 @@ async def short_notice_order(session: AsyncSession, booking: Booking, *, trigger
     )
     if moved.scalar_one_or_none() is None:
         return False
-    session.add(AuditEntry(actor="system", person_id=booking.person_id, action="short_notice_taxi",
-                           subject_id=str(booking.id), detail=trigger, at=now))
+    audit.record(session, person_id=booking.person_id, action="short_notice_taxi", subject_kind="booking",
+                 subject_id=booking.id, note=trigger, at=now)
     await publish(session, FallbackDispatchedV1(
         order_id=order_id, corridor_id=booking.corridor_id, departure_at=booking.departure_at, seats=request.seats,
         wheelchairs=request.wheelchairs, short_notice=True, booking_ids=[booking.id],
@@ -193,8 +193,8 @@ async def escalate_unacknowledged(session: AsyncSession, *, now: datetime) -> in
             .where(col(Booking.fallback_order_id).in_(overdue), col(Booking.state) == "fallback_dispatched")
             .values(state="escalated", updated_at=now)
         )
-        session.add_all([AuditEntry(actor="system", action="taxi_order_escalated", subject_id=str(order_id), at=now)
-                         for order_id in overdue])
+        for order_id in overdue:
+            audit.record(session, action="taxi_order_escalated", subject_kind="taxi_order", subject_id=order_id, at=now)
     return len(overdue)
 
 
@@ -258,7 +258,8 @@ async def acknowledge(session: AsyncSession, order: FallbackOrder, *, actor: str
         for booking in bookings:
             booking.state, booking.updated_at = "confirmed_fallback", now
             await _tell(session, booking, texts_de.taxi_confirmed, f"taxi-confirmed:{booking.id}")
-        session.add(AuditEntry(actor=actor, action="taxi_order_acknowledged", subject_id=str(order.id), at=now))
+        audit.record(session, actor=actor, action="taxi_order_acknowledged", subject_kind="taxi_order",
+                     subject_id=order.id, at=now)
         await session.flush()
     return order
 
@@ -339,8 +340,8 @@ async def no_show(session: AsyncSession, booking: Booking, *, now: datetime, wai
     if now < booking.departure_at + timedelta(minutes=wait_minutes):
         raise ProblemError(409, "WAIT_WINDOW", f"Please wait {wait_minutes} minutes at the stop first.")
     booking.state, booking.updated_at = "no_show", now
-    session.add(AuditEntry(actor="driver", person_id=booking.person_id, action="no_show",
-                           subject_id=str(booking.id), at=now))
+    audit.record(session, actor="driver", person_id=booking.person_id, action="no_show", subject_kind="booking",
+                 subject_id=booking.id, at=now)
     await session.flush()
     return booking
 

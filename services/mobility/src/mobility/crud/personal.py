@@ -17,7 +17,6 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from mobility.crud import rides
 from mobility.crud._sql import execute
 from mobility.models import (
-    AuditEntry,
     Booking,
     Corridor,
     Driver,
@@ -30,6 +29,7 @@ from mobility.models import (
     Stop,
     Vehicle,
 )
+from platformkit import audit
 
 
 def _row(model: Any) -> dict[str, Any]:
@@ -47,8 +47,7 @@ async def export(session: AsyncSession, person_id: uuid.UUID) -> dict[str, Any]:
                            ("ledger", LedgerEntry)):
             rows = (await session.exec(select(model).where(model.driver_id == driver.id))).all()
             result[key] = [_row(r) for r in rows]
-    audit = (await session.exec(select(AuditEntry).where(AuditEntry.person_id == person_id))).all()
-    result["audit"] = [_row(a) for a in audit]
+    result["audit"] = [_row(entry) for entry in await audit.entries_of(session, person_id)]
     return result
 
 
@@ -74,8 +73,6 @@ async def erase(session: AsyncSession, person_id: uuid.UUID, erased_at: datetime
         # The driver row stays for the ledger's aggregates, without anything that points to the person.
         driver.person_id, driver.display_name, driver.female_opt_in, driver.status = (
             uuid.uuid5(uuid.NAMESPACE_URL, f"erased:{driver.id}"), "—", False, "revoked")
-    await execute(session, update(AuditEntry).where(col(AuditEntry.person_id) == person_id).values(person_id=None))
-    await execute(session, update(AuditEntry).where(col(AuditEntry.actor) == str(person_id)).values(actor="erased"))
     await session.flush()
     return counts
 
@@ -130,6 +127,6 @@ async def example(session: AsyncSession, person_id: uuid.UUID) -> list[str]:
                             origin_stop="a", destination_stop="b", origin_index=0, destination_index=1, party=1,
                             state=state, departure_at=departure, lock_at=departure - timedelta(hours=1),
                             contract_id=None, created_at=now, updated_at=now))
-    session.add(AuditEntry(actor=str(person_id), person_id=person_id, action="booking_created"))
+    audit.record(session, actor=str(person_id), person_id=person_id, action="booking_created")
     await session.flush()
     return [name, label]

@@ -32,7 +32,6 @@ from mobility.domain.gtfstime import gtfs_instant, gtfs_seconds, local_wall_inst
 from mobility.domain.matching import Candidate, Rider, RideRequest, delay_budget_holds, rank
 from mobility.domain.planning import offer_dates
 from mobility.models import (
-    AuditEntry,
     Booking,
     Corridor,
     Driver,
@@ -43,6 +42,7 @@ from mobility.models import (
     Stop,
     Vehicle,
 )
+from platformkit import audit
 from platformkit.events import notify, publish
 from platformkit.problems import ProblemError
 
@@ -408,8 +408,8 @@ async def book(
             settings.fare_fallback_cents)
     session.add(booking)
     await session.flush()
-    session.add(AuditEntry(actor=created_by or str(person_id), person_id=person_id, action="booking_created",
-                           subject_id=str(booking.id), detail=f"{booking.state} via {channel}", at=now))
+    audit.record(session, actor=created_by or str(person_id), person_id=person_id, action="booking_created",
+                 subject_kind="booking", subject_id=booking.id, note=f"{booking.state} via {channel}", at=now)
     await publish(session, BookingConfirmedV1(
         booking_id=booking.id, person_id=person_id, corridor_id=corridor.id, origin_stop=origin_stop,
         destination_stop=destination_stop, departure_at=departure, party=party,
@@ -487,8 +487,8 @@ async def requeue(session: AsyncSession, booking: Booking, *, now: datetime, exc
             raise ProblemError(409, "NO_FALLBACK", "A booking on this slot would lose its guarantee.")
         if not await capacity.take_fallback(session, contract, booking.service_date, booking.slot_secs, request,
                                             stretch=True):
-            session.add(AuditEntry(actor="system", person_id=booking.person_id, action="fallback_over_contract",
-                                   subject_id=str(booking.id), at=now))
+            audit.record(session, person_id=booking.person_id, action="fallback_over_contract",
+                         subject_kind="booking", subject_id=booking.id, at=now)
         booking.instance_id, booking.contract_id, booking.state = None, contract.id, "fallback_planned"
     booking.updated_at = now
     await session.flush()
@@ -611,8 +611,8 @@ async def change_driver_status(session: AsyncSession, driver: Driver, *, status:
                                now: datetime) -> Driver:
     """Suspension or revocation takes the driver's future rides off the road (taxis for confirmed riders)."""
     driver.status, driver.status_changed_by = status, actor
-    session.add(AuditEntry(actor=actor, person_id=driver.person_id, action=f"driver_{status}",
-                           subject_id=str(driver.id), at=now))
+    audit.record(session, actor=actor, person_id=driver.person_id, action=f"driver_{status}", subject_kind="driver",
+                 subject_id=driver.id, at=now)
     instances = (await session.exec(select(OfferInstance).where(
         OfferInstance.driver_id == driver.id, col(OfferInstance.state).in_(("open", "checked_in")),
         OfferInstance.departure_at > now,

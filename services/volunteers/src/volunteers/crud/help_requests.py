@@ -12,10 +12,10 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from eventcontracts.volunteers import HelpMatchedV1, HelpRequestedV1
+from platformkit import audit
 from platformkit.auth import Principal
 from platformkit.events import publish
 from platformkit.problems import ProblemError
-from volunteers.crud import audit
 from volunteers.crud._sql import execute
 from volunteers.crud.notices import tell
 from volunteers.crud.organisations import person_id_of

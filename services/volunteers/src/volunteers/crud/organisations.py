@@ -15,11 +15,12 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from eventcontracts.volunteers import OpportunityPublishedV1
+from platformkit import audit
 from platformkit.auth import Principal
 from platformkit.events import publish
 from platformkit.problems import ProblemError
 from volunteers.config import VolunteersSettings
-from volunteers.crud import audit, commitments
+from volunteers.crud import commitments
 from volunteers.crud.notices import tell, when
 from volunteers.crud.signups import release
 from volunteers.domain import texts_de as texts

@@ -20,6 +20,8 @@ from sqlalchemy import delete, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from platformkit import audit
+from platformkit.audit import pseudonym
 from platformkit.db import utcnow
 from volunteers.crud import commitments as commitment_crud
 from volunteers.crud import seats
@@ -30,7 +32,6 @@ from volunteers.domain import texts_de as texts
 from volunteers.domain.commitments import HOLDING_STATES as COMMITMENT_HOLDING_STATES
 from volunteers.domain.signups import HOLDING_STATES, ON_LIST_STATES, PromotionRules, SignupState, credited_minutes
 from volunteers.models import (
-    AuditEntry,
     Commitment,
     EfzRecord,
     HelpRequest,
@@ -42,10 +43,6 @@ from volunteers.models import (
     Signup,
     Volunteer,
 )
-
-
-def pseudonym(person_id: uuid.UUID) -> str:
-    return "erased:" + hashlib.sha256(str(person_id).encode()).hexdigest()[:16]
 
 
 async def export(session: AsyncSession, person_id: uuid.UUID) -> dict[str, Any]:
@@ -144,9 +141,6 @@ async def erase(session: AsyncSession, person_id: uuid.UUID, erased_at: datetime
     await execute(session, update(OrgReport).where(col(OrgReport.resolved_by) == plain).values(resolved_by=alias))
     await execute(session, update(Organisation).where(col(Organisation.verified_by) == plain).values(verified_by=alias))
     await execute(session, update(HelpRequest).where(col(HelpRequest.entered_by) == plain).values(entered_by=alias))
-    await execute(session, update(AuditEntry).where(col(AuditEntry.actor) == plain).values(actor=alias))
-    await execute(session, update(AuditEntry).where(col(AuditEntry.on_behalf_of) == plain).values(on_behalf_of=alias))
-    await execute(session, update(AuditEntry).where(col(AuditEntry.subject_id) == plain).values(subject_id=alias))
     return counts
 
 
@@ -197,7 +191,7 @@ async def example(session: AsyncSession, person_id: uuid.UUID) -> list[str]:
                             description=help_text, window_start=now + timedelta(days=1),
                             window_end=now + timedelta(days=1, hours=2), address=address, contact_phone=phone))
     session.add(OrgReport(organisation_id=organisation.id, reported_by=person_id, reason="Beispielmeldung"))
-    session.add(AuditEntry(actor=str(person_id), action="profile.saved", subject_kind="volunteer",
-                           subject_id=str(person_id)))
+    audit.record(session, actor=str(person_id), action="profile.saved", subject_kind="volunteer",
+                 subject_id=person_id)
     await session.flush()
     return [name, email, phone, address, help_text, pledge_note]

@@ -11,10 +11,10 @@ from typing import Any
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from platformkit import audit
 from platformkit.auth import Principal
 from platformkit.db import utcnow
 from platformkit.problems import ProblemError
-from volunteers.crud import audit
 from volunteers.domain.matching import EfzSource
 from volunteers.models import EfzRecord, Volunteer
 

@@ -14,11 +14,11 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from eventcontracts.volunteers import SignupCancelledV1
+from platformkit import audit
 from platformkit.auth import Principal
 from platformkit.events import publish
 from platformkit.problems import ProblemError
 from volunteers.config import VolunteersSettings
-from volunteers.crud import audit
 from volunteers.crud._sql import execute
 from volunteers.crud.notices import tell, when
 from volunteers.crud.organisations import publish_opportunity
@@ -142,7 +142,7 @@ async def change_shift(session: AsyncSession, *, settings: VolunteersSettings, s
         values["capacity"] = capacity
     await execute(session, update(Shift).where(col(Shift.id) == shift.id).values(**values))
     audit.record(session, by=by, action="shift.changed", subject_kind="shift", subject_id=shift.id,
-                 **{f"{key}_before": value for key, value in before.items()}, moved=moved)
+                 details={f"{key}_before": value for key, value in before.items()}, moved=moved)
     fresh = (await session.exec(select(Shift).where(col(Shift.id) == shift.id)
                                 .execution_options(populate_existing=True))).one()
     if moved:

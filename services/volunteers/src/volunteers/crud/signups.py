@@ -16,11 +16,12 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from eventcontracts.volunteers import SignupCancelledV1, SignupConfirmedV1
+from platformkit import audit
 from platformkit.auth import Principal
 from platformkit.events import publish
 from platformkit.problems import ProblemError
 from volunteers.config import VolunteersSettings
-from volunteers.crud import audit, seats
+from volunteers.crud import seats
 from volunteers.crud._sql import execute
 from volunteers.crud.facts import efz_records, shift_facts, volunteer_facts
 from volunteers.crud.notices import tell, tell_coordinators, when

@@ -15,7 +15,7 @@ from accounts.api.deps import AdminDep, PeopleDeskDep, SettingsDep
 from accounts.api.routes.api_keys import check_merchant_scopes
 from accounts.api.routes.me import parse_if_match
 from accounts.api.views import audit_public, client_public, etag, mail_public, person_public, role_public
-from accounts.crud import audit, erasure, keys, mail, merchants, people, roles
+from accounts.crud import erasure, keys, mail, merchants, people, roles
 from accounts.domain import texts_de as texts
 from accounts.domain.roles import Grant, grant_problem
 from accounts.models import Person
@@ -37,6 +37,7 @@ from accounts.schemas import (
     RolePublic,
     SigningKeyPublic,
 )
+from platformkit import audit
 from platformkit.deps import DatabaseDep, SessionDep
 from platformkit.pagination import PageDep
 from platformkit.problems import ProblemError
@@ -79,7 +80,7 @@ async def read_person(
     person_id: uuid.UUID, staff: PeopleDeskDep, session: SessionDep, response: Response
 ) -> PersonPublic:
     person = await _person(session, person_id)
-    await audit.record(session=session, actor_id=staff.sub, action="person.read", person_id=person.id)
+    audit.record(session, actor=staff.sub, action="person.read", person_id=person.id)
     grants = await roles.active_grants(session=session, person_id=person.id)
     await session.commit()
     response.headers["ETag"] = etag(person)
@@ -104,9 +105,9 @@ async def update_phone_only_person(
     )
     if updated is None:
         raise ProblemError(412, "VERSION_MISMATCH", texts.VERSION_MISMATCH, field="header.If-Match")
-    await audit.record(
-        session=session,
-        actor_id=staff.sub,
+    audit.record(
+        session,
+        actor=staff.sub,
         action="person.updated",
         person_id=person_id,
         details={"fields": sorted(changes)},
@@ -164,9 +165,7 @@ async def read_audit_log(
     person_id: Annotated[uuid.UUID | None, Query()] = None,
     actor_id: Annotated[str | None, Query(max_length=64)] = None,
 ) -> AuditPage:
-    rows, cursor = await audit.list_entries(
-        session=session, params=page, person_id=person_id, actor_id=actor_id
-    )
+    rows, cursor = await audit.page(session, page, person_id=person_id, actor=actor_id)
     return AuditPage(items=[audit_public(row) for row in rows], next_cursor=cursor)
 
 
@@ -227,8 +226,8 @@ async def rotate_signing_key(staff: AdminDep, session: SessionDep, settings: Set
     """Rotate: a new key, published at once, signing after SIGNING_KEY_ACTIVATION_DELAY_SECONDS; older
     keys stay published until their tokens have expired."""
     key = await keys.rotate(session=session, settings=settings, actor_id=staff.sub)
-    await audit.record(
-        session=session, actor_id=staff.sub, action="signing_key.rotated", details={"kid": key.kid}
+    audit.record(
+        session, actor=staff.sub, action="signing_key.rotated", details={"kid": key.kid}
     )
     await session.commit()
     return SigningKeyPublic(kid=key.kid, alg=key.alg, created_at=key.created_at, signs_from=key.signs_from)

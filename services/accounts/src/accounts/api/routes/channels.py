@@ -11,11 +11,11 @@ from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
 from accounts.api.deps import CurrentPerson, PeopleDeskDep, SettingsDep
-from accounts.crud import audit, channels, people
+from accounts.crud import channels, people
 from accounts.domain import channels as choices
 from accounts.domain import texts_de as texts
 from accounts.models import Person
-from platformkit import outbound
+from platformkit import audit, outbound
 from platformkit.deps import SessionDep
 from platformkit.outbound.webpush import InvalidSubscription, parse_subscription
 from platformkit.problems import ProblemError
@@ -153,8 +153,8 @@ async def choose_phone_only_channels(
     """For a phone-only person (they cannot sign in): SMS, a voice call, both or neither. Audited."""
     person = await _phone_only(session, person_id)
     await _choose(session, person, body, actor_id=staff.sub)
-    await audit.record(
-        session=session, actor_id=staff.sub, action="notification_channels_chosen", person_id=person.id,
+    audit.record(
+        session, actor=staff.sub, action="notification_channels_chosen", person_id=person.id,
         details={"channels": body.channels},
     )
     await session.commit()

@@ -13,11 +13,13 @@ from alerts.crud import local, views
 from alerts.crud.recipients import recipients
 from alerts.domain.matching import Target, covered_ortsteile, topics_of
 from alerts.domain.message import Severity
-from alerts.models import AuditEntry, WarningThread
+from alerts.models import WarningThread
 from alerts.schemas import AuditOut, CancelIn, LocalWarningIn, PreviewOut, WarningList, WarningOut
 from places import area_prefix
+from platformkit import audit
 from platformkit.deps import ReadSessionDep, SessionDep
 from platformkit.idempotency import IdempotencyDep
+from platformkit.pagination import PageParams
 from platformkit.problems import ProblemError
 
 router = APIRouter(prefix="/local", tags=["local warnings"])
@@ -107,10 +109,10 @@ async def list_local(author: AuthorDep, session: ReadSessionDep) -> WarningList:
 
 @router.get("/audit", response_model=list[AuditOut])
 async def audit_log(author: AuthorDep, session: ReadSessionDep) -> list[AuditOut]:
-    rows = (await session.exec(
-        select(AuditEntry).where(AuditEntry.district == author.district).order_by(col(AuditEntry.at).desc()).limit(500)
-    )).all()
-    return [AuditOut(at=r.at, actor=r.actor, on_behalf_of=r.on_behalf_of, district=r.district, action=r.action,
-                     thread_id=r.thread_id, detail=r.detail) for r in rows]
+    rows, _ = await audit.page(session, PageParams(limit=500, cursor=None),
+                               details={"district": author.district}, newest_first=True)
+    return [AuditOut(at=r.at, actor=r.actor, on_behalf_of=r.on_behalf_of, district=r.details.get("district"),
+                     action=r.action, thread_id=local.thread_of(r), detail=str(r.details.get("note", "")))
+            for r in rows]
 
 

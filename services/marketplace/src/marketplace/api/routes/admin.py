@@ -11,10 +11,10 @@ from fastapi import APIRouter, Query
 from sqlmodel import col, select
 
 from marketplace.api.actions import cancel_order
-from marketplace.api.deps import ApproverDep, GazetteerDep, NowDep, PaymentsDep, StaffDep
-from marketplace.api.views import orders_out, webhook_out
-from marketplace.crud import audit, catalogue, orders, places, webhooks
-from marketplace.models import AuditEntry, Merchant, WebhookEndpoint
+from marketplace.api.deps import ApproverDep, GazetteerDep, PaymentsDep, StaffDep
+from marketplace.api.views import audit_out, orders_out, webhook_out
+from marketplace.crud import catalogue, orders, places, webhooks
+from marketplace.models import Merchant, WebhookEndpoint
 from marketplace.schemas import (
     AuditOut,
     CancelIn,
@@ -29,8 +29,9 @@ from marketplace.schemas import (
     RoundIn,
     RoundOut,
 )
-from platformkit.deps import SessionDep
-from platformkit.pagination import Page, PageDep, paginate
+from platformkit import audit
+from platformkit.deps import NowDep, SessionDep
+from platformkit.pagination import Page, PageDep
 from platformkit.problems import ProblemError
 
 router = APIRouter(prefix="/admin", tags=["admin"])
@@ -52,7 +53,7 @@ async def create_merchant(body: MerchantCreate, staff: StaffDep, session: Sessio
     """Register a merchant on its behalf (e.g. a farm without internet); it starts pending like any other."""
     places.check_villages(gazetteer, [body.ortsteil_id], "body.ortsteil_id")
     merchant = await catalogue.create_merchant(session, body=body, now=now)
-    await audit.record(session, principal=staff, action="merchant.created", target=merchant.id, merchant_id=merchant.id)
+    audit.record(session, by=staff, action="merchant.created", subject_id=merchant.id, merchant_id=merchant.id)
     await session.commit()
     return MerchantPublic.model_validate(merchant)
 
@@ -69,8 +70,8 @@ async def decide(merchant_id: str, body: MerchantDecision, staff: ApproverDep, s
     before = merchant.status
     merchant = await catalogue.decide_merchant(session, merchant=merchant, status=body.status, by=staff.sub,
                                            reason=body.reason, now=now)
-    await audit.record(session, principal=staff, action=f"merchant.{body.status}", target=merchant.id,
-                       merchant_id=merchant.id, detail={"before": before, "reason": body.reason})
+    audit.record(session, by=staff, action=f"merchant.{body.status}", subject_id=merchant.id,
+                 merchant_id=merchant.id, details={"before": before, "reason": body.reason})
     await session.commit()
     return MerchantPublic.model_validate(merchant)
 
@@ -82,7 +83,7 @@ async def create_pickup_point(body: PickupPointIn, staff: StaffDep, session: Ses
     if body.merchant_id is not None and await catalogue.get_merchant(session, body.merchant_id) is None:
         raise ProblemError(422, "UNKNOWN_MERCHANT", "No such merchant.", field="body.merchant_id")
     point = await places.create_pickup_point(session, body=body)
-    await audit.record(session, principal=staff, action="pickup_point.created", target=str(point.id))
+    audit.record(session, by=staff, action="pickup_point.created", subject_id=str(point.id))
     await session.commit()
     return PickupPointOut.model_validate(point, from_attributes=True)
 
@@ -92,8 +93,8 @@ async def create_round(body: RoundIn, staff: StaffDep, session: SessionDep) -> R
     if await catalogue.get_merchant(session, body.merchant_id) is None:
         raise ProblemError(422, "UNKNOWN_MERCHANT", "No such merchant.", field="body.merchant_id")
     round_ = await places.create_round(session, body=body)
-    await audit.record(session, principal=staff, action="round.created", target=str(round_.id),
-                       merchant_id=body.merchant_id)
+    audit.record(session, by=staff, action="round.created", subject_id=str(round_.id),
+                 merchant_id=body.merchant_id)
     await session.commit()
     return RoundOut.model_validate(round_)
 
@@ -103,7 +104,7 @@ async def create_delivery_service(body: DeliveryServiceIn, staff: StaffDep, sess
                                   gazetteer: GazetteerDep) -> dict[str, str]:
     places.check_villages(gazetteer, [s.ortsteil_id for s in body.stops], "body.stops")
     service = await places.create_delivery_service(session, body=body)
-    await audit.record(session, principal=staff, action="delivery_service.created", target=str(service.id))
+    audit.record(session, by=staff, action="delivery_service.created", subject_id=str(service.id))
     await session.commit()
     return {"id": str(service.id)}
 
@@ -125,8 +126,8 @@ async def cancel(order_id: uuid.UUID, body: CancelIn, staff: StaffDep, session: 
     order = await orders.get_order(session, order_id)
     if order is None:
         raise ProblemError(404, "ORDER_NOT_FOUND", "No such order.")
-    await audit.record(session, principal=staff, action="order.cancelled", target=str(order.id),
-                       merchant_id=order.merchant_id, detail={"restock": body.restock, "reason": body.reason})
+    audit.record(session, by=staff, action="order.cancelled", subject_id=str(order.id),
+                 merchant_id=order.merchant_id, details={"restock": body.restock, "reason": body.reason})
     return await cancel_order(session, order=order, by="staff", reason=body.reason, restock=body.restock,
                               reject=False, payments=payments, now=now)
 
@@ -144,8 +145,6 @@ async def webhook_health(_staff: StaffDep, session: SessionDep) -> list[dict[str
 @router.get("/audit", response_model=Page[AuditOut])
 async def audit_log(_staff: StaffDep, session: SessionDep, page: PageDep,
                     merchant_id: Annotated[str | None, Query(max_length=64)] = None) -> Page[AuditOut]:
-    statement = select(AuditEntry)
-    if merchant_id is not None:
-        statement = statement.where(AuditEntry.merchant_id == merchant_id)
-    rows, cursor = await paginate(session, statement, order_by=[col(AuditEntry.at), col(AuditEntry.id)], params=page)
-    return Page(items=[AuditOut.model_validate(r) for r in rows], next_cursor=cursor)
+    rows, cursor = await audit.page(session, page,
+                                    details=None if merchant_id is None else {"merchant_id": merchant_id})
+    return Page(items=[audit_out(r) for r in rows], next_cursor=cursor)

@@ -10,11 +10,11 @@ from fastapi import APIRouter, Body
 from sqlalchemy import delete
 from sqlmodel import col, select
 
-from marketplace.api.deps import MarketplaceSettingsDep, NowDep, PersonDep
+from marketplace.api.deps import MarketplaceSettingsDep, PersonDep
 from marketplace.crud import _sql, stock
 from marketplace.models import CartLine, Merchant, Product, Variant
 from marketplace.schemas import CartLineOut, CartOut, HoldIn, HoldOut
-from platformkit.deps import SessionDep
+from platformkit.deps import NowDep, SessionDep
 from platformkit.problems import ProblemError
 
 router = APIRouter(prefix="/cart", tags=["cart"])

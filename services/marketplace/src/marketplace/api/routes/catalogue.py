@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from sqlmodel import col, select
 
-from marketplace.api.deps import GazetteerDep, NowDep
+from marketplace.api.deps import GazetteerDep
 from marketplace.api.views import products_out
 from marketplace.crud import catalogue, places, search
 from marketplace.models import Merchant, Product
@@ -23,7 +23,7 @@ from marketplace.schemas import (
     SearchResult,
     StopOut,
 )
-from platformkit.deps import ReadSessionDep
+from platformkit.deps import NowDep, ReadSessionDep
 from platformkit.problems import ProblemError
 
 router = APIRouter(tags=["catalogue"])

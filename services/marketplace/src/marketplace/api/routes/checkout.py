@@ -8,12 +8,12 @@ import logging
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from marketplace.api.deps import GazetteerDep, MarketplaceSettingsDep, NowDep, PaymentsDep, PersonDep
+from marketplace.api.deps import GazetteerDep, MarketplaceSettingsDep, PaymentsDep, PersonDep
 from marketplace.crud import checkout, places, stock
 from marketplace.payments import PaymentDeclined, PaymentProvider, PaymentUnavailable
 from marketplace.schemas import CheckoutIn, CheckoutOut, QuoteIn, QuoteOut, RoundOut
 from marketplace.views import order_out
-from platformkit.deps import ReadSessionDep, SessionDep
+from platformkit.deps import NowDep, ReadSessionDep, SessionDep
 from platformkit.idempotency import IdempotencyDep
 from platformkit.problems import ProblemError
 

@@ -19,12 +19,11 @@ from marketplace.api.deps import (
     IfMatchDep,
     MarketplaceSettingsDep,
     MerchantDep,
-    NowDep,
     PaymentsDep,
     SellingMerchantDep,
 )
 from marketplace.api.views import orders_out, products_out, webhook_out
-from marketplace.crud import audit, catalogue, orders, places, stock, webhooks
+from marketplace.crud import catalogue, orders, places, stock, webhooks
 from marketplace.models import Product, Variant, WebhookEndpoint
 from marketplace.schemas import (
     CancelIn,
@@ -51,8 +50,8 @@ from marketplace.schemas import (
     WebhookOut,
 )
 from marketplace.views import variant_out
-from platformkit import outbound
-from platformkit.deps import SessionDep
+from platformkit import audit, outbound
+from platformkit.deps import NowDep, SessionDep
 from platformkit.idempotency import IdempotencyDep
 from platformkit.pagination import Page, PageDep, paginate
 from platformkit.problems import ProblemError
@@ -109,8 +108,8 @@ async def create_product(body: ProductIn, caller: SellingMerchantDep, session: S
     if await catalogue.get_merchant(session, caller.merchant_id) is None:
         raise ProblemError(404, "MERCHANT_NOT_FOUND", "This merchant is not registered in the marketplace.")
     product, _ = await catalogue.create_product(session, merchant_id=caller.merchant_id, body=body, now=now)
-    await audit.record(session, principal=caller.principal, action="product.created", target=str(product.id),
-                       merchant_id=caller.merchant_id)
+    audit.record(session, by=caller.principal, action="product.created", subject_id=str(product.id),
+                 merchant_id=caller.merchant_id)
     result = (await products_out(session, [product]))[0]
     await idempotency.complete(201, result)
     await session.commit()
@@ -139,8 +138,8 @@ async def update_product(product_id: uuid.UUID, body: ProductPatch, caller: Sell
     caller.require("products:write")
     product = await _own_product(session, caller, product_id)
     product = await catalogue.update_product(session, product=product, body=body, if_match=version, now=now)
-    await audit.record(session, principal=caller.principal, action="product.updated", target=str(product.id),
-                       merchant_id=caller.merchant_id, detail=body.model_dump(mode="json", exclude_unset=True))
+    audit.record(session, by=caller.principal, action="product.updated", subject_id=str(product.id),
+                 merchant_id=caller.merchant_id, details=body.model_dump(mode="json", exclude_unset=True))
     await session.commit()
     _etag(response, product.version)
     return (await products_out(session, [product]))[0]
@@ -155,8 +154,8 @@ async def publish_product(product_id: uuid.UUID, caller: SellingMerchantDep, ses
     if replay is not None:
         return replay
     product = await catalogue.publish_product(session, product=await _own_product(session, caller, product_id), now=now)
-    await audit.record(session, principal=caller.principal, action="product.published", target=str(product.id),
-                       merchant_id=caller.merchant_id)
+    audit.record(session, by=caller.principal, action="product.published", subject_id=str(product.id),
+                 merchant_id=caller.merchant_id)
     result = (await products_out(session, [product]))[0]
     await idempotency.complete(200, result)
     await session.commit()
@@ -171,8 +170,8 @@ async def archive_product(product_id: uuid.UUID, caller: MerchantDep, session: S
     if replay is not None:
         return replay
     product = await catalogue.archive_product(session, product=await _own_product(session, caller, product_id), now=now)
-    await audit.record(session, principal=caller.principal, action="product.archived", target=str(product.id),
-                       merchant_id=caller.merchant_id)
+    audit.record(session, by=caller.principal, action="product.archived", subject_id=str(product.id),
+                 merchant_id=caller.merchant_id)
     result = (await products_out(session, [product]))[0]
     await idempotency.complete(200, result)
     await session.commit()
@@ -212,13 +211,13 @@ async def update_variant(variant_id: uuid.UUID, body: VariantPatch, caller: Sell
     caller.require("products:write")
     variant = await catalogue.merchant_variant(session, merchant_id=caller.merchant_id, variant_id=variant_id)
     if variant is None:
-        await audit.record(session, principal=caller.principal, action="variant.not_found", target=str(variant_id),
-                           merchant_id=caller.merchant_id)
+        audit.record(session, by=caller.principal, action="variant.not_found", subject_id=str(variant_id),
+                     merchant_id=caller.merchant_id)
         await session.commit()
         raise _variant_not_found()
     variant = await catalogue.update_variant(session, variant=variant, body=body, if_match=version, now=now)
-    await audit.record(session, principal=caller.principal, action="variant.updated", target=str(variant.id),
-                       merchant_id=caller.merchant_id, detail=body.model_dump(mode="json", exclude_unset=True))
+    audit.record(session, by=caller.principal, action="variant.updated", subject_id=str(variant.id),
+                 merchant_id=caller.merchant_id, details=body.model_dump(mode="json", exclude_unset=True))
     await session.commit()
     _etag(response, variant.version)
     return variant_out(variant)
@@ -266,8 +265,8 @@ async def change_stock(body: StockBatch, caller: SellingMerchantDep, session: Se
         changed[variant.id] = variant
     result = [StockLevel(variant_id=v.id, on_hand=v.on_hand, reserved=v.reserved, available=v.on_hand - v.reserved,
                          version=v.version) for v in changed.values()]
-    await audit.record(session, principal=caller.principal, action="stock.changed", target=caller.merchant_id,
-                       merchant_id=caller.merchant_id, detail={"variants": [str(v) for v in changed]})
+    audit.record(session, by=caller.principal, action="stock.changed", subject_id=caller.merchant_id,
+                 merchant_id=caller.merchant_id, details={"variants": [str(v) for v in changed]})
     await idempotency.complete(200, result)
     await session.commit()
     return result
@@ -278,8 +277,8 @@ async def _refuse_stock(session: SessionDep, caller: MerchantDep, variant_id: uu
     await session.rollback()
     variant = await catalogue.merchant_variant(session, merchant_id=caller.merchant_id, variant_id=variant_id)
     if variant is None:
-        await audit.record(session, principal=caller.principal, action="stock.refused", target=str(variant_id),
-                           merchant_id=caller.merchant_id, detail={"reason": "not found"})
+        audit.record(session, by=caller.principal, action="stock.refused", subject_id=str(variant_id),
+                     merchant_id=caller.merchant_id, details={"reason": "not found"})
         await session.commit()
         raise _variant_not_found(field=f"{field}.variant_id")
     raise ProblemError(409, "STOCK_CONFLICT", "The stock is not what you expected (or would fall below what is "
@@ -407,8 +406,8 @@ async def refund(order_id: uuid.UUID, body: RefundIn, caller: MerchantDep, sessi
         return replay
     order = await _own_order(session, caller, order_id)
     await orders.refund(session, order=order, cents=body.cents, reason=body.reason, by=caller.principal.sub, now=now)
-    await audit.record(session, principal=caller.principal, action="order.refunded", target=str(order.id),
-                       merchant_id=caller.merchant_id, detail={"cents": body.cents})
+    audit.record(session, by=caller.principal, action="order.refunded", subject_id=str(order.id),
+                 merchant_id=caller.merchant_id, details={"cents": body.cents})
     result = (await orders_out(session, [order]))[0]
     await idempotency.complete(201, result)
     await session.commit()
@@ -430,8 +429,8 @@ async def set_delivery_area(body: DeliveryAreaIn, caller: SellingMerchantDep, se
     caller.require("products:write")
     places.check_villages(gazetteer, [v.ortsteil_id for v in body.villages], "body.villages")
     rows = await places.set_delivery_area(session, merchant_id=caller.merchant_id, villages=body.villages)
-    await audit.record(session, principal=caller.principal, action="delivery_area.set", target=caller.merchant_id,
-                       merchant_id=caller.merchant_id, detail={"villages": [v.ortsteil_id for v in body.villages]})
+    audit.record(session, by=caller.principal, action="delivery_area.set", subject_id=caller.merchant_id,
+                 merchant_id=caller.merchant_id, details={"villages": [v.ortsteil_id for v in body.villages]})
     await session.commit()
     return [DeliveryVillageOut.model_validate(v) for v in rows]
 
@@ -478,8 +477,8 @@ async def create_webhook(body: WebhookIn, caller: SellingMerchantDep, session: S
         raise ProblemError(422, "UNSAFE_WEBHOOK_URL", error.reason, field="body.url",
                            extra={"reason_code": error.code}) from error
     endpoint = await webhooks.create_endpoint(session, merchant_id=caller.merchant_id, url=body.url, events=body.events)
-    await audit.record(session, principal=caller.principal, action="webhook.created", target=str(endpoint.id),
-                       merchant_id=caller.merchant_id, detail={"url": body.url})
+    audit.record(session, by=caller.principal, action="webhook.created", subject_id=str(endpoint.id),
+                 merchant_id=caller.merchant_id, details={"url": body.url})
     result = WebhookCreated(**webhook_out(endpoint).model_dump(), secret=endpoint.secret)
     await idempotency.complete(201, result)
     await session.commit()
@@ -499,8 +498,8 @@ async def delete_webhook(endpoint_id: uuid.UUID, caller: MerchantDep, session: S
     caller.require("webhooks:manage")
     endpoint = await _own_endpoint(session, caller, endpoint_id)
     await webhooks.remove(session, endpoint=endpoint)
-    await audit.record(session, principal=caller.principal, action="webhook.removed", target=str(endpoint.id),
-                       merchant_id=caller.merchant_id)
+    audit.record(session, by=caller.principal, action="webhook.removed", subject_id=str(endpoint.id),
+                 merchant_id=caller.merchant_id)
     await session.commit()
 
 

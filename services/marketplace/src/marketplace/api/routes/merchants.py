@@ -7,11 +7,12 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from marketplace.api.deps import GazetteerDep, NowDep, PersonDep
-from marketplace.crud import audit, catalogue, places
+from marketplace.api.deps import GazetteerDep, PersonDep
+from marketplace.crud import catalogue, places
 from marketplace.schemas import MerchantCreate, MerchantPublic
+from platformkit import audit
 from platformkit.auth import PrincipalDep
-from platformkit.deps import SessionDep
+from platformkit.deps import NowDep, SessionDep
 from platformkit.idempotency import IdempotencyDep
 
 router = APIRouter(prefix="/merchant-applications", tags=["merchants"])
@@ -25,8 +26,8 @@ async def apply(body: MerchantCreate, person: PersonDep, principal: PrincipalDep
         return replay
     places.check_villages(gazetteer, [body.ortsteil_id], "body.ortsteil_id")
     merchant = await catalogue.create_merchant(session, body=body, applicant_id=person, now=now)
-    await audit.record(session, principal=principal, action="merchant.applied", target=merchant.id,
-                       merchant_id=merchant.id)
+    audit.record(session, by=principal, action="merchant.applied", subject_id=merchant.id,
+                 merchant_id=merchant.id)
     result = MerchantPublic.model_validate(merchant)
     await idempotency.complete(201, result)
     await session.commit()

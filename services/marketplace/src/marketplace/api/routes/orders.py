@@ -8,11 +8,11 @@ import uuid
 from fastapi import APIRouter
 
 from marketplace.api.actions import cancel_order
-from marketplace.api.deps import MarketplaceSettingsDep, NowDep, PaymentsDep, PersonDep
+from marketplace.api.deps import MarketplaceSettingsDep, PaymentsDep, PersonDep
 from marketplace.api.views import orders_out
 from marketplace.crud import orders, stock
 from marketplace.schemas import CancelIn, EditIn, MerchantOrderOut, OrderPage
-from platformkit.deps import SessionDep
+from platformkit.deps import NowDep, SessionDep
 from platformkit.pagination import PageDep
 from platformkit.problems import ProblemError
 

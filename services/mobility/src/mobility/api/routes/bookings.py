@@ -11,12 +11,12 @@ from fastapi import APIRouter, Query, Response
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from mobility.api.deps import DeskPrincipal, MobilitySettingsDep, NowDep, person_of
+from mobility.api.deps import DeskPrincipal, MobilitySettingsDep, person_of
 from mobility.api.views import booking_out, desk_booking_out, order_out
 from mobility.crud import guarantee, network, rides
 from mobility.domain.gtfstime import gtfs_instant, parse_gtfs_time, service_dates_around
 from mobility.domain.matching import RideRequest, rank
-from mobility.models import AuditEntry, Booking, Corridor, FallbackLoad, FallbackOrder
+from mobility.models import Booking, Corridor, FallbackLoad, FallbackOrder
 from mobility.schemas import (
     AuditOut,
     BookingIn,
@@ -29,9 +29,11 @@ from mobility.schemas import (
     SlotOffer,
     local,
 )
+from platformkit import audit as audit_log  # `audit` is a route here
 from platformkit.auth import Principal, PrincipalDep
-from platformkit.deps import ReadSessionDep, SessionDep
+from platformkit.deps import NowDep, ReadSessionDep, SessionDep
 from platformkit.idempotency import IdempotencyDep
+from platformkit.pagination import PageParams
 from platformkit.problems import ProblemError
 
 router = APIRouter(tags=["bookings"])
@@ -170,8 +172,8 @@ async def cancel(booking_id: uuid.UUID, principal: PrincipalDep, session: Sessio
     booking = await _mine(session, principal, booking_id)
     await rides.cancel_booking(session, booking, now=now)
     if principal.actor or booking.person_id != person_of(principal):
-        session.add(AuditEntry(actor=principal.actor or principal.sub, person_id=booking.person_id,
-                               action="booking_cancelled", subject_id=str(booking.id), at=now))
+        audit_log.record(session, by=principal, person_id=booking.person_id, action="booking_cancelled",
+                         subject_kind="booking", subject_id=booking.id, at=now)
     await session.commit()
     return await booking_out(session, booking)
 
@@ -214,7 +216,7 @@ async def acknowledge(order_id: uuid.UUID, principal: DeskPrincipal, session: Se
 
 @router.get("/desk/audit", response_model=list[AuditOut])
 async def audit(_staff: DeskPrincipal, session: ReadSessionDep, person_id: uuid.UUID | None = None) -> list[AuditOut]:
-    query = select(AuditEntry).order_by(col(AuditEntry.at).desc()).limit(200)
-    if person_id is not None:
-        query = query.where(AuditEntry.person_id == person_id)
-    return [AuditOut.model_validate(a, from_attributes=True) for a in (await session.exec(query)).all()]
+    entries, _ = await audit_log.page(session, PageParams(limit=200, cursor=None), person_id=person_id,
+                                      newest_first=True)
+    return [AuditOut(at=entry.at, actor=entry.actor, person_id=entry.person_id, action=entry.action,
+                     subject_id=entry.subject_id, detail=str(entry.details.get("note", ""))) for entry in entries]

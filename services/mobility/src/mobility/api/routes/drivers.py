@@ -10,7 +10,7 @@ from fastapi import APIRouter
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from mobility.api.deps import DriverPrincipal, MobilitySettingsDep, NowDep, VerifierPrincipal, person_of
+from mobility.api.deps import DriverPrincipal, MobilitySettingsDep, VerifierPrincipal, person_of
 from mobility.crud import drivers, guarantee, rides
 from mobility.domain.planning import ExceptionError, check_exceptions
 from mobility.models import Booking, Driver, DriverDocument, LedgerEntry, Offer, OfferInstance, Vehicle
@@ -33,7 +33,7 @@ from mobility.schemas import (
     local,
 )
 from platformkit.auth import Principal
-from platformkit.deps import ReadSessionDep, SessionDep
+from platformkit.deps import NowDep, ReadSessionDep, SessionDep
 from platformkit.problems import ProblemError
 
 router = APIRouter(prefix="/drivers", tags=["drivers"])

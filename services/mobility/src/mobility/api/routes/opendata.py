@@ -14,11 +14,11 @@ from datetime import timedelta
 from fastapi import APIRouter, Response
 from sqlmodel import col, select
 
-from mobility.api.deps import MobilitySettingsDep, NowDep
+from mobility.api.deps import MobilitySettingsDep
 from mobility.crud import network, rides
 from mobility.domain.gtfstime import format_gtfs_time
 from mobility.models import Corridor, Stop
-from platformkit.deps import ReadSessionDep
+from platformkit.deps import NowDep, ReadSessionDep
 
 router = APIRouter(prefix="/opendata", tags=["open data"])
 EXPORT_DAYS = 7

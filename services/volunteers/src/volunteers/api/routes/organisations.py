@@ -8,13 +8,14 @@ import uuid
 from fastapi import APIRouter
 from sqlmodel import col, select
 
+from platformkit import audit
 from platformkit.auth import PrincipalDep
 from platformkit.db import utcnow
 from platformkit.deps import ReadSessionDep, SessionDep
 from platformkit.problems import ProblemError
 from volunteers.api.deps import SettingsDep
 from volunteers.api.views import opportunity_out, organisation_out
-from volunteers.crud import audit, organisations, profiles
+from volunteers.crud import organisations, profiles
 from volunteers.crud.villages import village
 from volunteers.domain.commitments import opportunity_problem
 from volunteers.domain.matching import EfzSource
