@@ -16,7 +16,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import and_, case, delete
+from sqlalchemy import and_, case, delete, exists
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -43,7 +43,8 @@ from platformkit.problems import ProblemError
 
 # Delivery is a service of its own here, taxed at the standard rate.
 DELIVERY_FEE_VAT_RATE = 19
-IN_CART, HELD = 1, 2
+# The pricing query's flags per variant (see price).
+IN_CART, HELD, HAS_ROUNDS, HAS_WEBHOOKS = 1, 2, 4, 8
 
 
 @dataclass
@@ -72,6 +73,9 @@ class MerchantPart:
     lines: list[PricedLine] = field(default_factory=list)
     fee_cents: int = 0
     round: DeliveryRound | None = None
+    # Whether the merchant has rounds from today on, and webhook endpoints (from the pricing query).
+    has_rounds: bool = False
+    has_webhooks: bool = False
     # The merchant's webhook endpoints (load_webhook_endpoints), read before the write phase.
     endpoints: list[WebhookEndpoint] = field(default_factory=list)
 
@@ -110,21 +114,24 @@ async def price(session: AsyncSession, *, body: CheckoutIn, gazetteer: Gazetteer
     quantities: dict[uuid.UUID, int] = {}
     for line in body.lines:
         quantities[line.variant_id] = quantities.get(line.variant_id, 0) + line.qty
-    # One row per variant (a person has at most one cart line and one hold of each), with a column saying
-    # which of the two the person has: IN_CART + HELD bits.
-    mine = (case((col(CartLine.qty).is_not(None), IN_CART), else_=0)
-            + case((col(StockHold.qty).is_not(None), HELD), else_=0))
+    # One row per variant (a person has at most one cart line and one hold of each) with flags that spare
+    # the checkout further statements: the person's cart line and hold of it, whether its merchant has
+    # upcoming rounds and webhook endpoints.
+    flags = (case((col(CartLine.qty).is_not(None), IN_CART), else_=0)
+             + case((col(StockHold.qty).is_not(None), HELD), else_=0)
+             + case((exists().where(col(DeliveryRound.merchant_id) == Variant.merchant_id,
+                                    col(DeliveryRound.delivery_date) >= now.date()), HAS_ROUNDS), else_=0)
+             + case((exists().where(col(WebhookEndpoint.merchant_id) == Variant.merchant_id,
+                                    col(WebhookEndpoint.status).in_(webhooks.SENDING)), HAS_WEBHOOKS), else_=0))
     rows = (await session.exec(
-        select(Variant, Product, Merchant, mine)
+        select(Variant, Product, Merchant, flags)
         .join(Product, col(Product.id) == Variant.product_id)
         .join(Merchant, col(Merchant.id) == Variant.merchant_id)
         .outerjoin(CartLine, and_(col(CartLine.variant_id) == Variant.id, col(CartLine.person_id) == person_id))
         .outerjoin(StockHold, and_(col(StockHold.variant_id) == Variant.id, col(StockHold.person_id) == person_id,
                                    col(StockHold.expires_at) > now))
         .where(col(Variant.id).in_(list(quantities))))).all()
-    found = {variant.id: (variant, product, merchant) for variant, product, merchant, _mine in rows}
-    in_cart = {variant.id for variant, _product, _merchant, flags in rows if flags & IN_CART}
-    held = {variant.id for variant, _product, _merchant, flags in rows if flags & HELD}
+    found = {variant.id: (variant, product, merchant, flag) for variant, product, merchant, flag in rows}
     choices = {c.merchant_id: c for c in body.choices}
     parts: dict[str, MerchantPart] = {}
     for index, line in enumerate(body.lines):
@@ -132,16 +139,17 @@ async def price(session: AsyncSession, *, body: CheckoutIn, gazetteer: Gazetteer
         if hit is None or hit[1].status != "published" or hit[2].status != "active":
             raise ProblemError(422, "NOT_ORDERABLE", "This item cannot be ordered (anymore).",
                                field=f"body.lines[{index}].variant_id")
-        variant, product, merchant = hit
+        variant, product, merchant, flag = hit
         if merchant.id not in parts:
             choice = choices.get(merchant.id)
             if choice is None:
                 raise ProblemError(422, "CHOICE_MISSING", f"Say how the goods of {merchant.name} reach you "
                                    "(delivery or pickup).", field="body.choices")
-            parts[merchant.id] = MerchantPart(merchant=merchant, choice=choice)
+            parts[merchant.id] = MerchantPart(merchant=merchant, choice=choice, has_rounds=bool(flag & HAS_ROUNDS),
+                                              has_webhooks=bool(flag & HAS_WEBHOOKS))
         if all(pl.variant.id != variant.id for pl in parts[merchant.id].lines):
             parts[merchant.id].lines.append(PricedLine(variant, product, quantities[variant.id],
-                                                       in_cart=variant.id in in_cart, held=variant.id in held))
+                                                       in_cart=bool(flag & IN_CART), held=bool(flag & HELD)))
     for index, choice in enumerate(body.choices):
         if choice.merchant_id not in parts:
             raise ProblemError(422, "CHOICE_WITHOUT_GOODS", "No goods of this merchant are in the order.",
@@ -168,8 +176,10 @@ async def _fulfilment(session: AsyncSession, *, part: MerchantPart, body: Checko
             raise ProblemError(422, "PAYMENT_METHOD_MISMATCH", "Payment on pickup needs pickup.",
                                field="body.payment_method")
     else:
-        point = await session.get(PickupPoint, choice.pickup_point_id) if choice.pickup_point_id else None
-        if point is None or point.merchant_id not in (None, part.merchant.id):
+        # The point's owner only, not the entity (its merchant_id None: a district point open to everyone).
+        point = (await session.exec(select(PickupPoint.id, PickupPoint.merchant_id).where(
+            PickupPoint.id == choice.pickup_point_id))).first() if choice.pickup_point_id else None
+        if point is None or point[1] not in (None, part.merchant.id):
             raise ProblemError(422, "UNKNOWN_PICKUP_POINT", "Choose one of the merchant's pickup points.",
                                field=f"{field_prefix}.pickup_point_id")
         if body.payment_method == "on_delivery":
@@ -182,10 +192,7 @@ async def _fulfilment(session: AsyncSession, *, part: MerchantPart, body: Checko
                                field=f"{field_prefix}.round_id")
         part.round = round_
         return
-    has_rounds = (await session.exec(select(DeliveryRound.id).where(
-        DeliveryRound.merchant_id == part.merchant.id,
-        col(DeliveryRound.delivery_date) >= now.date()).limit(1))).first()
-    if has_rounds is None:
+    if not part.has_rounds:
         return  # a shop without rounds: orders any time
     upcoming = await places.open_rounds(session, merchant_id=part.merchant.id, now=now)
     if not upcoming:
@@ -203,7 +210,10 @@ def order_number(now: datetime) -> str:
 
 async def load_webhook_endpoints(session: AsyncSession, parts: list[MerchantPart]) -> None:
     """The merchants' webhook endpoints, read before the write phase (which then only writes)."""
-    for endpoint in await webhooks.endpoints_of_merchants(session, [part.merchant.id for part in parts]):
+    with_webhooks = [part.merchant.id for part in parts if part.has_webhooks]
+    if not with_webhooks:
+        return
+    for endpoint in await webhooks.endpoints_of_merchants(session, with_webhooks):
         next(part for part in parts if part.merchant.id == endpoint.merchant_id).endpoints.append(endpoint)
 
 

@@ -29,6 +29,8 @@ from platformkit.tables import outbound_message
 EVENTS = ("order.placed", "order.accepted", "order.cancelled", "order.packed", "order.completed",
           "stock.ran_low", "stock.ran_out")
 REFERENCE = "webhook_endpoint:"
+# Endpoints that get messages: active ones send them, disabled ones hold them.
+SENDING = ("active", "disabled")
 # Messages held while an endpoint is disabled get a fresh retry horizon when it is turned back on.
 REPLAY_HORIZON = timedelta(hours=24)
 
@@ -59,7 +61,7 @@ async def endpoints_of_merchants(session: AsyncSession, merchant_ids: list[str])
     """The endpoints that get messages (active ones; disabled ones hold theirs) of these merchants."""
     return list((await session.exec(select(WebhookEndpoint).where(
         col(WebhookEndpoint.merchant_id).in_(merchant_ids),
-        col(WebhookEndpoint.status).in_(["active", "disabled"])))).all())
+        col(WebhookEndpoint.status).in_(SENDING)))).all())
 
 
 async def enqueue(session: AsyncSession, *, merchant_id: str, event: str, data: dict[str, Any], now: datetime,
