@@ -9,10 +9,11 @@ OUT_OF_STOCK: exactly `stock` orders must succeed; afterwards on_hand must be 0,
 ledger must sum to -stock and exactly `stock` orders must exist (checked in the database).
 
 The service runs the way the platform runs it (mode `served`, the default): `--replicas` processes of
-`python -m launcher.serve marketplace.main:service` (uvicorn, as the image starts them; the deployment runs
-two replicas), their events relayed to a nats-server of their own, and the load generator in this, a
-separate, process over real HTTP with keep-alive connections spread over the replicas (as a Kubernetes
-Service's in-kernel balancing would). The load generator writes its requests by hand on asyncio streams:
+`python -m launcher.serve marketplace.main:service` (uvicorn, as `dorf up` and the image start them; by
+default one on SQLite, as `dorf up` runs it, and two on PostgreSQL, as the deployment does), their
+events relayed to a nats-server of their own, and the load generator in this, a separate, process over
+real HTTP with keep-alive connections spread over the replicas (as a Kubernetes Service's in-kernel
+balancing would). The load generator writes its requests by hand on asyncio streams:
 an HTTP client library would cost more CPU per request than the checkout's own work on a 2-core box.
 Mode `inprocess` runs the app in this process over ASGI (no network hop, no NATS), as the earlier rows of
 RESULTS.md did. CPU milliseconds per request are reported (from /proc) for the replicas, the load
@@ -23,7 +24,7 @@ ledger row, one transaction each, from the same number of concurrent tasks — t
 checkout must cost.
 
     .venv/bin/python bench/marketplace_checkout.py                     # SQLite and PostgreSQL, 3 repetitions
-    .venv/bin/python bench/marketplace_checkout.py --db sqlite --orders 2000 --stock 1500 --replicas 1
+    .venv/bin/python bench/marketplace_checkout.py --db sqlite --orders 2000 --stock 1500 --replicas 2
     .venv/bin/python bench/marketplace_checkout.py --mode inprocess --db postgresql
     .venv/bin/python bench/marketplace_checkout.py --smoke --json out.json
 """
@@ -70,6 +71,10 @@ START_TIMEOUT = 60.0
 # The replicas' PostgreSQL connections say who they are, so that only their backends' CPU is counted
 # (other work on a shared server is not this benchmark's).
 APPLICATION_NAME = "marketplace-checkout-bench"
+# How the platform runs the service on each database: SQLite is the embedded default, one process per service
+# (`dorf up`; two processes would share the file's one writer through SQLite's sleeping busy handler);
+# PostgreSQL is production, two replicas (deploy/k8s).
+REPLICAS = {"sqlite": 1, "postgresql": 2}
 
 
 def replica_url(url: str) -> str:
@@ -269,6 +274,7 @@ async def checkout_served(url: str, *, orders: int, stock_units: int, clients: i
     result = outcome(placed=statuses.get(201, 0), statuses=statuses, latencies=latencies, elapsed=elapsed,
                      orders=orders, stock_units=stock_units, books=await sold(url, variant))
     per_request = 1000 / orders
+    result["replicas"] = replica_count
     result["cpu_ms_per_request"] = {
         "replicas": round(sum(cpu_after[0]) * per_request - sum(cpu_before[0]) * per_request, 2),
         "load_generator": round((cpu_after[1] - cpu_before[1]) * per_request, 2),
@@ -364,7 +370,9 @@ async def main() -> None:
     parser.add_argument("--smoke", action="store_true", help="SQLite, 60 orders for 40 units (what CI runs)")
     parser.add_argument("--db", default="sqlite,postgresql")
     parser.add_argument("--mode", choices=["served", "inprocess"], default="served")
-    parser.add_argument("--replicas", type=int, default=2, help="service processes (mode served)")
+    parser.add_argument("--replicas", type=int, default=None,
+                        help="service processes (mode served); default: 1 on SQLite (one process per service, as "
+                             "`dorf up` runs it), 2 on PostgreSQL (as the deployment runs it)")
     parser.add_argument("--orders", type=int, default=1200)
     parser.add_argument("--stock", type=int, default=1000)
     parser.add_argument("--clients", type=int, default=20)
@@ -376,7 +384,7 @@ async def main() -> None:
     kinds = ["sqlite"] if args.smoke else args.db.split(",")
     repeat = 1 if args.smoke else args.repeat
     report: dict[str, Any] = {"benchmark": "marketplace_checkout", "smoke": args.smoke, "mode": args.mode,
-                              "replicas": args.replicas if args.mode == "served" else None, "orders": orders,
+                              "replicas": args.replicas, "orders": orders,
                               "stock": units, "clients": args.clients, "environment": environment(), "runs": [],
                               "summary": []}
     with tempfile.TemporaryDirectory(prefix="marketplace-checkout-") as workdir:
@@ -387,7 +395,8 @@ async def main() -> None:
                     upgrade(service, url)
                     if args.mode == "served":
                         result = await checkout_served(url, orders=orders, stock_units=units, clients=args.clients,
-                                                       replica_count=args.replicas, workdir=Path(workdir))
+                                                       replica_count=args.replicas or REPLICAS[kind],
+                                                       workdir=Path(workdir))
                     else:
                         result = await checkout_inprocess(url, orders=orders, stock_units=units, clients=args.clients)
                 with database_url(kind, Path(workdir), f"baseline-{n}") as url:
@@ -399,7 +408,8 @@ async def main() -> None:
                 assert floor["taken"] == units and floor["on_hand"] == 0 and floor["ledger"] == -units, floor
                 rates.append(result["orders_per_second"])
                 floors.append(floor["takes_per_second"])
-                print(f"RUN {kind:<10} {result['placed']} orders in {result['seconds']} s = "
+                print(f"RUN {kind:<10} {result.get('replicas', 'in-process')} replica(s): "
+                      f"{result['placed']} orders in {result['seconds']} s = "
                       f"{result['orders_per_second']} orders/s (p50 {result['p50_ms']} ms, p95 {result['p95_ms']} ms, "
                       f"answers {result['statuses']}, on_hand {result['on_hand']}, ledger {result['ledger_sales']}, "
                       f"orders {result['orders_in_db']}; CPU ms/request {result['cpu_ms_per_request']}); "
