@@ -88,3 +88,44 @@ async def test_a_failed_request_releases_its_key(
     assert too_long.status_code == 422
     ok = await client.post("/notes", json={"text": "x"}, headers=headers)
     assert ok.status_code == 201
+
+
+# --- the key written in the work's transaction (claim_with_work): one commit, the same promises ---------------
+
+IN_ONE_COMMIT = "/notes/in-one-commit"
+
+
+async def test_in_one_commit_a_retry_replays_the_first_answer(
+    client: httpx.AsyncClient, auth: AuthHeaders, database_url: str
+) -> None:
+    headers = {**auth(), "Idempotency-Key": "one-1"}
+    first = await client.post(IN_ONE_COMMIT, json={"text": "Brot"}, headers=headers)
+    again = await client.post(IN_ONE_COMMIT, json={"text": "Brot"}, headers=headers)
+    assert first.status_code == again.status_code == 201
+    assert again.json() == first.json()
+    assert "idempotent-replayed" not in first.headers and again.headers["idempotent-replayed"] == "true"
+    other = await client.post(IN_ONE_COMMIT, json={"text": "Käse"}, headers=headers)
+    assert other.status_code == 422 and other.json()["code"] == "IDEMPOTENCY_KEY_REUSED"
+    assert await count_notes(database_url) == 1
+
+
+async def test_in_one_commit_concurrent_twins_create_one_record_and_give_one_answer(
+    client: httpx.AsyncClient, auth: AuthHeaders, database_url: str
+) -> None:
+    headers = {**auth(), "Idempotency-Key": "one-burst"}
+    answers = await asyncio.gather(
+        *[client.post(IN_ONE_COMMIT, json={"text": "Honig"}, headers=headers) for _ in range(8)]
+    )
+    # Every twin passed the look-up; the key's primary key let one commit, the others replay its answer.
+    assert [answer.status_code for answer in answers] == [201] * 8
+    assert len({answer.json()["id"] for answer in answers}) == 1
+    assert await count_notes(database_url) == 1
+
+
+async def test_in_one_commit_a_failed_request_leaves_no_key(
+    client: httpx.AsyncClient, auth: AuthHeaders, database_url: str
+) -> None:
+    headers = {**auth(), "Idempotency-Key": "one-retry"}
+    assert (await client.post(IN_ONE_COMMIT, json={"text": "x" * 501}, headers=headers)).status_code == 422
+    assert (await client.post(IN_ONE_COMMIT, json={"text": "x"}, headers=headers)).status_code == 201
+    assert await count_notes(database_url) == 1

@@ -9,7 +9,22 @@ A route that takes `IdempotencyDep` (and `SessionDep`, which is the same request
 
 Same key + same request: the stored response, replayed. Same key + a different request: 422.
 Same key while the first is still running: 409. Keys are scoped per caller and expire after a TTL.
-A request that fails releases its claim, so the client may retry with the same key."""
+A request that fails releases its claim, so the client may retry with the same key.
+
+Work that has no effect outside its one transaction (no payment provider or mail before the commit) may
+claim the key inside that transaction instead, one durable commit instead of two:
+    replay = await idempotency.claim_with_work(read_session)   # looks the key up; writes nothing yet
+    if replay: return replay
+    ... prepare ...
+    try:
+        await idempotency.complete(201, body)   # inserts the key, already done, in the work's transaction
+        ... the work, in `session` ...
+        await session.commit()
+    except KeyTaken:                            # a twin with the same key committed first
+        return await idempotency.replay()
+    return idempotency.stored_response()
+Still exactly once: the key's primary key lets only one of two concurrent twins commit (on PostgreSQL the
+second waits for the first's outcome; SQLite runs one writer at a time)."""
 
 from __future__ import annotations
 
@@ -22,9 +37,10 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.encoders import jsonable_encoder
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 from sqlalchemy import and_, delete, insert, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -38,6 +54,10 @@ KEY_TTL = timedelta(hours=24)
 # A claim older than this whose request never finished (a crashed replica) may be taken over.
 STALE_CLAIM = timedelta(seconds=60)
 _VALID_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
+
+
+class KeyTaken(Exception):
+    """A twin request with the same key committed first (see `Idempotency.claim_with_work`)."""
 
 
 def request_fingerprint(method: str, path: str, body: bytes) -> str:
@@ -55,6 +75,10 @@ class Idempotency:
         self.request_hash = request_hash
         self.claimed = False
         self.stored = False
+        # claim_with_work found the key unused: complete() inserts it in the work's transaction.
+        self.deferred = False
+        self.stored_body: str | None = None
+        self.stored_status = 0
 
     def _row(self) -> Any:
         return and_(idempotency_key.c.scope == self.scope, idempotency_key.c.key == self.key)
@@ -67,6 +91,27 @@ class Idempotency:
         finally:
             # Commits the claim; ends the (read) transaction of a replay or a refusal.
             await self.session.commit()
+
+    async def claim_with_work(self, reader: AsyncSession) -> JSONResponse | None:
+        """claim() for work whose only effects are in its own transaction: an unused key is not written now
+        but by complete(), in that transaction. A key already there takes claim()'s way (replay, 422, 409).
+        `reader` looks the key up: a read session, since on SQLite the request's session would take the
+        one writer for this read."""
+        known = (await (await reader.connection()).execute(select(idempotency_key.c.key).where(self._row()))).first()
+        if known is not None:
+            return await self.claim()
+        self.deferred = True
+        return None
+
+    async def replay(self) -> JSONResponse:
+        """After complete() raised KeyTaken: roll the work back and answer what the twin stored (or 409
+        while it still runs, or 422 when it was a different request)."""
+        await self.session.rollback()
+        self.deferred = False
+        answer = await self.claim()
+        if answer is None:  # the twin's key expired meanwhile: this request holds it now, but did no work
+            raise self._in_progress()
+        return answer
 
     async def _claim(self, now: datetime) -> JSONResponse | None:
         # Core statements on the platform table run on the session's connection, in its transaction.
@@ -120,13 +165,37 @@ class Idempotency:
         )
 
     async def complete(self, status: int, body: BaseModel | Any) -> None:
-        """Store the response in the request's transaction, so it commits together with the work."""
-        encoded = json.dumps(jsonable_encoder(body), separators=(",", ":"))
-        await (await self.session.connection()).execute(
-            update(idempotency_key).where(self._row())
-            .values(state="done", response_status=status, response_body=encoded)
-        )
+        """Store the response in the request's transaction, so it commits together with the work. After
+        claim_with_work, this inserts the key (call it first in the work's transaction, so that a twin
+        waits here before it writes anything); raises KeyTaken when a twin committed the key first."""
+        encoded = (body.model_dump_json(by_alias=True) if isinstance(body, BaseModel)
+                   else json.dumps(jsonable_encoder(body), separators=(",", ":")))
+        connection = await self.session.connection()
+        if self.deferred:
+            now = utcnow()
+            dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+            inserted = (await connection.execute(
+                dialect.insert(idempotency_key).values(
+                    scope=self.scope, key=self.key, request_hash=self.request_hash, state="done",
+                    response_status=status, response_body=encoded, created_at=now, expires_at=now + KEY_TTL,
+                ).on_conflict_do_nothing(index_elements=[idempotency_key.c.scope, idempotency_key.c.key])
+                .returning(idempotency_key.c.key)
+            )).first()
+            if inserted is None:
+                raise KeyTaken()
+        else:
+            await connection.execute(
+                update(idempotency_key).where(self._row())
+                .values(state="done", response_status=status, response_body=encoded)
+            )
         self.stored = True
+        self.stored_body = encoded
+        self.stored_status = status
+
+    def stored_response(self) -> Response:
+        """The response complete() stored, sent as stored (not validated and encoded a second time)."""
+        assert self.stored_body is not None, "complete() first"
+        return Response(self.stored_body, status_code=self.stored_status, media_type="application/json")
 
     async def release(self) -> None:
         """The request failed: drop its work and its claim, so a retry with the same key may run."""

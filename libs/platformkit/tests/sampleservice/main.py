@@ -7,7 +7,7 @@ from sqlmodel import select
 from platformkit.auth import PrincipalDep
 from platformkit.config import ServiceSettings
 from platformkit.deps import ReadSessionDep, SessionDep
-from platformkit.idempotency import IdempotencyDep
+from platformkit.idempotency import IdempotencyDep, KeyTaken
 from platformkit.pagination import Page, PageDep, paginate
 from platformkit.problems import ProblemError
 from platformkit.service import ServiceSpec
@@ -41,6 +41,28 @@ async def create_note(
     await idempotency.complete(201, public)
     await session.commit()
     return public
+
+
+@router.post("/in-one-commit", status_code=201, response_model=NotePublic)
+async def create_note_in_one_commit(
+    body: NoteCreate, principal: PrincipalDep, session: SessionDep, read_session: ReadSessionDep,
+    idempotency: IdempotencyDep,
+) -> Response:
+    """The same, with the key written in the note's transaction (Idempotency.claim_with_work)."""
+    replay = await idempotency.claim_with_work(read_session)
+    if replay is not None:
+        return replay
+    await read_session.commit()
+    note = Note(owner=principal.sub, text=body.text)
+    try:
+        session.add(note)
+        await session.flush()
+        assert note.id is not None
+        await idempotency.complete(201, NotePublic(id=note.id, text=note.text))
+        await session.commit()
+    except KeyTaken:
+        return await idempotency.replay()
+    return idempotency.stored_response()
 
 
 @router.get("", response_model=Page[NotePublic])

@@ -40,7 +40,7 @@ from platformkit.events.notify import (
     publish_notification,
 )
 from platformkit.events.options import EventOptions
-from platformkit.events.outbox import OutboxRelay, publish
+from platformkit.events.outbox import OutboxRelay, publish, write_published
 from platformkit.events.runtime import EventRuntime
 from platformkit.events.stats import ConsumerLag, EventStats, OutboxLag, outbox_lag
 
@@ -88,4 +88,5 @@ __all__ = [
     "replay_dead_letter",
     "stream_name",
     "traceparent",
+    "write_published",
 ]

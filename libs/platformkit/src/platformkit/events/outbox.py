@@ -103,6 +103,15 @@ _INSERT = insert(outbox)
 _PENDING = "platformkit.outbox.pending"
 
 
+async def write_published(session: AsyncSession) -> None:
+    """Write the events published so far in this transaction now (one statement) instead of at commit: for
+    a transaction that wants its last statement before the commit to be the one taking a contended row
+    lock (a hot product's stock), so that the lock is held for no more than that statement and the commit."""
+    rows = session.info.pop(_PENDING, None)
+    if rows:
+        await (await session.connection()).execute(_INSERT, rows[0] if len(rows) == 1 else rows)
+
+
 @sa_event.listens_for(Session, "before_commit")
 def _write_pending_before_commit(session: Session) -> None:
     # Also fired when a savepoint is released: only the outermost commit writes the pending rows.

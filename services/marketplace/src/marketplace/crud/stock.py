@@ -29,6 +29,11 @@ class Take:
     deposit_cents: int | None = None
     # The ledger's reference (the order number); defaults to the caller's `ref`.
     ref: str | None = None
+    # Known to the caller (a checkout): the ledger row is written before the UPDATE, so that the UPDATE is the
+    # transaction's last statement and PostgreSQL holds the row's lock only for it and the commit.
+    merchant_id: str | None = None
+    # False when the caller read that the person holds none of it (no statement to consume a hold).
+    maybe_held: bool = True
 
 
 class OutOfStock(Exception):
@@ -65,10 +70,14 @@ async def take(
     now: datetime, ref: str | None = None,
 ) -> None:
     """Commit stock for a sale. The person's own unexpired hold on a variant is consumed first (their
-    hold never blocks them); the rest must be available beyond everyone's holds. Raises OutOfStock, and
-    the caller's transaction rolls back everything taken before."""
+    hold never blocks them); the rest must be available beyond everyone's holds. Raises OutOfStock or
+    PriceMoved, and the caller's transaction must roll back (everything taken before, and ledger rows
+    written ahead)."""
     for item in sorted(takes, key=lambda t: t.variant_id):
-        if person_id is not None:
+        if item.merchant_id is not None:
+            session.add(StockMovement(variant_id=item.variant_id, merchant_id=item.merchant_id, delta=-item.qty,
+                                      reason="sale", ref=item.ref or ref, created_at=now))
+        if person_id is not None and item.maybe_held:
             # Consume the hold with a conditional DELETE: the sweeper or a twin request gets it or we do.
             row = (await _sql.execute(session,
                 delete(StockHold)
@@ -98,8 +107,9 @@ async def take(
                 raise PriceMoved()
             raise OutOfStock(item.variant_id)
         on_hand, reserved, product_id, merchant_id = tuple(result)
-        session.add(StockMovement(variant_id=item.variant_id, merchant_id=merchant_id, delta=-item.qty,
-                                  reason="sale", ref=item.ref or ref, created_at=now))
+        if item.merchant_id is None:
+            session.add(StockMovement(variant_id=item.variant_id, merchant_id=merchant_id, delta=-item.qty,
+                                      reason="sale", ref=item.ref or ref, created_at=now))
         after = on_hand - reserved
         await _after_change(session, variant_id=item.variant_id, product_id=product_id, merchant_id=merchant_id,
                             before=after + item.qty - released, after=after, threshold=threshold, now=now)

@@ -10,6 +10,7 @@ sends them (to its current URL)."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -28,6 +29,8 @@ from platformkit.tables import outbound_message
 EVENTS = ("order.placed", "order.accepted", "order.cancelled", "order.packed", "order.completed",
           "stock.ran_low", "stock.ran_out")
 REFERENCE = "webhook_endpoint:"
+# Endpoints that get messages: active ones send them, disabled ones hold them.
+SENDING = ("active", "disabled")
 # Messages held while an endpoint is disabled get a fresh retry horizon when it is turned back on.
 REPLAY_HORIZON = timedelta(hours=24)
 
@@ -54,11 +57,22 @@ async def endpoints_of(session: AsyncSession, merchant_id: str) -> list[WebhookE
                                     .order_by(col(WebhookEndpoint.created_at)))).all())
 
 
-async def enqueue(session: AsyncSession, *, merchant_id: str, event: str, data: dict[str, Any], now: datetime) -> int:
+async def endpoints_of_merchants(session: AsyncSession, merchant_ids: list[str]) -> list[WebhookEndpoint]:
+    """The endpoints that get messages (active ones; disabled ones hold theirs) of these merchants."""
+    return list((await session.exec(select(WebhookEndpoint).where(
+        col(WebhookEndpoint.merchant_id).in_(merchant_ids),
+        col(WebhookEndpoint.status).in_(SENDING)))).all())
+
+
+async def enqueue(session: AsyncSession, *, merchant_id: str, event: str, data: dict[str, Any], now: datetime,
+                  endpoints: Sequence[WebhookEndpoint] | None = None) -> int:
     """A message for every endpoint of the merchant that wants this event: sent when active, held (kept
-    for later) while the endpoint is disabled after failures."""
-    endpoints = (await session.exec(select(WebhookEndpoint).where(
-        WebhookEndpoint.merchant_id == merchant_id, col(WebhookEndpoint.status).in_(["active", "disabled"])))).all()
+    for later) while the endpoint is disabled after failures. `endpoints`: the merchant's, read before
+    (endpoints_of_merchants) by a caller that keeps reads out of its transaction."""
+    if endpoints is None:
+        endpoints = await endpoints_of_merchants(session, [merchant_id])
+    if not endpoints:
+        return 0
     payload = {"type": event, "timestamp": now.isoformat(), "data": jsonable_encoder(data)}
     occurrence = uuid.uuid4()
     count = 0

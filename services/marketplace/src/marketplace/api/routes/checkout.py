@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 
 from fastapi import APIRouter
-from fastapi.responses import JSONResponse
+from fastapi.responses import Response
 
 from marketplace.api.deps import GazetteerDep, MarketplaceSettingsDep, PaymentsDep, PersonDep
 from marketplace.crud import checkout, places, stock
@@ -14,7 +14,7 @@ from marketplace.payments import PaymentDeclined, PaymentProvider, PaymentUnavai
 from marketplace.schemas import CheckoutIn, CheckoutOut, QuoteIn, QuoteOut, RoundOut
 from marketplace.views import order_out
 from platformkit.deps import NowDep, ReadSessionDep, SessionDep
-from platformkit.idempotency import IdempotencyDep
+from platformkit.idempotency import IdempotencyDep, KeyTaken
 from platformkit.problems import ProblemError
 
 router = APIRouter(prefix="/checkout", tags=["checkout"])
@@ -32,12 +32,12 @@ async def void_all(payments: PaymentProvider | None, authorizations: dict[str, s
 
 
 @router.post("/quote", response_model=QuoteOut)
-async def quote(body: QuoteIn, _person: PersonDep, session: ReadSessionDep, now: NowDep,
+async def quote(body: QuoteIn, person: PersonDep, session: ReadSessionDep, now: NowDep,
                 gazetteer: GazetteerDep) -> QuoteOut:
     """The totals a checkout with these lines and choices would have now (nothing is held or written):
     what the customer is shown before confirming, and sends back as `expected_total_cents`."""
     parts = await checkout.price(session, body=CheckoutIn(**body.model_dump(), expected_total_cents=0),
-                                 gazetteer=gazetteer, now=now)
+                                 gazetteer=gazetteer, now=now, person_id=person)
     return QuoteOut.model_validate(checkout.totals_of(parts))
 
 
@@ -47,21 +47,26 @@ async def place_order(
     body: CheckoutIn, person: PersonDep, session: SessionDep, read_session: ReadSessionDep,
     idempotency: IdempotencyDep, settings: MarketplaceSettingsDep, now: NowDep, gazetteer: GazetteerDep,
     payments: PaymentsDep,
-) -> CheckoutOut | JSONResponse:
-    replay = await idempotency.claim()
+) -> Response:
+    # Online payment calls the provider before the order's transaction: the key is claimed (committed)
+    # first, so a twin request cannot authorize a second time. Otherwise the key is written with the order,
+    # one commit in all.
+    online = body.payment_method == "online"
+    replay = await (idempotency.claim() if online else idempotency.claim_with_work(read_session))
     if replay is not None:
         return replay
     # Priced on a read session: the writer (SQLite's one connection) is held only for the writes. What was
     # read here is checked again by the writes themselves (price and stock in the conditional UPDATE, the
     # round in its own).
-    parts = await checkout.price(read_session, body=body, gazetteer=gazetteer, now=now)
-    await read_session.commit()
+    parts = await checkout.price(read_session, body=body, gazetteer=gazetteer, now=now, person_id=person)
     totals = checkout.totals_of(parts)
     if totals["total_cents"] != body.expected_total_cents:
         raise ProblemError(409, "PRICE_CHANGED", "Prices changed since you looked; please check the new total.",
                            field="body.expected_total_cents", extra=totals)
+    await checkout.load_webhook_endpoints(read_session, parts)
+    await read_session.commit()
     authorizations: dict[str, str] = {}
-    if body.payment_method == "online":
+    if online:
         if payments is None:
             raise ProblemError(422, "PAYMENT_METHOD_UNAVAILABLE", "Online payment is not offered here.",
                                field="body.payment_method")
@@ -80,19 +85,22 @@ async def place_order(
             await void_all(payments, authorizations)
             raise ProblemError(503, "PAYMENT_UNAVAILABLE", "Payment is not reachable right now; try again.",
                                headers={"Retry-After": "5"}) from error
+    # The orders and the answer are made before the write phase, which then only writes.
+    placement = checkout.orders_for(person_id=person, body=body, parts=parts, authorizations=authorizations, now=now)
+    result = CheckoutOut(
+        customer_order_id=placement.customer_order.id, total_cents=placement.customer_order.total_cents,
+        orders=[order_out(order, lines, merchant_name=part.merchant.name,
+                          delivery_date=part.round.delivery_date if part.round else None)
+                for part, order, lines in placement.orders])
     try:
-        customer_order, placed, takes = await checkout.place(
-            session, person_id=person, body=body, parts=parts, authorizations=authorizations, now=now)
-        # The answer from what was just written (no reads while holding the writer).
-        names = {part.merchant.id: part.merchant.name for part in parts}
-        dates = {part.merchant.id: part.round.delivery_date if part.round else None for part in parts}
-        result = CheckoutOut(customer_order_id=customer_order.id, total_cents=customer_order.total_cents,
-                             orders=[order_out(order, lines, merchant_name=names[order.merchant_id],
-                                               delivery_date=dates[order.merchant_id]) for order, lines in placed])
+        # First in the transaction: a twin with the same key waits here, before it writes anything.
         await idempotency.complete(201, result)
-        await checkout.take_stock(session, takes=takes, person_id=person, threshold=settings.low_stock_threshold,
-                                  now=now)
+        await checkout.write(session, placement=placement, person_id=person, now=now)
+        await checkout.take_stock(session, takes=placement.takes, person_id=person,
+                                  threshold=settings.low_stock_threshold, now=now)
         await session.commit()
+    except KeyTaken:
+        return await idempotency.replay()  # not online: no authorization to void
     except stock.OutOfStock as error:
         await session.rollback()
         await void_all(payments, authorizations)
@@ -103,7 +111,8 @@ async def place_order(
         await session.rollback()
         await void_all(payments, authorizations)
         read_session.expire_all()  # the rows priced before are stale now
-        fresh = checkout.totals_of(await checkout.price(read_session, body=body, gazetteer=gazetteer, now=now))
+        fresh = checkout.totals_of(await checkout.price(read_session, body=body, gazetteer=gazetteer, now=now,
+                                                        person_id=person))
         raise ProblemError(409, "PRICE_CHANGED", "Prices changed since you looked; please check the new total.",
                            field="body.expected_total_cents", extra=fresh) from error
     except checkout.CutoffPassed as error:
@@ -114,4 +123,4 @@ async def place_order(
                            field=f"body.choices[{body.choices.index(error.choice)}].round_id",
                            extra={"next_round": RoundOut.model_validate(upcoming[0]).model_dump(mode="json")
                                   if upcoming else None}) from error
-    return result
+    return idempotency.stored_response()
