@@ -3,11 +3,22 @@
 Umlauts fold both ways, because people type "Käse", "Kaese" and "Kase": every word is stored in both
 folds ("kaese kase"), a query term in one. Word parts ("saft" in "Apfelsaft") are found by substring
 matching on the stored text (SQLite FTS5 trigram, PostgreSQL pg_trgm), so no decompounding dictionary
-is needed."""
+is needed.
+
+A result page is continued by a cursor: an opaque token for the last item shown, in one of two orders.
+"title" (A to Z) for result sets small enough to sort; "id" (by product id: an order the search index
+delivers without sorting, so a broad word costs as little as a narrow one) for larger sets. The order is
+chosen on the first page and kept by the cursor, so paging stays stable."""
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 import re
+import uuid
+from dataclasses import dataclass
+from typing import Literal
 
 from places import fold_keys
 
@@ -34,3 +45,34 @@ def query_terms(query: str) -> list[str]:
             # The expanded fold (ä -> ae) is stored for every word, so it always finds its spelling.
             terms.setdefault(max(keys, key=len), None)
     return list(terms)[:MAX_TERMS]
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """Where the next page starts: after (title, id) in title order, or after id in id order."""
+    order: Literal["title", "id"]
+    after_id: uuid.UUID
+    after_title: str = ""
+
+
+class InvalidCursor(ValueError):
+    pass
+
+
+def encode_cursor(cursor: Cursor) -> str:
+    values = [cursor.order, cursor.after_id.hex] + ([cursor.after_title] if cursor.order == "title" else [])
+    return base64.urlsafe_b64encode(json.dumps(values, ensure_ascii=False).encode()).decode().rstrip("=")
+
+
+def decode_cursor(token: str) -> Cursor:
+    """The cursor a previous page handed out; InvalidCursor for anything else."""
+    try:
+        values = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+        match values:
+            case ["title", str(after_id), str(after_title)]:
+                return Cursor("title", uuid.UUID(hex=after_id), after_title)
+            case ["id", str(after_id)]:
+                return Cursor("id", uuid.UUID(hex=after_id))
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        pass
+    raise InvalidCursor(token)
