@@ -43,6 +43,8 @@ def test_resident_orders_from_two_merchants_and_the_merchant_packs(
     page.fill("#q", "Käse")
     page.get_by_role("button", name="Suchen").click()
     cheese = page.locator(".card", has_text="Bergkäse")
+    # The heading counts all matches (here all on one page), not just the page.
+    expect(page.locator("#results-title")).to_have_text(f"{page.locator('.card').count()} Treffer")
     expect(cheese).to_contain_text("Hofladen Gramzow")
     expect(cheese).to_contain_text("€/kg")
     expect(cheese).to_contain_text("Milch")
