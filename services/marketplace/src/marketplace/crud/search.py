@@ -2,11 +2,12 @@
 tokenizer) and PostgreSQL (pg_trgm GIN index on the same folded text), facets, "delivers to my village"
 and distance from my village.
 
-Every statement of a search with words reads product_fts (which carries title, category, merchant and
-labels beside the text, so that a search reads only its own matches), and none reads more than
-`count_limit` matches unless the order asks for it:
+A search with words reads product_fts only (it carries title, category, merchant and labels beside the
+text), and the work does not grow with the number of matches beyond `count_limit`:
 - the facet material: category × merchant × labels of the first `count_limit` matches in product id order
   (all of them when there are no more; else the counts say "at least", flagged `counts_capped`);
+- the total under the facet filters: from that material, or (capped, a facet chosen) counted up to
+  `count_limit` + 1;
 - the page: in title order when the results are at most `count_limit` (sorting them is cheap), else in
   product id order, which the index delivers without sorting: SQLite's FTS rowid is derived from the
   product id (`fts_rowid`), PostgreSQL walks a covering index on product_id. Both databases give the same
@@ -18,6 +19,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -135,8 +137,19 @@ async def search(session: AsyncSession, *, query: SearchQuery, gazetteer: Gazett
         after = Cursor("title", page[-1].id, page[-1].title) if len(found) > limit else None
         return SearchPage(page, facets, after, total, False, False)
 
-    combos, counts_capped = await _first_combos(session, conditions, count_limit)
-    facets, total = _facets(combos, query)
+    matches = await _first_matches(session, conditions, count_limit)
+    counts_capped = len(matches) > count_limit
+    matches = matches[:count_limit]
+    facets, total = _facets(list(_combos(matches)), query)
+    if not counts_capped and cursor is None:
+        # Every match is at hand: the page is sorted here (code point order, as both databases compare
+        # titles below), without a second statement.
+        results = sorted((m for m in matches if _passes(query, m.category, m.merchant_id, m.labels)),
+                         key=lambda m: (m.title, m.product_id))
+        shown = results[offset:offset + limit + 1]
+        return SearchPage(await _products(session, [m.product_id for m in shown[:limit]]), facets,
+                          Cursor("title", shown[limit - 1].product_id, shown[limit - 1].title)
+                          if len(shown) > limit else None, total, False, False)
     chosen: list[Any] = []
     if query.category:
         chosen.append(fts.category == query.category)
@@ -156,11 +169,12 @@ async def search(session: AsyncSession, *, query: SearchQuery, gazetteer: Gazett
     order = cursor.order if cursor else ("id" if total_capped else "title")
     statement: Any
     if order == "title":
-        statement = select(fts.product_id, fts.title).order_by(fts.title, fts.product_id)
+        # Byte order on both databases (PostgreSQL's collation may differ), the order of the first page.
+        title = fts.title.collate("BINARY" if _is_sqlite(session) else "C")
+        statement = select(fts.product_id, fts.title).order_by(title, fts.product_id)
         if cursor:
             after_id = fts_product_id(session, cursor.after_id)
-            chosen.append(or_(fts.title > cursor.after_title,
-                              and_(fts.title == cursor.after_title, fts.product_id > after_id)))
+            chosen.append(or_(title > cursor.after_title, and_(title == cursor.after_title, fts.product_id > after_id)))
     elif _is_sqlite(session):
         statement = select(fts.product_id, fts.title).order_by(fts.rowid)
         if cursor:
@@ -171,24 +185,42 @@ async def search(session: AsyncSession, *, query: SearchQuery, gazetteer: Gazett
             chosen.append(fts.product_id > cursor.after_id)
     rows = [(uuid.UUID(str(row.product_id)), str(row.title)) for row in (await _sql.execute(
         session, statement.select_from(PRODUCT_FTS).where(*conditions, *chosen).offset(offset).limit(limit + 1))).all()]
-    ids = [product_id for product_id, _title in rows[:limit]]
-    by_id = {p.id: p for p in (await session.exec(model_select(Product).where(col(Product.id).in_(ids)))).all()}
     last = rows[limit - 1] if len(rows) > limit else None
-    return SearchPage([by_id[i] for i in ids if i in by_id], facets,
+    return SearchPage(await _products(session, [product_id for product_id, _title in rows[:limit]]), facets,
                       Cursor(order, last[0], last[1] if order == "title" else "") if last else None,
                       total, total_capped, counts_capped)
 
 
-async def _first_combos(session: AsyncSession, conditions: list[Any],
-                        count_limit: int) -> tuple[list[tuple[Any, ...]], bool]:
-    """Match counts per (category, merchant, labels) over the first `count_limit` matches in id order,
-    and whether there are more."""
+@dataclass(frozen=True)
+class _Match:
+    product_id: uuid.UUID
+    title: str
+    category: str
+    merchant_id: str
+    labels: str
+
+
+async def _first_matches(session: AsyncSession, conditions: list[Any], count_limit: int) -> list[_Match]:
+    """The first `count_limit` + 1 matches in id order (the one more tells that there are more)."""
     fts: Any = PRODUCT_FTS.c
-    rows = (await _sql.execute(session, select(fts.category, fts.merchant_id, fts.labels).select_from(PRODUCT_FTS)
-                               .where(*conditions).order_by(fts.rowid if _is_sqlite(session) else fts.product_id)
+    rows = (await _sql.execute(session, select(fts.product_id, fts.title, fts.category, fts.merchant_id, fts.labels)
+                               .select_from(PRODUCT_FTS).where(*conditions)
+                               .order_by(fts.rowid if _is_sqlite(session) else fts.product_id)
                                .limit(count_limit + 1))).all()
-    counted = Counter(tuple(row) for row in rows[:count_limit])
-    return [(*combo, count) for combo, count in counted.items()], len(rows) > count_limit
+    return [_Match(uuid.UUID(str(row.product_id)), row.title, row.category, row.merchant_id, row.labels)
+            for row in rows]
+
+
+def _combos(matches: list[_Match]) -> Iterator[tuple[str, str, str, int]]:
+    """Match counts per (category, merchant, labels): the material of all three facets."""
+    for (category, merchant_id, labels), count in Counter(
+            (m.category, m.merchant_id, m.labels) for m in matches).items():
+        yield category, merchant_id, labels, count
+
+
+async def _products(session: AsyncSession, ids: list[uuid.UUID]) -> list[Product]:
+    by_id = {p.id: p for p in (await session.exec(model_select(Product).where(col(Product.id).in_(ids)))).all()}
+    return [by_id[i] for i in ids if i in by_id]
 
 
 async def _browse_facets(session: AsyncSession, conditions: list[Any],
@@ -226,6 +258,13 @@ async def _browse(session: AsyncSession, *, query: SearchQuery, place: list[Any]
                                              col(Product.id) > cursor.after_id)))
     return list((await session.exec(statement.order_by(col(Product.title), col(Product.id))
                                     .offset(offset).limit(limit + 1))).all())
+
+
+def _passes(query: SearchQuery, category: str, merchant_id: str, labels: str) -> bool:
+    """A match under all three facet filters (the SQL of `chosen` in search, in Python)."""
+    return ((query.category is None or query.category == category)
+            and (query.merchant_id is None or query.merchant_id == merchant_id)
+            and (query.label is None or query.label in labels.split()))
 
 
 def _facets(combos: list[tuple[Any, ...]], query: SearchQuery) -> tuple[dict[str, list[tuple[str, int]]], int]:
