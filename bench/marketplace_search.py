@@ -37,7 +37,7 @@ from typing import Any
 
 from sqlalchemy import text
 
-from marketplace.crud.search import SearchQuery, fts_rowid, search
+from marketplace.crud.search import COUNT_LIMIT, SearchQuery, fts_rowid, search
 from marketplace.domain.categories import CATEGORIES
 from marketplace.domain.search import query_terms, search_body
 from marketplace.main import service
@@ -128,7 +128,7 @@ async def fill(db: Database, size: int, seed: int = 11) -> None:
             await connection.execute(text("VACUUM ANALYZE"))
 
 
-async def measure(db: Database, repeat: int) -> dict[str, Any]:
+async def measure(db: Database, repeat: int, count_limit: int = COUNT_LIMIT) -> dict[str, Any]:
     gazetteer = demo()
     village = "ot-prenzlau-prenzlau"
     latencies: list[float] = []
@@ -145,7 +145,7 @@ async def measure(db: Database, repeat: int) -> dict[str, Any]:
             name = words or options.get("category", "")
             started, cpu_started = time.perf_counter(), time.process_time()
             async with db.read_sessions() as session:
-                found = await search(session, query=query, gazetteer=gazetteer, limit=20)
+                found = await search(session, query=query, gazetteer=gazetteer, limit=20, count_limit=count_limit)
             latencies.append((time.perf_counter() - started) * 1000)
             cpu.append((time.process_time() - cpu_started) * 1000)
             by_query.setdefault(name, []).append(latencies[-1])
@@ -178,7 +178,7 @@ def database_url(kind: str, workdir: Path) -> Iterator[str]:
             yield url
 
 
-async def run(kind: str, size: int, repeat: int, workdir: Path) -> dict[str, Any]:
+async def run(kind: str, size: int, repeat: int, workdir: Path, count_limit: int) -> dict[str, Any]:
     with database_url(kind, workdir) as url:
         upgrade(service, url)
         db = Database(url)
@@ -186,9 +186,9 @@ async def run(kind: str, size: int, repeat: int, workdir: Path) -> dict[str, Any
             started = time.perf_counter()
             await fill(db, size)
             fill_seconds = time.perf_counter() - started
-            await measure(db, 1)  # warm-up: caches, query plans
-            result = {"database": kind, "products": size, "fill_seconds": round(fill_seconds, 1),
-                      **await measure(db, repeat)}
+            await measure(db, 1, count_limit)  # warm-up: caches, query plans
+            result = {"database": kind, "products": size, "count_limit": count_limit,
+                      "fill_seconds": round(fill_seconds, 1), **await measure(db, repeat, count_limit)}
         finally:
             await db.dispose()
     return result
@@ -200,6 +200,7 @@ async def main() -> None:
     parser.add_argument("--size", type=int, default=100_000)
     parser.add_argument("--db", default="sqlite,postgresql")
     parser.add_argument("--repeat", type=int, default=10, help="rounds of all queries")
+    parser.add_argument("--count-limit", type=int, default=COUNT_LIMIT, help="SEARCH_COUNT_LIMIT")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     size = 2_000 if args.smoke else args.size
@@ -209,7 +210,7 @@ async def main() -> None:
                               "environment": environment(), "results": []}
     with tempfile.TemporaryDirectory(prefix="marketplace-search-") as workdir:
         for kind in kinds:
-            result = await run(kind, size, repeat, Path(workdir))
+            result = await run(kind, size, repeat, Path(workdir), args.count_limit)
             report["results"].append(result)
             print(f"RESULT {kind:<10} {size:>8,} products: {result['queries']} queries, p50 {result['p50_ms']:.1f} ms, "
                   f"p95 {result['p95_ms']:.1f} ms, max {result['max_ms']:.1f} ms, cpu {result['cpu_ms_per_query']:.1f} "

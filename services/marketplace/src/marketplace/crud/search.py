@@ -19,11 +19,10 @@ from __future__ import annotations
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, column, func, or_, select, table, text
+from sqlalchemy import ColumnElement, Text, and_, cast, column, func, or_, select, table, text
 from sqlmodel import col
 from sqlmodel import select as model_select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -137,19 +136,8 @@ async def search(session: AsyncSession, *, query: SearchQuery, gazetteer: Gazett
         after = Cursor("title", page[-1].id, page[-1].title) if len(found) > limit else None
         return SearchPage(page, facets, after, total, False, False)
 
-    matches = await _first_matches(session, conditions, count_limit)
-    counts_capped = len(matches) > count_limit
-    matches = matches[:count_limit]
-    facets, total = _facets(list(_combos(matches)), query)
-    if not counts_capped and cursor is None:
-        # Every match is at hand: the page is sorted here (code point order, as both databases compare
-        # titles below), without a second statement.
-        results = sorted((m for m in matches if _passes(query, m.category, m.merchant_id, m.labels)),
-                         key=lambda m: (m.title, m.product_id))
-        shown = results[offset:offset + limit + 1]
-        return SearchPage(await _products(session, [m.product_id for m in shown[:limit]]), facets,
-                          Cursor("title", shown[limit - 1].product_id, shown[limit - 1].title)
-                          if len(shown) > limit else None, total, False, False)
+    combos, counts_capped = await _first_combos(session, conditions, count_limit)
+    facets, total = _facets(combos, query)
     chosen: list[Any] = []
     if query.category:
         chosen.append(fts.category == query.category)
@@ -185,42 +173,32 @@ async def search(session: AsyncSession, *, query: SearchQuery, gazetteer: Gazett
             chosen.append(fts.product_id > cursor.after_id)
     rows = [(uuid.UUID(str(row.product_id)), str(row.title)) for row in (await _sql.execute(
         session, statement.select_from(PRODUCT_FTS).where(*conditions, *chosen).offset(offset).limit(limit + 1))).all()]
+    ids = [product_id for product_id, _title in rows[:limit]]
+    by_id = {p.id: p for p in (await session.exec(model_select(Product).where(col(Product.id).in_(ids)))).all()}
     last = rows[limit - 1] if len(rows) > limit else None
-    return SearchPage(await _products(session, [product_id for product_id, _title in rows[:limit]]), facets,
+    return SearchPage([by_id[i] for i in ids if i in by_id], facets,
                       Cursor(order, last[0], last[1] if order == "title" else "") if last else None,
                       total, total_capped, counts_capped)
 
 
-@dataclass(frozen=True)
-class _Match:
-    product_id: uuid.UUID
-    title: str
-    category: str
-    merchant_id: str
-    labels: str
-
-
-async def _first_matches(session: AsyncSession, conditions: list[Any], count_limit: int) -> list[_Match]:
-    """The first `count_limit` + 1 matches in id order (the one more tells that there are more)."""
+async def _first_combos(session: AsyncSession, conditions: list[Any],
+                        count_limit: int) -> tuple[list[tuple[Any, ...]], bool]:
+    """Match counts per (category, merchant, labels) over the first `count_limit` matches in id order,
+    and whether there are more. Grouped in the database over the first `count_limit` + 1 (that one more
+    tells that there are more); the group holding the last of them (the highest id) gives it back."""
     fts: Any = PRODUCT_FTS.c
-    rows = (await _sql.execute(session, select(fts.product_id, fts.title, fts.category, fts.merchant_id, fts.labels)
-                               .select_from(PRODUCT_FTS).where(*conditions)
-                               .order_by(fts.rowid if _is_sqlite(session) else fts.product_id)
-                               .limit(count_limit + 1))).all()
-    return [_Match(uuid.UUID(str(row.product_id)), row.title, row.category, row.merchant_id, row.labels)
-            for row in rows]
-
-
-def _combos(matches: list[_Match]) -> Iterator[tuple[str, str, str, int]]:
-    """Match counts per (category, merchant, labels): the material of all three facets."""
-    for (category, merchant_id, labels), count in Counter(
-            (m.category, m.merchant_id, m.labels) for m in matches).items():
-        yield category, merchant_id, labels, count
-
-
-async def _products(session: AsyncSession, ids: list[uuid.UUID]) -> list[Product]:
-    by_id = {p.id: p for p in (await session.exec(model_select(Product).where(col(Product.id).in_(ids)))).all()}
-    return [by_id[i] for i in ids if i in by_id]
+    key = fts.rowid if _is_sqlite(session) else fts.product_id
+    first = (select(fts.category, fts.merchant_id, fts.labels, (key if _is_sqlite(session) else cast(key, Text))
+                    .label("sort_key")).select_from(PRODUCT_FTS).where(*conditions).order_by(key)
+             .limit(count_limit + 1).subquery())
+    rows = [tuple(row) for row in (await _sql.execute(session, select(
+        first.c.category, first.c.merchant_id, first.c.labels, func.count(), func.max(first.c.sort_key))
+        .group_by(first.c.category, first.c.merchant_id, first.c.labels))).all()]
+    capped = sum(row[3] for row in rows) > count_limit
+    if capped:
+        beyond = max(rows, key=lambda row: row[4])
+        rows = [(*row[:3], row[3] - 1 if row is beyond else row[3], row[4]) for row in rows]
+    return [row[:4] for row in rows if row[3] > 0], capped
 
 
 async def _browse_facets(session: AsyncSession, conditions: list[Any],
@@ -258,13 +236,6 @@ async def _browse(session: AsyncSession, *, query: SearchQuery, place: list[Any]
                                              col(Product.id) > cursor.after_id)))
     return list((await session.exec(statement.order_by(col(Product.title), col(Product.id))
                                     .offset(offset).limit(limit + 1))).all())
-
-
-def _passes(query: SearchQuery, category: str, merchant_id: str, labels: str) -> bool:
-    """A match under all three facet filters (the SQL of `chosen` in search, in Python)."""
-    return ((query.category is None or query.category == category)
-            and (query.merchant_id is None or query.merchant_id == merchant_id)
-            and (query.label is None or query.label in labels.split()))
 
 
 def _facets(combos: list[tuple[Any, ...]], query: SearchQuery) -> tuple[dict[str, list[tuple[str, int]]], int]:
