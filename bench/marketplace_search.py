@@ -119,6 +119,9 @@ async def fill(db: Database, size: int, seed: int = 11) -> None:
             await connection.execute(text(f"INSERT INTO product_fts ({columns}product_id, body, title, category, "  # noqa: S608
                                           f"merchant_id, labels) VALUES ({values}:id, :body, :title, :category, "
                                           ":merchant_id, :labels)"), fts)
+            if sqlite:
+                await connection.execute(text("INSERT INTO product_facets_fts (rowid, category, merchant_id, labels) "
+                                              "VALUES (:rowid, :category, :merchant_id, :labels)"), fts)
         if sqlite:
             await connection.execute(text("ANALYZE"))
     if not sqlite:

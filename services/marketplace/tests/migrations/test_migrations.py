@@ -36,6 +36,8 @@ def test_search_rows_written_before_the_id_order_keep_being_found_in_id_order(da
             if sqlite:
                 rowids = connection.execute(sa.text("SELECT rowid, product_id FROM product_fts")).all()
                 assert all(rowid == uuid.UUID(hex=hex_id).int >> 65 for rowid, hex_id in rowids)
+                facets = connection.execute(sa.text("SELECT rowid, merchant_id FROM product_facets_fts")).all()
+                assert sorted(facets) == sorted((rowid, "m-1") for rowid, _hex_id in rowids)
                 matched = connection.execute(sa.text("SELECT count(*) FROM product_fts WHERE product_fts MATCH "
                                                      "'\"kaese\"'")).scalar_one()
                 assert matched == 5

@@ -234,6 +234,9 @@ async def reindex(session: AsyncSession, *, product: Product, merchant: Merchant
     key = "rowid" if sqlite else "product_id"
     await _sql.execute(session, text(f"DELETE FROM product_fts WHERE {key} = :key"),  # noqa: S608
                        {"key": fts_rowid(product.id) if sqlite else str(product.id)})
+    if sqlite:
+        await _sql.execute(session, text("DELETE FROM product_facets_fts WHERE rowid = :key"),
+                           {"key": fts_rowid(product.id)})
     merchant = merchant or await session.get(Merchant, product.merchant_id)
     if product.status != "published" or merchant is None or merchant.status != "active":
         return
@@ -246,3 +249,6 @@ async def reindex(session: AsyncSession, *, product: Product, merchant: Merchant
         row["rowid"] = fts_rowid(product.id)
     await _sql.execute(session, text(f"INSERT INTO product_fts ({', '.join(row)}) "  # noqa: S608
                                      f"VALUES ({', '.join(':' + name for name in row)})"), row)
+    if sqlite:
+        await _sql.execute(session, text("INSERT INTO product_facets_fts (rowid, category, merchant_id, labels) "
+                                         "VALUES (:rowid, :category, :merchant_id, :labels)"), row)

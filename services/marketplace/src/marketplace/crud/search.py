@@ -35,6 +35,11 @@ from places import Gazetteer
 # The hand-made search table (see the migrations): not a model, so not in the metadata.
 PRODUCT_FTS = table("product_fts", column("rowid"), column("product_id"), column("body"), column("title"),
                     column("category"), column("merchant_id"), column("labels"))
+# SQLite only: the columns facets and filters read, again in a plain table by the same rowid. FTS5 hands
+# out its stored columns several times slower per row than a plain table lookup, and a search filtered by
+# place reads thousands of them.
+PRODUCT_FACETS_FTS = table("product_facets_fts", column("rowid"), column("category"), column("merchant_id"),
+                           column("labels"))
 
 # Facets and totals count at most this many matches (more help nobody choose; counting them all is what
 # made broad words slow): beyond it they are lower bounds, and the answer says so.
@@ -79,6 +84,14 @@ def _is_sqlite(session: AsyncSession) -> bool:
     return session.bind is not None and session.bind.dialect.name == "sqlite"
 
 
+def _source(session: AsyncSession) -> tuple[Any, Any]:
+    """What a search with words reads from, and the columns its facets and filters use."""
+    if _is_sqlite(session):
+        return (PRODUCT_FTS.join(PRODUCT_FACETS_FTS, PRODUCT_FACETS_FTS.c.rowid == PRODUCT_FTS.c.rowid),
+                PRODUCT_FACETS_FTS.c)
+    return PRODUCT_FTS, PRODUCT_FTS.c
+
+
 def _text_conditions(session: AsyncSession, terms: list[str]) -> list[Any]:
     """Conditions on the product_fts row: it contains every term as a substring."""
     body: Any = PRODUCT_FTS.c.body
@@ -115,18 +128,19 @@ async def search(session: AsyncSession, *, query: SearchQuery, gazetteer: Gazett
                  cursor: Cursor | None = None, count_limit: int = COUNT_LIMIT) -> SearchPage:
     """A page of matching searchable products, the facets and the total (see the module's docstring)."""
     fts: Any = PRODUCT_FTS.c
+    source, facet = _source(session)
     terms = query_terms(query.text)
     conditions: list[Any] = [*_text_conditions(session, terms)]
     place: list[Any] = []  # the same conditions on product's own columns, for the browse below
     if query.village and query.delivers_only:
         delivering = select(col(DeliveryVillage.merchant_id)).where(col(DeliveryVillage.ortsteil_id) == query.village)
-        conditions.append(fts.merchant_id.in_(delivering))
+        conditions.append(facet.merchant_id.in_(delivering))
         place.append(col(Product.merchant_id).in_(delivering))
     if query.village and query.max_km is not None:
         merchants = [(str(m), str(o)) for m, o in map(tuple, (await _sql.execute(session,
             select(col(Merchant.id), col(Merchant.ortsteil_id)).where(col(Merchant.status) == "active"))).all())]
         near = merchants_within(gazetteer, merchants, query.village, query.max_km)
-        conditions.append(fts.merchant_id.in_(near))
+        conditions.append(facet.merchant_id.in_(near))
         place.append(col(Product.merchant_id).in_(near))
     if not terms:
         # A browse: its facets are counted in full (and kept a while), its page comes from an index.
@@ -140,18 +154,18 @@ async def search(session: AsyncSession, *, query: SearchQuery, gazetteer: Gazett
     facets, total = _facets(combos, query)
     chosen: list[Any] = []
     if query.category:
-        chosen.append(fts.category == query.category)
+        chosen.append(facet.category == query.category)
     if query.merchant_id:
-        chosen.append(fts.merchant_id == query.merchant_id)
+        chosen.append(facet.merchant_id == query.merchant_id)
     if query.label:
-        chosen.append(_has_label(fts.labels, query.label))
+        chosen.append(_has_label(facet.labels, query.label))
     if not counts_capped:
         total_capped = False
     elif not chosen:
         total, total_capped = count_limit, True
     else:
         counted = (await _sql.execute(session, select(func.count()).select_from(
-            select(fts.product_id).select_from(PRODUCT_FTS).where(*conditions, *chosen).limit(count_limit + 1)
+            select(fts.product_id).select_from(source).where(*conditions, *chosen).limit(count_limit + 1)
             .subquery()))).scalar_one()
         total, total_capped = min(counted, count_limit), counted > count_limit
     order = cursor.order if cursor else ("id" if total_capped else "title")
@@ -172,7 +186,7 @@ async def search(session: AsyncSession, *, query: SearchQuery, gazetteer: Gazett
         if cursor:
             chosen.append(fts.product_id > cursor.after_id)
     rows = [(uuid.UUID(str(row.product_id)), str(row.title)) for row in (await _sql.execute(
-        session, statement.select_from(PRODUCT_FTS).where(*conditions, *chosen).offset(offset).limit(limit + 1))).all()]
+        session, statement.select_from(source).where(*conditions, *chosen).offset(offset).limit(limit + 1))).all()]
     ids = [product_id for product_id, _title in rows[:limit]]
     by_id = {p.id: p for p in (await session.exec(model_select(Product).where(col(Product.id).in_(ids)))).all()}
     last = rows[limit - 1] if len(rows) > limit else None
@@ -187,9 +201,10 @@ async def _first_combos(session: AsyncSession, conditions: list[Any],
     and whether there are more. Grouped in the database over the first `count_limit` + 1 (that one more
     tells that there are more); the group holding the last of them (the highest id) gives it back."""
     fts: Any = PRODUCT_FTS.c
+    source, facet = _source(session)
     key = fts.rowid if _is_sqlite(session) else fts.product_id
-    first = (select(fts.category, fts.merchant_id, fts.labels, (key if _is_sqlite(session) else cast(key, Text))
-                    .label("sort_key")).select_from(PRODUCT_FTS).where(*conditions).order_by(key)
+    first = (select(facet.category, facet.merchant_id, facet.labels, (key if _is_sqlite(session) else cast(key, Text))
+                    .label("sort_key")).select_from(source).where(*conditions).order_by(key)
              .limit(count_limit + 1).subquery())
     rows = [tuple(row) for row in (await _sql.execute(session, select(
         first.c.category, first.c.merchant_id, first.c.labels, func.count(), func.max(first.c.sort_key))
@@ -204,7 +219,8 @@ async def _first_combos(session: AsyncSession, conditions: list[Any],
 async def _browse_facets(session: AsyncSession, conditions: list[Any],
                          query: SearchQuery) -> tuple[dict[str, list[tuple[str, int]]], int]:
     """The facets and total of the whole catalogue under the place and facet filters, kept a while."""
-    fts: Any = PRODUCT_FTS.c
+    facets_table = PRODUCT_FACETS_FTS if _is_sqlite(session) else PRODUCT_FTS  # no words: no text needed
+    facet: Any = facets_table.c
     key = (str(getattr(session.bind, "url", "")), query.village if query.delivers_only else None,
            query.village if query.max_km is not None else None, query.max_km, query.category, query.merchant_id,
            query.label)
@@ -212,8 +228,8 @@ async def _browse_facets(session: AsyncSession, conditions: list[Any],
     if key in _browse_cache and _browse_cache[key][0] > now:
         return _browse_cache[key][1]
     rows = [tuple(row) for row in (await _sql.execute(session, select(
-        fts.category, fts.merchant_id, fts.labels, func.count()).select_from(PRODUCT_FTS).where(*conditions)
-        .group_by(fts.category, fts.merchant_id, fts.labels))).all()]
+        facet.category, facet.merchant_id, facet.labels, func.count()).select_from(facets_table)
+        .where(*conditions).group_by(facet.category, facet.merchant_id, facet.labels))).all()]
     _browse_cache[key] = (now + BROWSE_FACETS_SECONDS, _facets(rows, query))
     return _browse_cache[key][1]
 
