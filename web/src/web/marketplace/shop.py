@@ -28,7 +28,7 @@ async def shop_search(page: PageDep, q: str = "", village: str = "", category: s
                       delivers: str = "", cursor: str = "", added: str = "") -> HTMLResponse:
     t = page.texts.marketplace
     params = {key: value for key, value in (("q", q[:100]), ("village", village), ("category", category),
-                                            ("label", label), ("cursor", cursor[:600])) if value}
+                                            ("label", label), ("cursor", cursor[:2000])) if value}
     if delivers and village:
         params["delivers"] = "true"
     response = await page.call("GET", "marketplace", "/products", params={**params, "limit": "20"})

@@ -22,7 +22,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Text, and_, cast, column, func, or_, select, table, text
+from sqlalchemy import ColumnElement, Text, cast, column, func, or_, select, table, text
 from sqlmodel import col
 from sqlmodel import select as model_select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -31,6 +31,7 @@ from marketplace.crud import _sql
 from marketplace.domain.search import Cursor, query_terms
 from marketplace.models import DeliveryVillage, Merchant, Product
 from places import Gazetteer
+from platformkit.pagination import after
 
 # The hand-made search table (see the migrations): not a model, so not in the metadata.
 PRODUCT_FTS = table("product_fts", column("rowid"), column("product_id"), column("body"), column("title"),
@@ -147,8 +148,8 @@ async def search(session: AsyncSession, *, query: SearchQuery, gazetteer: Gazett
         facets, total = await _browse_facets(session, conditions, query)
         found = await _browse(session, query=query, place=place, limit=limit, offset=offset, cursor=cursor)
         page = found[:limit]
-        after = Cursor("title", page[-1].id, page[-1].title) if len(found) > limit else None
-        return SearchPage(page, facets, after, total, False, False)
+        following = Cursor("title", page[-1].id, page[-1].title) if len(found) > limit else None
+        return SearchPage(page, facets, following, total, False, False)
 
     combos, counts_capped = await _first_combos(session, conditions, count_limit)
     facets, total = _facets(combos, query)
@@ -176,7 +177,7 @@ async def search(session: AsyncSession, *, query: SearchQuery, gazetteer: Gazett
         statement = select(fts.product_id, fts.title).order_by(title, fts.product_id)
         if cursor:
             after_id = fts_product_id(session, cursor.after_id)
-            chosen.append(or_(title > cursor.after_title, and_(title == cursor.after_title, fts.product_id > after_id)))
+            chosen.append(after([title, fts.product_id], [cursor.after_title, after_id]))
     elif _is_sqlite(session):
         statement = select(fts.product_id, fts.title).order_by(fts.rowid)
         if cursor:
@@ -247,9 +248,7 @@ async def _browse(session: AsyncSession, *, query: SearchQuery, place: list[Any]
     if query.label:
         statement = statement.where(_has_label(col(Product.labels), query.label))
     if cursor:
-        statement = statement.where(or_(col(Product.title) > cursor.after_title,
-                                        and_(col(Product.title) == cursor.after_title,
-                                             col(Product.id) > cursor.after_id)))
+        statement = statement.where(after([col(Product.title), col(Product.id)], [cursor.after_title, cursor.after_id]))
     return list((await session.exec(statement.order_by(col(Product.title), col(Product.id))
                                     .offset(offset).limit(limit + 1))).all())
 

@@ -12,13 +12,10 @@ chosen on the first page and kept by the cursor, so paging stays stable."""
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 import re
 import uuid
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from places import fold_keys
 
@@ -55,24 +52,17 @@ class Cursor:
     after_title: str = ""
 
 
-class InvalidCursor(ValueError):
-    pass
+def cursor_values(cursor: Cursor) -> list[str]:
+    """What a cursor carries (platformkit.pagination encodes it)."""
+    return [cursor.order, cursor.after_id.hex, cursor.after_title]
 
 
-def encode_cursor(cursor: Cursor) -> str:
-    values = [cursor.order, cursor.after_id.hex] + ([cursor.after_title] if cursor.order == "title" else [])
-    return base64.urlsafe_b64encode(json.dumps(values, ensure_ascii=False).encode()).decode().rstrip("=")
-
-
-def decode_cursor(token: str) -> Cursor:
-    """The cursor a previous page handed out; InvalidCursor for anything else."""
-    try:
-        values = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
-        match values:
-            case ["title", str(after_id), str(after_title)]:
-                return Cursor("title", uuid.UUID(hex=after_id), after_title)
-            case ["id", str(after_id)]:
-                return Cursor("id", uuid.UUID(hex=after_id))
-    except (ValueError, binascii.Error, UnicodeDecodeError):
-        pass
-    raise InvalidCursor(token)
+def cursor_from(values: list[Any]) -> Cursor | None:
+    """The cursor a previous page handed out, or None for anything else."""
+    match values:
+        case ["title" | "id" as order, str(after_id), str(after_title)]:
+            try:
+                return Cursor(order, uuid.UUID(hex=after_id), after_title if order == "title" else "")
+            except ValueError:
+                return None
+    return None
