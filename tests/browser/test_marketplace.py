@@ -1,11 +1,14 @@
 """The marketplace in a real chromium at a phone viewport, against the real platform (accounts, marketplace,
 gateway with demo data): a resident from Prenzlau finds "Käse", orders from two merchants and sees two
 orders; the merchant of Hofladen Gramzow accepts and packs one; staff see the merchant waiting for approval.
-axe-core and the tap-target check on every page visited."""
+axe-core and the tap-target check on every page visited. The marketplace counts search results only up to
+one here (SEARCH_COUNT_LIMIT; 1,000 in production), so that the demo's two cheeses show the page for
+"very many" results."""
 
 from __future__ import annotations
 
 import importlib.util
+import os
 from collections.abc import Iterator
 
 import pytest
@@ -23,7 +26,15 @@ def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """This module needs marketplace too (the shared fixture starts accounts and the gateway only)."""
     if importlib.util.find_spec("gateway.browser") is None:
         pytest.skip("the gateway's browser sessions are not there yet")
-    platform = RunningPlatform(tmp_path_factory.mktemp("market") / "var", services="accounts,marketplace,gateway")
+    before = os.environ.get("SEARCH_COUNT_LIMIT")
+    os.environ["SEARCH_COUNT_LIMIT"] = "1"
+    try:
+        platform = RunningPlatform(tmp_path_factory.mktemp("market") / "var", services="accounts,marketplace,gateway")
+    finally:
+        if before is None:
+            del os.environ["SEARCH_COUNT_LIMIT"]
+        else:
+            os.environ["SEARCH_COUNT_LIMIT"] = before
     try:
         yield platform.url
     finally:
@@ -43,6 +54,10 @@ def test_resident_orders_from_two_merchants_and_the_merchant_packs(
     page.fill("#q", "Käse")
     page.get_by_role("button", name="Suchen").click()
     cheese = page.locator(".card", has_text="Bergkäse")
+    # Two match, one is counted: the heading says "more than", with a hint how to narrow the search down.
+    expect(page.locator("#results-title")).to_have_text("Mehr als 1 Treffer")
+    expect(page.get_by_text("Wählen Sie einen Bereich oder ein Merkmal")).to_be_visible()
+    expect(page.locator(".card")).to_have_count(2)
     expect(cheese).to_contain_text("Hofladen Gramzow")
     expect(cheese).to_contain_text("€/kg")
     expect(cheese).to_contain_text("Milch")
@@ -55,6 +70,7 @@ def test_resident_orders_from_two_merchants_and_the_merchant_packs(
     page.fill("#q", "Apfelsaft")
     page.get_by_role("button", name="Suchen").click()
     juice = page.locator(".card", has_text="Apfelsaft naturtrüb")
+    expect(page.locator("#results-title")).to_have_text("1 Treffer")
     expect(juice).to_contain_text("Pfand")
     juice.get_by_role("button", name="In den Warenkorb").first.click()
     audit(page, "m03-search-saft")

@@ -28,5 +28,8 @@ class MarketplaceSettings(OutboundSettings):
     # Merchant API requests per key and minute (429 with Retry-After beyond it), per replica.
     merchant_api_requests_per_minute: int = 600
 
+    # Search counts (total, facets) over at most this many matches; beyond it they say "at least".
+    search_count_limit: int = 1000
+
     # The district's gazetteer (libs/places file format); unset: the Uckermark demo shipped with places.
     gazetteer_file: str | None = None

@@ -175,8 +175,15 @@ class Facet(BaseModel):
 
 class SearchResult(BaseModel):
     items: list[ProductOut]
+    # Pass as `cursor` for the next page (None: this is the last).
     next_cursor: str | None = None
     facets: dict[str, list[Facet]]
+    # How many products the search finds: exact, or the count limit (1,000) with total_capped when more.
+    total: int
+    total_capped: bool = False
+    # True: more products match the words and place than are counted; the facet counts are over the first
+    # 1,000 matches (the order of the pages) only, so each says "at least".
+    counts_capped: bool = False
 
 
 # --- stock -----------------------------------------------------------------------------------------

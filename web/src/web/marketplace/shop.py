@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import uuid
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
@@ -24,22 +25,26 @@ PROBLEM_TEXTS = {
 
 @router.get("/shop", response_class=HTMLResponse)
 async def shop_search(page: PageDep, q: str = "", village: str = "", category: str = "", label: str = "",
-               delivers: str = "", offset: int = 0, added: str = "") -> HTMLResponse:
+                      delivers: str = "", cursor: str = "", added: str = "") -> HTMLResponse:
     t = page.texts.marketplace
     params = {key: value for key, value in (("q", q[:100]), ("village", village), ("category", category),
-                                            ("label", label)) if value}
+                                            ("label", label), ("cursor", cursor[:2000])) if value}
     if delivers and village:
         params["delivers"] = "true"
-    params.update(limit="20", offset=str(max(0, min(offset, 10_000))))
-    response = await page.call("GET", "marketplace", "/products", params=params)
-    results = response.json() if response.status_code == 200 else {"items": [], "facets": {}, "next_cursor": None}
+    response = await page.call("GET", "marketplace", "/products", params={**params, "limit": "20"})
+    results = response.json() if response.status_code == 200 else {
+        "items": [], "facets": {}, "next_cursor": None, "total": 0, "total_capped": False}
     for item in results["items"]:
         for variant in item["variants"]:
             variant["price"] = euro(variant["price_cents"])
+    count = f"{results['total']:,}".replace(",", ".")  # German digit grouping: 1.000
+    heading = (t.results_many if results["total_capped"] else t.results_count).format(count=count)
     query = {"q": q, "village": village, "category": category, "label": label, "delivers": delivers}
-    return page.render("marketplace/shop.html", title=t.shop_title, results=results, query=query,
-                       village_options=await village_options(page), notice=t.added if added else None,
-                       back=return_path(page.request))
+    chosen = {key: value for key, value in query.items() if value}
+    more_link = f"/shop?{urlencode({**chosen, 'cursor': results['next_cursor']})}" if results["next_cursor"] else None
+    return page.render("marketplace/shop.html", title=t.shop_title, results=results, query=query, heading=heading,
+                       more_link=more_link, village_options=await village_options(page),
+                       notice=t.added if added else None, back=return_path(page.request))
 
 
 @router.get("/shop/products/{product_id}", response_class=HTMLResponse)

@@ -63,6 +63,8 @@ class MarketplaceTexts:
     delivers_label: str
     search_submit: str
     results_count: str
+    results_many: str
+    results_narrow: str
     results_none: str
     more_results: str
     from_merchant: str
@@ -200,6 +202,9 @@ DE = MarketplaceTexts(
     delivers_label="Nur wer in mein Dorf liefert",
     search_submit="Suchen",
     results_count="{count} Treffer",
+    results_many="Mehr als {count} Treffer",
+    results_narrow="Das sind sehr viele. Wählen Sie einen Bereich oder ein Merkmal, dann finden Sie schneller, "
+                   "was Sie suchen.",
     results_none="Dazu haben wir nichts gefunden. Versuchen Sie ein anderes Wort.",
     more_results="Weitere Treffer",
     from_merchant="von {name}",

@@ -14,6 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from eventcontracts.marketplace import MerchantApprovedV1, MerchantSuspendedV1
 from marketplace.crud import _sql
+from marketplace.crud.search import fts_product_id, fts_rowid
 from marketplace.domain.categories import CATEGORIES
 from marketplace.domain.lmiv import missing_food_information
 from marketplace.domain.search import search_body
@@ -228,19 +229,26 @@ async def archive_product(session: AsyncSession, *, product: Product, now: datet
 
 async def reindex(session: AsyncSession, *, product: Product, merchant: Merchant | None = None) -> None:
     """Keep product_fts in step: a row for each published product of an active merchant, none else."""
-    await _sql.execute(session, text("DELETE FROM product_fts WHERE product_id = :id"),
-                       {"id": _fts_id(session, product.id)})
+    sqlite = session.bind is not None and session.bind.dialect.name == "sqlite"
+    # SQLite finds the row by its rowid (derived from the id; product_id is not indexed in FTS5).
+    key = "rowid" if sqlite else "product_id"
+    await _sql.execute(session, text(f"DELETE FROM product_fts WHERE {key} = :key"),  # noqa: S608
+                       {"key": fts_rowid(product.id) if sqlite else str(product.id)})
+    if sqlite:
+        await _sql.execute(session, text("DELETE FROM product_facets_fts WHERE rowid = :key"),
+                           {"key": fts_rowid(product.id)})
     merchant = merchant or await session.get(Merchant, product.merchant_id)
     if product.status != "published" or merchant is None or merchant.status != "active":
         return
     body = search_body(product.title, CATEGORIES.get(product.category, product.category), product.labels,
                        merchant.name, product.origin)
-    await _sql.execute(session, text("INSERT INTO product_fts (product_id, body, title, category, merchant_id, labels)"
-                                     " VALUES (:id, :body, :title, :category, :merchant_id, :labels)"),
-                       {"id": _fts_id(session, product.id), "body": body, "title": product.title,
-                        "category": product.category, "merchant_id": product.merchant_id, "labels": product.labels})
-
-
-def _fts_id(session: AsyncSession, product_id: uuid.UUID) -> str:
-    # SQLite stores UUIDs as 32 hex characters (SQLAlchemy's Uuid type); PostgreSQL as uuid.
-    return product_id.hex if session.bind is not None and session.bind.dialect.name == "sqlite" else str(product_id)
+    row: dict[str, object] = {"product_id": fts_product_id(session, product.id), "body": body, "title": product.title,
+                              "category": product.category, "merchant_id": product.merchant_id,
+                              "labels": product.labels}
+    if sqlite:
+        row["rowid"] = fts_rowid(product.id)
+    await _sql.execute(session, text(f"INSERT INTO product_fts ({', '.join(row)}) "  # noqa: S608
+                                     f"VALUES ({', '.join(':' + name for name in row)})"), row)
+    if sqlite:
+        await _sql.execute(session, text("INSERT INTO product_facets_fts (rowid, category, merchant_id, labels) "
+                                         "VALUES (:rowid, :category, :merchant_id, :labels)"), row)

@@ -9,9 +9,10 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from sqlmodel import col, select
 
-from marketplace.api.deps import GazetteerDep
+from marketplace.api.deps import GazetteerDep, MarketplaceSettingsDep
 from marketplace.api.views import products_out
 from marketplace.crud import catalogue, places, search
+from marketplace.domain.search import cursor_from, cursor_values
 from marketplace.models import Merchant, Product
 from marketplace.schemas import (
     DeliveryServiceOut,
@@ -24,6 +25,7 @@ from marketplace.schemas import (
     StopOut,
 )
 from platformkit.deps import NowDep, ReadSessionDep
+from platformkit.pagination import decode_cursor, encode_cursor
 from platformkit.problems import ProblemError
 
 router = APIRouter(tags=["catalogue"])
@@ -37,7 +39,7 @@ def _check_village(gazetteer: GazetteerDep, village: str | None, field: str = "q
 
 @router.get("/products", response_model=SearchResult)
 async def search_products(
-    session: ReadSessionDep, gazetteer: GazetteerDep,
+    session: ReadSessionDep, gazetteer: GazetteerDep, settings: MarketplaceSettingsDep,
     q: Annotated[str, Query(max_length=100)] = "",
     category: Annotated[str | None, Query(max_length=40)] = None,
     label: Annotated[str | None, Query(max_length=20)] = None,
@@ -47,15 +49,23 @@ async def search_products(
     max_km: Annotated[float | None, Query(gt=0, le=200)] = None,
     limit: Annotated[int, Query(ge=1, le=50)] = 20,
     offset: Annotated[int, Query(ge=0, le=10_000)] = 0,
+    cursor: Annotated[str | None, Query(max_length=2000, description="`next_cursor` of the page before")] = None,
 ) -> SearchResult:
     """Full text in German (Käse = Kaese = Kase; "saft" finds "Apfelsaft") across all merchants, with
-    facets; `village` adds each item's distance and whether its merchant delivers there."""
+    facets; `village` adds each item's distance and whether its merchant delivers there. Results come A to Z
+    when there are at most 1,000 (`total_capped` false), else in a fixed order the index gives (product id);
+    the cursor keeps a search's order from page to page."""
     _check_village(gazetteer, village)
+    after = cursor_from(decode_cursor(cursor, 3)) if cursor else None
+    if cursor and after is None:
+        raise ProblemError(400, "INVALID_CURSOR", "The cursor is not one this list handed out.", field="query.cursor")
     if (delivers or max_km is not None) and village is None:
         raise ProblemError(422, "VILLAGE_REQUIRED", "Say which village.", field="query.village")
     query = search.SearchQuery(text=q, category=category, label=label, merchant_id=merchant_id, village=village,
                                delivers_only=delivers, max_km=max_km)
-    rows, facets, more = await search.search(session, query=query, gazetteer=gazetteer, limit=limit, offset=offset)
+    found = await search.search(session, query=query, gazetteer=gazetteer, limit=limit, offset=offset, cursor=after,
+                                count_limit=settings.search_count_limit)
+    rows = found.products
     items = await products_out(session, rows)
     if village is not None:
         merchants = {m.id: m for m in (await session.exec(select(Merchant).where(
@@ -66,8 +76,11 @@ async def search_products(
             if gazetteer.get_ortsteil(home) is not None:
                 item.distance_km = round(gazetteer.distance_m(home, village) / 1000, 1)
             item.delivers_to_village = item.merchant_id in delivering
-    return SearchResult(items=items, next_cursor=str(offset + limit) if more else None,
-                        facets={name: [Facet(value=v, count=c) for v, c in values] for name, values in facets.items()})
+    next_cursor = encode_cursor(cursor_values(found.next_cursor)) if found.next_cursor else None
+    return SearchResult(items=items, next_cursor=next_cursor,
+                        facets={name: [Facet(value=v, count=c) for v, c in values]
+                                for name, values in found.facets.items()},
+                        total=found.total, total_capped=found.total_capped, counts_capped=found.counts_capped)
 
 
 @router.get("/products/{product_id}", response_model=ProductOut)

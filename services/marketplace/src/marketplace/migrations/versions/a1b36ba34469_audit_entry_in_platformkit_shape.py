@@ -3,7 +3,7 @@ actor with the person as on_behalf_of, target becomes subject_id, merchant_id mo
 are kept
 
 Revision ID: a1b36ba34469
-Revises: 79ee72e89971
+Revises: 3c5e8a1f0b27
 Create Date: 2026-11-26 01:00:00.000000
 """
 from collections.abc import Sequence
@@ -16,7 +16,7 @@ from platformkit.db import UtcDateTime
 from platformkit.migrations import create_audit_table_v1, rebuild_table
 
 revision: str = 'a1b36ba34469'
-down_revision: str | None = '79ee72e89971'
+down_revision: str | None = '3c5e8a1f0b27'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
