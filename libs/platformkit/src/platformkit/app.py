@@ -53,10 +53,10 @@ def _service_tokens(spec: ServiceSpec, settings: ServiceSettings, http: httpx.As
 def freeze_startup_heap() -> None:
     """Move everything alive now (modules, routes, models, settings, pools: what start-up built and the
     process keeps) out of the garbage collector's sight. A full collection otherwise rescans these
-    hundreds of thousands of objects and pauses every request for a few hundred milliseconds (the max
-    of the search benchmarks); frozen, it scans only what requests made since. Garbage is collected
-    first, so no cycle is frozen forever."""
-    gc.collect()
+    hundreds of thousands of objects and pauses a request now and then for a few hundred milliseconds (the max
+    of the search benchmarks); frozen, it scans only what requests made since. No collection first: it
+    would cost every start (tests start hundreds of apps) a few hundred milliseconds, and at this point
+    it finds next to nothing (the young generations are collected as start-up goes)."""
     gc.freeze()
 
 
