@@ -173,7 +173,7 @@ async def volunteers_for(session: AsyncSession, settings: VolunteersSettings, sh
         col(Volunteer.birth_year) < shift_fact.start.year - min_age_for(shift_fact),
     ]
     dialect = (await session.connection()).dialect.name
-    any_time = _no_windows(dialect)
+    any_time = _no_windows()
     # Points every eligible person gets (domain.matching.evaluate), and what only some can.
     fixed = free_places_points(shift_fact) + (
         REMOTE_POINTS if opportunity.remote else DISTRICT_WIDE_POINTS if opportunity.district_wide else 0)
@@ -206,9 +206,13 @@ async def volunteers_for(session: AsyncSession, settings: VolunteersSettings, sh
         if not reach:
             return []
         km = case(reach, value=col(Volunteer.home_village_id))
-        # One index range per village (ix_volunteer_reach), rather than every profile's distance.
-        gates.append(col(Volunteer.home_village_id).in_(sorted(reach)))
-        gates.append(col(Volunteer.radius_km) >= km)
+        if dialect == "postgresql":
+            # One index range per village (ix_volunteer_reach), combined in a bitmap: only rows in reach are read.
+            gates.append(or_(*(and_(col(Volunteer.home_village_id) == village, col(Volunteer.radius_km) >= distance)
+                               for village, distance in reach.items())))
+        else:
+            # SQLite would read each range's rows one by one: scanning the table once is cheaper.
+            gates += [col(Volunteer.home_village_id).in_(sorted(reach)), col(Volunteer.radius_km) >= km]
         radius = col(Volunteer.radius_km) if shift_fact.max_radius_km is None else case(
             (col(Volunteer.radius_km) > shift_fact.max_radius_km, shift_fact.max_radius_km),
             else_=col(Volunteer.radius_km))
@@ -255,10 +259,9 @@ def _hhmm(moment: time) -> str:
     return f"{moment:%H:%M}" if not (moment.second or moment.microsecond) else moment.isoformat()
 
 
-def _no_windows(dialect: str) -> Any:
-    if dialect == "postgresql":
-        return func.json_array_length(col(Volunteer.availability)) == 0
-    # SQLite parses JSON for every row it is asked about; the text of an empty list is "[]" (json.dumps).
+def _no_windows() -> Any:
+    # Both databases parse a JSON column's text for every row a JSON function is asked about; the text of
+    # an empty list is "[]" (json.dumps).
     return _json_text(col(Volunteer.availability)) == "[]"
 
 
@@ -284,8 +287,6 @@ def _window_fits(shift: ShiftFacts, dialect: str) -> Any:
         closes = func.json_extract(windows.c.value, "$.end")
     fits = select_columns(literal(1)).select_from(windows).where(
         weekday, opens <= _hhmm(start.time()), closes >= _hhmm(end.time())).exists()
-    if dialect == "postgresql":
-        return fits
     # Only profiles with a window on that weekday at all (as json.dumps writes it) have their JSON read.
     return and_(_json_text(col(Volunteer.availability)).contains(f'"weekday": {start.weekday()}'), fits)
 
