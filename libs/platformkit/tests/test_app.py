@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import uuid
 from collections.abc import Callable
+from typing import Any
 
 import httpx
 import pytest
 
-from sampleservice.main import service
+from platformkit.migrations import upgrade
+from sampleservice.main import SampleSettings, service
 
 AuthHeaders = Callable[..., dict[str, str]]
 
@@ -109,3 +112,18 @@ def test_missing_setting_stops_start_up_with_a_clear_message(monkeypatch: pytest
         service.create_app()
     assert "DATABASE_URL is not set" in str(stopped.value)
     assert "OIDC_ISSUER is not set" in str(stopped.value)
+
+
+async def test_what_start_up_built_is_frozen_while_the_app_runs(database_url: str, oidc_issuer: Any) -> None:
+    upgrade(service, database_url)
+    app = service.create_app(SampleSettings(database_url=database_url, oidc_issuer=oidc_issuer.issuer,
+                                            oidc_audience="sample"))
+    gc.unfreeze()
+    built_before = [object()]  # a container the collector tracks
+    assert gc.get_freeze_count() == 0
+    async with app.router.lifespan_context(app):
+        assert gc.get_freeze_count() > 0
+        # Frozen objects are in no generation: a full collection no longer scans them.
+        assert not any(item is built_before for item in gc.get_objects())
+    assert gc.get_freeze_count() == 0
+    assert any(item is built_before for item in gc.get_objects())

@@ -5,9 +5,11 @@ with reasons; whole rows are loaded only for what is shown."""
 
 from __future__ import annotations
 
+import json
 import uuid
+from bisect import insort
 from collections import defaultdict
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import String, and_, case, cast, false, literal, or_, true
@@ -28,12 +30,30 @@ from volunteers.crud.facts import (
     volunteer_facts,
 )
 from volunteers.crud.villages import gazetteer, point
-from volunteers.domain.matching import DistanceMode, Fit, ShiftFacts, distance_km, evaluate, ranked
+from volunteers.domain.matching import (
+    AVAILABILITY_POINTS,
+    CEFR,
+    DISTRICT_WIDE_POINTS,
+    LANGUAGE_POINTS,
+    MAX_SCORE,
+    NEARBY_POINTS,
+    REMOTE_POINTS,
+    SKILL_POINTS,
+    DistanceMode,
+    Fit,
+    ShiftFacts,
+    distance_km,
+    evaluate,
+    free_places_points,
+    min_age_for,
+    ranked,
+)
 from volunteers.domain.signups import ON_LIST_STATES
+from volunteers.domain.timing import local
 from volunteers.models import EfzRecord, Opportunity, Organisation, Shift, Signup, Volunteer
 
-# This many shifts (the most promising) or profiles (the nearest) that pass the SQL gates are scored
-# (the list shows 50).
+# This many shifts (the most promising) that pass the SQL gates are scored (the list shows 50); profiles
+# are read in further batches of this many when the first does not settle the list.
 CANDIDATE_POOL = 200
 
 
@@ -116,7 +136,10 @@ async def shifts_for(session: AsyncSession, settings: VolunteersSettings, volunt
     )
     facts = volunteer_facts(volunteer, await efz_records(session, volunteer.person_id))
     found = []
-    for row in (await execute(session, statement)).all():
+    # Its shape is the person's (villages in reach, windows, languages, skills): nearly every one is new,
+    # and the engine's cache of compiled statements would keep hundreds alive for the garbage collector
+    # to scan again and again (full collections of 300 ms and more in the benchmark).
+    for row in (await execute(session, statement, cache=False)).all():
         shift_fact = shift_facts_of_row(row)
         fit = evaluate(facts, shift_fact, mode=mode, partial_time=partial_time, no_show_limit=settings.no_show_limit)
         if fit.eligible:
@@ -131,43 +154,146 @@ async def shifts_for(session: AsyncSession, settings: VolunteersSettings, volunt
 async def volunteers_for(session: AsyncSession, settings: VolunteersSettings, shift: Shift, opportunity: Opportunity,
                          *, limit: int = 50) -> list[tuple[Fit, Any]]:
     """Opted-in volunteers who fit a shift and are not on its list yet, best first (coordinators): rows
-    with PROFILE_COLUMNS. Only people whose own radius reaches the site are looked at."""
+    with PROFILE_COLUMNS. The same list as scoring every opted-in profile, without scoring them all: SQL
+    applies the hard rules it can (age, reach, car, first aid, licence, language) and orders the rest by
+    the highest score each could get (domain.matching's points; the availability bonus for anyone with
+    time windows, as only domain.matching checks those). Profiles are scored in that order until no one
+    left could enter the list."""
     mode = DistanceMode(settings.distance_mode)
     shift_fact = shift_facts(shift, opportunity)
-    statement = select_columns(*PROFILE_COLUMNS).where(
+    anywhere = opportunity.remote or opportunity.district_wide
+    if not anywhere and shift_fact.site is None:
+        return []  # nobody can be near a site without a place
+    gates: list[Any] = [
         col(Volunteer.visible_to_orgs).is_(True), col(Volunteer.archived_at).is_(None),
         col(Volunteer.person_id).not_in(select(Signup.person_id).where(
             col(Signup.shift_id) == shift.id, col(Signup.state).in_(sorted(ON_LIST_STATES)),
             col(Signup.person_id).is_not(None))),
-        # Surely old enough (the gate checks exactly, the driving age too).
-        col(Volunteer.birth_year) < shift.start_at.year - opportunity.min_age,
-    )
-    if not (opportunity.remote or opportunity.district_wide) and shift_fact.site is not None:
-        reach = {o.id: distance_km(shift_fact.site, (o.lat, o.lon), mode) for o in gazetteer().ortsteile}
-        statement = statement.where(or_(*(
-            and_(col(Volunteer.home_village_id) == village, col(Volunteer.radius_km) >= km)
-            for village, km in reach.items()
-        ))).order_by(case(reach, value=col(Volunteer.home_village_id)), col(Volunteer.person_id))
+        # matching.age_in: surely old enough in the shift's year.
+        col(Volunteer.birth_year) < shift_fact.start.year - min_age_for(shift_fact),
+    ]
+    dialect = (await session.connection()).dialect.name
+    any_time = _no_windows()
+    # Points every eligible person gets (domain.matching.evaluate), and what only some can.
+    fixed = free_places_points(shift_fact) + (
+        REMOTE_POINTS if opportunity.remote else DISTRICT_WIDE_POINTS if opportunity.district_wide else 0)
+    points: list[Any] = [case((any_time, 0), else_=AVAILABILITY_POINTS)]
+    for requirement in shift_fact.requirements:
+        kind, _, rest = requirement.partition(":")
+        if kind == "own_car":
+            gates.append(col(Volunteer.own_car).is_(True))
+        elif kind == "first_aid":
+            gates.append(col(Volunteer.first_aid).is_(True))
+        elif kind == "licence":
+            gates.append(_json_text(col(Volunteer.licence_classes)).contains(json.dumps(rest), autoescape=True))
+        elif kind == "lang":
+            code, _, level = rest.partition(":")
+            fixed += LANGUAGE_POINTS
+            if level in CEFR:
+                gates.append(col(Volunteer.languages)[code].as_string().in_(CEFR[CEFR.index(level):]))
+        elif kind == "skill":
+            points.append(case((_json_text(col(Volunteer.skills)).contains(json.dumps(rest), autoescape=True),
+                                SKILL_POINTS), else_=0))
+    if not anywhere:
+        assert shift_fact.site is not None
+        # Whose radius reaches the site, with the kilometres domain.matching rounds to.
+        reach = {}
+        for village in gazetteer().ortsteile:
+            home = point(village.id)
+            village_km = round(distance_km(home, shift_fact.site, mode), 1) if home else None
+            if village_km is not None and (shift_fact.max_radius_km is None or village_km <= shift_fact.max_radius_km):
+                reach[village.id] = village_km
+        if not reach:
+            return []
+        km = case(reach, value=col(Volunteer.home_village_id))
+        if dialect == "postgresql":
+            # One index range per village (ix_volunteer_reach), combined in a bitmap: only rows in reach are read.
+            gates.append(or_(*(and_(col(Volunteer.home_village_id) == village, col(Volunteer.radius_km) >= distance)
+                               for village, distance in reach.items())))
+        else:
+            # SQLite would read each range's rows one by one: scanning the table once is cheaper.
+            gates += [col(Volunteer.home_village_id).in_(sorted(reach)), col(Volunteer.radius_km) >= km]
+        radius = col(Volunteer.radius_km) if shift_fact.max_radius_km is None else case(
+            (col(Volunteer.radius_km) > shift_fact.max_radius_km, shift_fact.max_radius_km),
+            else_=col(Volunteer.radius_km))
+        # floor(x + 0.5) is at least round(x) (matching.nearby_points); the 1e-6 keeps it so should the
+        # database's float differ from Python's in the last bit.
+        points.append(func.floor(case((radius > 0, NEARBY_POINTS * (1 - km / radius)), else_=NEARBY_POINTS)
+                                 + 0.5 + 1e-6))
+    # Last: SQLite evaluates the conditions in this order, and reading the windows' JSON costs the most.
+    gates.append(or_(any_time, _window_fits(shift_fact, dialect)))
+    best_possible = sum(points[1:], start=points[0]).label("best_possible")
+    statement = (select_columns(*PROFILE_COLUMNS, best_possible).where(*gates)
+                 .order_by(best_possible.desc(), col(Volunteer.person_id)))
+    found: list[tuple[tuple[int, str], Fit, Any]] = []  # the best `limit` so far, by the list's order
+    # Those SQL lets through fit but for a certificate, so twice the list is nearly always one batch.
+    offset, batch = 0, 2 * limit
+    while True:
+        people = list((await execute(session, statement.offset(offset).limit(batch))).all())
+        certificates: dict[uuid.UUID, list[EfzRecord]] = defaultdict(list)
+        if "efz" in shift_fact.requirements and people:
+            for record in (await session.exec(select(EfzRecord).where(
+                    col(EfzRecord.person_id).in_([p.person_id for p in people])))).all():
+                certificates[record.person_id].append(record)
+        for person in people:
+            if len(found) == limit:
+                # Nobody from here on scores above the last one shown, or ties it with a later id (the
+                # rows come best possible first, then by id, as the list is ordered).
+                possible, (last_score, last_id) = int(person.best_possible) + fixed, found[-1][0]
+                if min(possible, MAX_SCORE) < -last_score or (
+                        possible == -last_score and str(person.person_id) > last_id):
+                    return [(fit, row) for _, fit, row in found]
+            fit = evaluate(volunteer_facts(person, certificates[person.person_id]), shift_fact, mode=mode,
+                           no_show_limit=settings.no_show_limit)
+            if fit.eligible:
+                insort(found, ((-fit.score, str(person.person_id)), fit, person), key=lambda entry: entry[0])
+                del found[limit:]
+        if len(people) < batch:
+            return [(fit, row) for _, fit, row in found]
+        offset, batch = offset + batch, CANDIDATE_POOL
+
+
+def _hhmm(moment: time) -> str:
+    """A local time to compare with windows' "HH:MM" as text: 14:00 is "14:00", 14:00:30 "14:00:30",
+    which sorts after "14:00" as the time does."""
+    return f"{moment:%H:%M}" if not (moment.second or moment.microsecond) else moment.isoformat()
+
+
+def _no_windows() -> Any:
+    # Both databases parse a JSON column's text for every row a JSON function is asked about; the text of
+    # an empty list is "[]" (json.dumps).
+    return _json_text(col(Volunteer.availability)) == "[]"
+
+
+def _window_fits(shift: ShiftFacts, dialect: str) -> Any:
+    """Some availability window holds the whole shift (matching's "fits"; search for a shift takes no
+    partial fits): on its local weekday, from no later than its start to no earlier than its end, as
+    "HH:MM" text (zero-padded by the profile's schema)."""
+    start, end = local(shift.start, shift.zone), local(shift.end, shift.zone)
+    if start.date() != end.date():
+        return false()  # past midnight: no window holds it
+    opens: Any
+    closes: Any
+    if dialect == "postgresql":
+        windows = func.json_array_elements(col(Volunteer.availability)).table_valued("value").alias("window")
+        weekday = windows.c.value.op("->>", return_type=String)("weekday") == str(start.weekday())
+        # Compared as text, byte by byte (a locale's collation might skip the colon).
+        opens = windows.c.value.op("->>", return_type=String)("start").collate("C")
+        closes = windows.c.value.op("->>", return_type=String)("end").collate("C")
     else:
-        statement = statement.order_by(col(Volunteer.person_id))
-    if "own_car" in opportunity.requirements:
-        statement = statement.where(col(Volunteer.own_car).is_(True))
-    if "first_aid" in opportunity.requirements:
-        statement = statement.where(col(Volunteer.first_aid).is_(True))
-    people = list((await execute(session, statement.limit(CANDIDATE_POOL))).all())
-    certificates: dict[uuid.UUID, list[EfzRecord]] = defaultdict(list)
-    if "efz" in opportunity.requirements and people:
-        for record in (await session.exec(select(EfzRecord).where(
-                col(EfzRecord.person_id).in_([p.person_id for p in people])))).all():
-            certificates[record.person_id].append(record)
-    fits = []
-    for person in people:
-        fit = evaluate(volunteer_facts(person, certificates[person.person_id]), shift_fact, mode=mode,
-                       no_show_limit=settings.no_show_limit)
-        if fit.eligible:
-            fits.append((fit, person))
-    fits.sort(key=lambda pair: (-pair[0].score, str(pair[1].person_id)))
-    return fits[:limit]
+        windows = func.json_each(col(Volunteer.availability)).table_valued("value").alias("window")
+        weekday = func.json_extract(windows.c.value, "$.weekday") == start.weekday()
+        opens = func.json_extract(windows.c.value, "$.start")
+        closes = func.json_extract(windows.c.value, "$.end")
+    fits = select_columns(literal(1)).select_from(windows).where(
+        weekday, opens <= _hhmm(start.time()), closes >= _hhmm(end.time())).exists()
+    # Only profiles with a window on that weekday at all (as json.dumps writes it) have their JSON read.
+    return and_(_json_text(col(Volunteer.availability)).contains(f'"weekday": {start.weekday()}'), fits)
+
+
+def _json_text(column: Any) -> Any:
+    """A JSON column as its text, to find a string in a list: `"B"` with its quotes, as json.dumps wrote it."""
+    return cast(column, String)
 
 
 async def map_points(session: AsyncSession, now: datetime) -> list[tuple[str, int]]:

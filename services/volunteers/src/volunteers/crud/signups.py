@@ -23,7 +23,7 @@ from platformkit.problems import ProblemError
 from volunteers.config import VolunteersSettings
 from volunteers.crud import seats
 from volunteers.crud._sql import execute
-from volunteers.crud.facts import efz_records, shift_facts, volunteer_facts
+from volunteers.crud.facts import PROFILE_COLUMNS, ProfileLike, efz_records, shift_facts, volunteer_facts
 from volunteers.crud.notices import tell, tell_coordinators, when
 from volunteers.crud.villages import point
 from volunteers.domain import signups as signup_rules
@@ -135,14 +135,15 @@ async def apply(
     by: Principal | None, now: datetime,
 ) -> Applied:
     # The person's lock first (see Volunteer.signup_lock): their sign-ups now happen one after the other.
-    locked = await execute(
+    # It returns what the eligibility check reads of the profile (one statement fewer in a stampede).
+    volunteer = (await execute(
         session,
         update(Volunteer)
         .where(col(Volunteer.person_id) == person_id, col(Volunteer.archived_at).is_(None))
         .values(signup_lock=col(Volunteer.signup_lock) + 1, last_active_at=now)
-        .returning(col(Volunteer.person_id)),
-    )
-    if locked.first() is None:
+        .returning(*PROFILE_COLUMNS),
+    )).first()
+    if volunteer is None:
         raise ProblemError(409, "PROFILE_REQUIRED", "Please create your volunteer profile first.")
     existing = (await session.exec(select(Signup).where(
         col(Signup.shift_id) == shift_id, col(Signup.person_id) == person_id,
@@ -156,10 +157,9 @@ async def apply(
         raise ProblemError(404, "SHIFT_NOT_FOUND", "No such shift.")
     if shift.start_at <= now:
         raise ProblemError(409, "SHIFT_STARTED", "This shift has already begun.")
-    volunteer = (await session.exec(select(Volunteer).where(col(Volunteer.person_id) == person_id)
-                                    .execution_options(populate_existing=True))).one()
-    gate = qualification_gate(volunteer_facts(volunteer, await efz_records(session, person_id)),
-                              shift_facts(shift, opportunity), no_show_limit=settings.no_show_limit)
+    certificates = await efz_records(session, person_id) if "efz" in opportunity.requirements else []
+    gate = qualification_gate(volunteer_facts(volunteer, certificates), shift_facts(shift, opportunity),
+                              no_show_limit=settings.no_show_limit)
     if gate.excluded:
         raise ProblemError(422, "NOT_ELIGIBLE", "You do not meet this shift's requirements.",
                            extra={"reasons": list(gate.excluded)})
@@ -192,7 +192,7 @@ async def apply(
 
 
 async def _announce_new(session: AsyncSession, settings: VolunteersSettings, signup: Signup, shift: Shift,
-                        opportunity: Opportunity, volunteer: Volunteer, now: datetime) -> None:
+                        opportunity: Opportunity, volunteer: ProfileLike, now: datetime) -> None:
     assert signup.person_id is not None
     if signup.state == S.CONFIRMED:
         await _confirmed(session, signup.id, shift, opportunity, signup.person_id, now)

@@ -17,6 +17,15 @@ from volunteers.domain.timing import local
 CEFR = ("A1", "A2", "B1", "B2", "C1", "C2")
 # Driving for others needs full age (no "begleitetes Fahren").
 DRIVING_MIN_AGE = 18
+# The score's parts (crud.search estimates them in SQL, so they are named once here).
+LANGUAGE_POINTS = 20
+SKILL_POINTS = 15
+AVAILABILITY_POINTS = 15
+NEARBY_POINTS = 40
+REMOTE_POINTS = 20
+DISTRICT_WIDE_POINTS = 10
+FREE_PLACES_POINTS = 10
+MAX_SCORE = 100
 EFZ_VALID_MONTHS = 60
 EFZ_MAX_AGE_AT_INSPECTION_MONTHS = 3
 
@@ -160,14 +169,28 @@ class Gate:
     score: int
 
 
+def min_age_for(shift: ShiftFacts) -> int:
+    if "own_car" in shift.requirements or any(r.startswith("licence:") for r in shift.requirements):
+        return max(shift.min_age, DRIVING_MIN_AGE)
+    return shift.min_age
+
+
+def nearby_points(km: float, limit_km: float) -> int:
+    return round(NEARBY_POINTS * (1 - km / limit_km)) if limit_km > 0 else NEARBY_POINTS
+
+
+def free_places_points(shift: ShiftFacts) -> int:
+    if shift.capacity <= 0:
+        return 0
+    return round(FREE_PLACES_POINTS * max(shift.capacity - shift.seats_taken, 0) / shift.capacity)
+
+
 def qualification_gate(volunteer: VolunteerFacts, shift: ShiftFacts, *, no_show_limit: int = 2) -> Gate:
     excluded: list[str] = []
     why: list[str] = []
     approval = False
     score = 0
-    min_age = shift.min_age
-    if "own_car" in shift.requirements or any(r.startswith("licence:") for r in shift.requirements):
-        min_age = max(min_age, DRIVING_MIN_AGE)
+    min_age = min_age_for(shift)
     if age_in(shift.start.year, volunteer.birth_year) < min_age:
         excluded.append(f"age_below:{min_age}")
 
@@ -183,13 +206,13 @@ def qualification_gate(volunteer: VolunteerFacts, shift: ShiftFacts, *, no_show_
             code, _, level = rest.partition(":")
             if level_at_least(volunteer.languages.get(code), level):
                 why.append(f"language:{code}")
-                score += 20
+                score += LANGUAGE_POINTS
             else:
                 excluded.append(f"language_below:{code}:{level}")
         elif kind == "skill":
             if rest in volunteer.skills:
                 why.append(f"skill:{rest}")
-                score += 15
+                score += SKILL_POINTS
         elif kind == "efz":
             status = efz_status(volunteer.efz, shift.organisation_id, shift.start.date())
             if status == "unverified":
@@ -226,15 +249,15 @@ def evaluate(
         why.append("availability_partial")
     elif timing == "fits":
         why.append("availability")
-        score += 15
+        score += AVAILABILITY_POINTS
 
     km: float | None = None
     if shift.remote:
         why.append("remote")
-        score += 20
+        score += REMOTE_POINTS
     elif shift.district_wide:
         why.append("district_wide")
-        score += 10
+        score += DISTRICT_WIDE_POINTS
     elif volunteer.home is None or shift.site is None:
         excluded.append("no_location")
     else:
@@ -244,14 +267,12 @@ def evaluate(
             excluded.append("outside_radius")
         else:
             why.append("nearby")
-            score += round(40 * (1 - km / limit)) if limit > 0 else 40
+            score += nearby_points(km, limit)
 
-    if shift.capacity > 0:
-        free = max(shift.capacity - shift.seats_taken, 0)
-        score += round(10 * free / shift.capacity)
+    score += free_places_points(shift)
     if excluded:
         return Fit(False, False, 0, tuple(excluded), km)
-    return Fit(True, approval, min(score, 100), tuple(why), km)
+    return Fit(True, approval, min(score, MAX_SCORE), tuple(why), km)
 
 
 def ranked(fits: Sequence[tuple[Fit, ShiftFacts]]) -> list[tuple[Fit, ShiftFacts]]:
