@@ -8,9 +8,7 @@ from sqlalchemy.engine import CursorResult
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 
-async def execute(session: AsyncSession, statement: Any, *, cache: bool = True) -> CursorResult[Any]:
-    """`cache=False`: not compiled into the engine's cache (for a statement whose shape is rarely the same)."""
+async def execute(session: AsyncSession, statement: Any) -> CursorResult[Any]:
     # Through the session's connection: same transaction, without SQLModel's session.execute warning.
-    options = {} if cache else {"compiled_cache": None}
-    result: CursorResult[Any] = await (await session.connection()).execute(statement, execution_options=options)
+    result: CursorResult[Any] = await (await session.connection()).execute(statement)
     return result

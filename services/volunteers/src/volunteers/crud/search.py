@@ -10,10 +10,11 @@ import uuid
 from bisect import insort
 from collections import defaultdict
 from datetime import datetime, time, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import String, and_, case, cast, false, literal, or_, true
+from sqlalchemy import Float, String, and_, case, cast, false, literal, or_, true
 from sqlalchemy import select as select_columns
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import Select
@@ -55,6 +56,18 @@ from volunteers.models import EfzRecord, Opportunity, Organisation, Shift, Signu
 # This many shifts (the most promising) that pass the SQL gates are scored (the list shows 50); profiles
 # are read in further batches of this many when the first does not settle the list.
 CANDIDATE_POOL = 200
+# No village has this id (an empty one): what a padded WHEN compares with.
+_NO_VILLAGE = ""
+T = TypeVar("T")
+
+
+def _padded(items: list[T], filler: T) -> list[T]:
+    """`items` and as many `filler`s as make a power of two (none for none): statements built from a
+    person's or a shift's lists take a few shapes, not one for every length — each shape is compiled once
+    and stays in the engine's cache (an object graph every full garbage collection scans)."""
+    if not items:
+        return items
+    return items + [filler] * ((1 << (len(items) - 1).bit_length()) - len(items))
 
 
 def _minutes(hhmm: str) -> int:
@@ -93,26 +106,32 @@ async def shifts_for(session: AsyncSession, settings: VolunteersSettings, volunt
     mode = DistanceMode(settings.distance_mode)
     near = villages_within(volunteer.home_village_id, volunteer.radius_km, mode)
     anywhere = or_(col(Opportunity.remote).is_(True), col(Opportunity.district_wide).is_(True))
-    place = or_(anywhere, col(Opportunity.village_id).in_(near) if near else false())
+    place = or_(anywhere, col(Opportunity.village_id).in_(near))
     home = point(volunteer.home_village_id)
     radius = volunteer.radius_km
     km = {village: distance_km(home, site, mode) for village in near if home and (site := point(village))}
+    # The statement's shape is the same for everyone with as many (padded) windows, languages and skills,
+    # so the engine's cache of compiled statements keeps a handful of them: the person's values are bound
+    # parameters, the points of their villages in reach one JSON object.
+    village_points = json.dumps({village: 40 * (1 - d / radius) if radius > 0 else 40.0 for village, d in km.items()})
+    dialect = (await session.connection()).dialect.name
     # The score as SQL can estimate it (nearness, held languages and skills, free places — what
     # domain.matching adds), to score only the most promising shifts: a wide radius at any time leaves
     # a thousand.
     near_points = case((col(Opportunity.remote).is_(True), 20.0), (col(Opportunity.district_wide).is_(True), 10.0),
-                       *((col(Opportunity.village_id) == village, 40 * (1 - d / radius) if radius > 0 else 40.0)
-                         for village, d in km.items()), else_=0.0)
+                       else_=func.coalesce(_json_member(village_points, col(Opportunity.village_id), dialect), 0.0))
     # Any level of a language spoken counts here (a higher one excludes the shift later).
-    held = [(f'"lang:{code}:', 20) for code in volunteer.languages] + [
-        (f'"skill:{skill}"', 15) for skill in volunteer.skills]
+    held = _padded([(f'"lang:{code}:', 20) for code in volunteer.languages] + [
+        (f'"skill:{skill}"', 15) for skill in volunteer.skills], ("", 0))  # padded: no points
     requirements = cast(col(Opportunity.requirements), String)
     gate_points = sum((case((requirements.contains(code, autoescape=True), points), else_=0)
                        for code, points in held), start=literal(0))
     free_points = case((col(Shift.capacity) > 0,
                         (col(Shift.capacity) - col(Shift.seats_taken)) * 10.0 / col(Shift.capacity)), else_=0.0)
     promise = near_points + gate_points + free_points
-    windows = [(int(w["weekday"]), _minutes(str(w["start"])), _minutes(str(w["end"]))) for w in volunteer.availability]
+    # Padded with windows on no weekday.
+    windows = _padded([(int(w["weekday"]), _minutes(str(w["start"])), _minutes(str(w["end"])))
+                       for w in volunteer.availability], (-1, 0, 0))
     # The same rule as domain.matching's time check, in SQL: within a window (or touching one, if partial).
     in_time = or_(*(
         and_(col(Shift.local_weekday) == day, col(Shift.local_start_minute) < end,
@@ -136,10 +155,7 @@ async def shifts_for(session: AsyncSession, settings: VolunteersSettings, volunt
     )
     facts = volunteer_facts(volunteer, await efz_records(session, volunteer.person_id))
     found = []
-    # Its shape is the person's (villages in reach, windows, languages, skills): nearly every one is new,
-    # and the engine's cache of compiled statements would keep hundreds alive for the garbage collector
-    # to scan again and again (full collections of 300 ms and more in the benchmark).
-    for row in (await execute(session, statement, cache=False)).all():
+    for row in (await execute(session, statement)).all():
         shift_fact = shift_facts_of_row(row)
         fit = evaluate(facts, shift_fact, mode=mode, partial_time=partial_time, no_show_limit=settings.no_show_limit)
         if fit.eligible:
@@ -205,11 +221,14 @@ async def volunteers_for(session: AsyncSession, settings: VolunteersSettings, sh
                 reach[village.id] = village_km
         if not reach:
             return []
-        km = case(reach, value=col(Volunteer.home_village_id))
+        # One WHEN (and on PostgreSQL one range) per village of the district, the villages in reach first:
+        # the same statement for every shift with these requirements (see _padded).
+        reach_padded = list(reach.items()) + [(_NO_VILLAGE, 0.0)] * (len(gazetteer().ortsteile) - len(reach))
+        km = case(*((col(Volunteer.home_village_id) == village, distance) for village, distance in reach_padded))
         if dialect == "postgresql":
             # One index range per village (ix_volunteer_reach), combined in a bitmap: only rows in reach are read.
             gates.append(or_(*(and_(col(Volunteer.home_village_id) == village, col(Volunteer.radius_km) >= distance)
-                               for village, distance in reach.items())))
+                               for village, distance in reach_padded)))
         else:
             # SQLite would read each range's rows one by one: scanning the table once is cheaper.
             gates += [col(Volunteer.home_village_id).in_(sorted(reach)), col(Volunteer.radius_km) >= km]
@@ -289,6 +308,13 @@ def _window_fits(shift: ShiftFacts, dialect: str) -> Any:
         weekday, opens <= _hhmm(start.time()), closes >= _hhmm(end.time())).exists()
     # Only profiles with a window on that weekday at all (as json.dumps writes it) have their JSON read.
     return and_(_json_text(col(Volunteer.availability)).contains(f'"weekday": {start.weekday()}'), fits)
+
+
+def _json_member(mapping: str, key: Any, dialect: str) -> Any:
+    """The number under `key` in the JSON object `mapping` (a bound parameter), NULL if it has none."""
+    if dialect == "postgresql":
+        return cast(cast(literal(mapping), JSONB).op("->>", return_type=String)(key), Float)
+    return func.json_extract(literal(mapping), literal('$."') + key + literal('"'), type_=Float)
 
 
 def _json_text(column: Any) -> Any:
