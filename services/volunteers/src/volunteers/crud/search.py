@@ -12,7 +12,7 @@ from collections import defaultdict
 from datetime import datetime, time, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import Float, String, and_, case, cast, false, literal, or_, true
+from sqlalchemy import JSON, Float, String, and_, case, cast, false, join, literal, or_, true
 from sqlalchemy import select as select_columns
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import col, func, select
@@ -56,8 +56,6 @@ from volunteers.models import EfzRecord, Opportunity, Organisation, Shift, Signu
 # This many shifts (the most promising) that pass the SQL gates are scored (the list shows 50); profiles
 # are read in further batches of this many when the first does not settle the list.
 CANDIDATE_POOL = 200
-# No village has this id (an empty one): what a padded WHEN compares with.
-_NO_VILLAGE = ""
 T = TypeVar("T")
 
 
@@ -189,6 +187,7 @@ async def volunteers_for(session: AsyncSession, settings: VolunteersSettings, sh
         col(Volunteer.birth_year) < shift_fact.start.year - min_age_for(shift_fact),
     ]
     dialect = (await session.connection()).dialect.name
+    source: Any = Volunteer
     any_time = _no_windows()
     # Points every eligible person gets (domain.matching.evaluate), and what only some can.
     fixed = free_places_points(shift_fact) + (
@@ -221,16 +220,18 @@ async def volunteers_for(session: AsyncSession, settings: VolunteersSettings, sh
                 reach[village.id] = village_km
         if not reach:
             return []
-        # One WHEN (and on PostgreSQL one range) per village of the district, the villages in reach first:
-        # the same statement for every shift with these requirements (see _padded).
-        reach_padded = list(reach.items()) + [(_NO_VILLAGE, 0.0)] * (len(gazetteer().ortsteile) - len(reach))
-        km = case(*((col(Volunteer.home_village_id) == village, distance) for village, distance in reach_padded))
+        # The kilometres of the villages in reach are one JSON object (a bound parameter): the statement's
+        # shape is the same for every shift with these requirements, so the engine's cache keeps it.
+        reach_km = json.dumps(reach)
         if dialect == "postgresql":
-            # One index range per village (ix_volunteer_reach), combined in a bitmap: only rows in reach are read.
-            gates.append(or_(*(and_(col(Volunteer.home_village_id) == village, col(Volunteer.radius_km) >= distance)
-                               for village, distance in reach_padded)))
+            # One index range per village (ix_volunteer_reach): only rows in reach are read.
+            villages = func.json_each_text(cast(literal(reach_km), JSON)).table_valued("key", "value").alias("reach")
+            km = cast(villages.c.value, Float)
+            source = join(Volunteer, villages, and_(col(Volunteer.home_village_id) == villages.c.key,
+                                          col(Volunteer.radius_km) >= km))
         else:
             # SQLite would read each range's rows one by one: scanning the table once is cheaper.
+            km = _json_member(reach_km, col(Volunteer.home_village_id), dialect)
             gates += [col(Volunteer.home_village_id).in_(sorted(reach)), col(Volunteer.radius_km) >= km]
         radius = col(Volunteer.radius_km) if shift_fact.max_radius_km is None else case(
             (col(Volunteer.radius_km) > shift_fact.max_radius_km, shift_fact.max_radius_km),
@@ -242,7 +243,7 @@ async def volunteers_for(session: AsyncSession, settings: VolunteersSettings, sh
     # Last: SQLite evaluates the conditions in this order, and reading the windows' JSON costs the most.
     gates.append(or_(any_time, _window_fits(shift_fact, dialect)))
     best_possible = sum(points[1:], start=points[0]).label("best_possible")
-    statement = (select_columns(*PROFILE_COLUMNS, best_possible).where(*gates)
+    statement = (select_columns(*PROFILE_COLUMNS, best_possible).select_from(source).where(*gates)
                  .order_by(best_possible.desc(), col(Volunteer.person_id)))
     found: list[tuple[tuple[int, str], Fit, Any]] = []  # the best `limit` so far, by the list's order
     # Those SQL lets through fit but for a certificate, so twice the list is nearly always one batch.
