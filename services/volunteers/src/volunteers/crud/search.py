@@ -227,8 +227,8 @@ async def volunteers_for(session: AsyncSession, settings: VolunteersSettings, sh
             # One index range per village (ix_volunteer_reach): only rows in reach are read.
             villages = func.json_each_text(cast(literal(reach_km), JSON)).table_valued("key", "value").alias("reach")
             km = cast(villages.c.value, Float)
-            source = join(Volunteer, villages, and_(col(Volunteer.home_village_id) == villages.c.key,
-                                          col(Volunteer.radius_km) >= km))
+            source = join(Volunteer, villages,
+                          and_(col(Volunteer.home_village_id) == villages.c.key, col(Volunteer.radius_km) >= km))
         else:
             # SQLite would read each range's rows one by one: scanning the table once is cheaper.
             km = _json_member(reach_km, col(Volunteer.home_village_id), dialect)
