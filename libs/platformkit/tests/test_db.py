@@ -97,3 +97,61 @@ async def test_times_come_back_as_aware_utc(database_url: str) -> None:
                 await (await session.connection()).execute(insert(moments).values(id=2, at=datetime(2026, 1, 1)))
     finally:
         await database.dispose()
+
+
+@pytest.mark.postgres
+async def test_postgres_reads_run_without_a_transaction_and_writes_still_roll_back() -> None:
+    """Read sessions save BEGIN and COMMIT (autocommit); the pool's connection they used is a transaction
+    again for the next writer, so a rollback still undoes its work."""
+    from psycopg.pq import TransactionStatus
+
+    from platformkit.testing.databases import postgres_schema_url
+    from platformkit.testing.plugin import require_postgres
+
+    require_postgres()
+    with postgres_schema_url() as url:
+        database = Database(url, pool_size=1)
+        try:
+            async with database.transaction() as session:
+                await session.exec(text("CREATE TABLE t (x INTEGER)"))  # type: ignore[call-overload]
+            async with database.read_sessions() as session:
+                connection = await session.connection()
+                await connection.execute(text("SELECT count(*) FROM t"))
+                raw = await connection.get_raw_connection()
+                assert raw.driver_connection.info.transaction_status == TransactionStatus.IDLE
+            async with database.sessions() as session:
+                await session.exec(text("INSERT INTO t VALUES (1)"))  # type: ignore[call-overload]
+                await session.rollback()
+            async with database.read_sessions() as session:
+                assert (await session.exec(text("SELECT count(*) FROM t"))).one()[0] == 0  # type: ignore[call-overload]
+        finally:
+            await database.dispose()
+
+
+@pytest.mark.postgres
+async def test_postgres_connection_dropped_while_idle_is_replaced(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A pooled connection the server ended while it sat idle is pinged, found dead and replaced: the next
+    request does not see it."""
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    from platformkit import db as db_module
+    from platformkit.testing.databases import postgres_base_url, postgres_schema_url
+    from platformkit.testing.plugin import require_postgres
+
+    require_postgres()
+    monkeypatch.setattr(db_module, "PING_AFTER_IDLE_SECONDS", 0.1)
+    with postgres_schema_url() as url:
+        database = Database(url, pool_size=1)
+        try:
+            async with database.read_sessions() as session:
+                pid = (await session.exec(text("SELECT pg_backend_pid()"))).one()[0]  # type: ignore[call-overload]
+            admin_url = make_url(postgres_base_url()).set(drivername="postgresql").render_as_string(hide_password=False)
+            with psycopg.connect(admin_url, autocommit=True) as admin:
+                assert admin.execute("SELECT pg_terminate_backend(%s)", [pid]).fetchone() == (True,)
+            await asyncio.sleep(0.3)
+            async with database.transaction() as session:
+                new_pid = (await session.exec(text("SELECT pg_backend_pid()"))).one()[0]  # type: ignore[call-overload]
+            assert new_pid != pid
+        finally:
+            await database.dispose()

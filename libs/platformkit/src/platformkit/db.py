@@ -4,10 +4,15 @@ SQLite and PostgreSQL are made to behave the same where it matters:
 - SQLite write transactions begin IMMEDIATE, so two writers queue on the busy timeout instead of failing
   with "database is locked" at commit time; WAL lets readers run beside the one writer.
 - Capacity is never guarded by row locks (SQLite has none) but by conditional UPDATE ... RETURNING.
+
+PostgreSQL round trips are counted: read sessions run in autocommit (no BEGIN and COMMIT around a read;
+under READ COMMITTED every statement has its own snapshot anyway), and a pooled connection is pinged only
+after it sat idle (a busy replica would otherwise ping before every request).
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -15,6 +20,7 @@ from typing import Any
 
 from sqlalchemy import DateTime, Dialect, MetaData, TypeDecorator, event, text
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import registry
 from sqlalchemy.pool import AsyncAdaptedQueuePool
@@ -30,6 +36,11 @@ NAMING_CONVENTION = {
 }
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
+# A pooled PostgreSQL connection idle for longer than this is pinged before it is used: one the server
+# dropped (a restart, an idle timeout) is replaced then, not found by a request. A connection in steady use
+# is not pinged; if the server goes away under it, the request's disconnect invalidates the pool's older
+# connections and answers 503 DATABASE_UNAVAILABLE (platformkit.problems), and the next one reconnects.
+PING_AFTER_IDLE_SECONDS = 5.0
 
 
 def new_metadata() -> MetaData:
@@ -121,25 +132,43 @@ def create_engine_for(url: str, *, pool_size: int = 10, read_only: bool = False)
         )
         configure_sqlite(engine.sync_engine, read_only=read_only)
         return engine
-    return create_async_engine(
-        target,
-        pool_size=pool_size,
-        max_overflow=pool_size,
-        pool_pre_ping=True,
-        pool_timeout=5,
-    )
+    engine = create_async_engine(target, pool_size=pool_size, max_overflow=pool_size, pool_timeout=5)
+    ping_when_idle(engine.sync_engine)
+    return engine
+
+
+def ping_when_idle(engine: Any) -> None:
+    """The pool's pre-ping, but only for a connection that sat idle (see PING_AFTER_IDLE_SECONDS)."""
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        idle_since = record.info.pop("idle_since", None)
+        if idle_since is None or time.monotonic() - idle_since < PING_AFTER_IDLE_SECONDS:
+            return  # fresh, or in use a moment ago
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+            dbapi_connection.rollback()  # the ping began a transaction: the connection is handed out idle
+        except Exception as error:
+            # The pool replaces this connection and tries again (a new one is not pinged).
+            raise DisconnectionError(f"pooled connection failed its ping: {type(error).__name__}") from error
 
 
 class Database:
     """A service's engine and its session factories: `sessions` for work that may write, and
     `read_sessions` for reads only (on SQLite a second engine whose readers never queue behind a writer;
-    on PostgreSQL the same engine)."""
+    on PostgreSQL the same pool, in autocommit)."""
 
     def __init__(self, url: str, *, pool_size: int = 10) -> None:
         self.url = url
         self.is_sqlite = is_sqlite(url)
         self.engine = create_engine_for(url, pool_size=pool_size)
-        self.read_engine = create_engine_for(url, read_only=True) if self.is_sqlite else self.engine
+        # PostgreSQL: the same pool, in autocommit.
+        self.read_engine = (create_engine_for(url, read_only=True) if self.is_sqlite
+                            else self.engine.execution_options(isolation_level="AUTOCOMMIT"))
         self.sessions = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
         self.read_sessions = async_sessionmaker(self.read_engine, class_=AsyncSession, expire_on_commit=False)
 
@@ -165,7 +194,7 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
-        if self.read_engine is not self.engine:
+        if self.is_sqlite:  # PostgreSQL's read engine shares the pool
             await self.read_engine.dispose()
 
 

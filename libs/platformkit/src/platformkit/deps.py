@@ -1,4 +1,7 @@
-"""FastAPI dependencies every service uses, as Annotated aliases."""
+"""FastAPI dependencies every service uses, as Annotated aliases.
+
+Every dependency is `async def`, also those that do not await: FastAPI runs a plain `def` dependency in
+a worker thread, a hand-off to a thread and back for every request that costs more than the work."""
 
 from __future__ import annotations
 
@@ -14,35 +17,43 @@ from platformkit.db import Database
 from platformkit.scheduler import Clock, SystemClock
 
 
-def get_database(request: Request) -> Database:
+def database_of(request: Request) -> Database:
     database: Database = request.app.state.db
     return database
 
 
-async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
-    async with get_database(request).sessions() as session:
-        yield session
-
-
-async def get_read_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """For routes that only read: never waits for a writer (SQLite) and cannot write by mistake."""
-    async with get_database(request).read_sessions() as session:
-        yield session
-
-
-def get_settings(request: Request) -> ServiceSettings:
-    settings: ServiceSettings = request.app.state.settings
-    return settings
-
-
-def get_clock(request: Request) -> Clock:
+def clock_of(request: Request) -> Clock:
     """The app's clock: the scheduler's too, and a ManualClock that tests set on app.state.clock."""
     clock: Clock | None = getattr(request.app.state, "clock", None)
     return clock if clock is not None else SystemClock()
 
 
-def get_now(request: Request) -> datetime:
-    return get_clock(request).now()
+async def get_database(request: Request) -> Database:
+    return database_of(request)
+
+
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    async with database_of(request).sessions() as session:
+        yield session
+
+
+async def get_read_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """For routes that only read: never waits for a writer (SQLite) and cannot write by mistake."""
+    async with database_of(request).read_sessions() as session:
+        yield session
+
+
+async def get_settings(request: Request) -> ServiceSettings:
+    settings: ServiceSettings = request.app.state.settings
+    return settings
+
+
+async def get_clock(request: Request) -> Clock:
+    return clock_of(request)
+
+
+async def get_now(request: Request) -> datetime:
+    return clock_of(request).now()
 
 
 DatabaseDep = Annotated[Database, Depends(get_database)]

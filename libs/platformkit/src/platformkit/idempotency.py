@@ -39,7 +39,7 @@ from fastapi import Depends, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
-from sqlalchemy import and_, delete, insert, or_, select, update
+from sqlalchemy import and_, bindparam, delete, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -54,6 +54,18 @@ KEY_TTL = timedelta(hours=24)
 # A claim older than this whose request never finished (a crashed replica) may be taken over.
 STALE_CLAIM = timedelta(seconds=60)
 _VALID_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
+
+
+# The statements of the one-commit way (claim_with_work, complete), built once: they run on every such
+# request (a checkout), and building them costs more Python than running them.
+_KNOWN = select(idempotency_key.c.key).where(idempotency_key.c.scope == bindparam("scope"),
+                                             idempotency_key.c.key == bindparam("key"))
+_INSERT_DONE = {
+    dialect.dialect.name: dialect.insert(idempotency_key)
+    .on_conflict_do_nothing(index_elements=[idempotency_key.c.scope, idempotency_key.c.key])
+    .returning(idempotency_key.c.key)
+    for dialect in (postgresql, sqlite)
+}
 
 
 class KeyTaken(Exception):
@@ -97,7 +109,7 @@ class Idempotency:
         but by complete(), in that transaction. A key already there takes claim()'s way (replay, 422, 409).
         `reader` looks the key up: a read session, since on SQLite the request's session would take the
         one writer for this read."""
-        known = (await (await reader.connection()).execute(select(idempotency_key.c.key).where(self._row()))).first()
+        known = (await (await reader.connection()).execute(_KNOWN, {"scope": self.scope, "key": self.key})).first()
         if known is not None:
             return await self.claim()
         self.deferred = True
@@ -173,14 +185,10 @@ class Idempotency:
         connection = await self.session.connection()
         if self.deferred:
             now = utcnow()
-            dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-            inserted = (await connection.execute(
-                dialect.insert(idempotency_key).values(
-                    scope=self.scope, key=self.key, request_hash=self.request_hash, state="done",
-                    response_status=status, response_body=encoded, created_at=now, expires_at=now + KEY_TTL,
-                ).on_conflict_do_nothing(index_elements=[idempotency_key.c.scope, idempotency_key.c.key])
-                .returning(idempotency_key.c.key)
-            )).first()
+            inserted = (await connection.execute(_INSERT_DONE[connection.dialect.name], {
+                "scope": self.scope, "key": self.key, "request_hash": self.request_hash, "state": "done",
+                "response_status": status, "response_body": encoded, "created_at": now, "expires_at": now + KEY_TTL,
+            })).first()
             if inserted is None:
                 raise KeyTaken()
         else:

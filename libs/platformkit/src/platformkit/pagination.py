@@ -36,7 +36,7 @@ class PageParams(BaseModel):
     cursor: str | None
 
 
-def page_params(
+async def page_params(
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE, description="Items per page")] = 20,
     cursor: Annotated[str | None, Query(max_length=512, description="From the previous page")] = None,
 ) -> PageParams:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
+from typing import Any
 
 from marketplace.domain.lmiv import ALLERGENS
 from marketplace.domain.money import euro, grundpreis
@@ -88,3 +89,11 @@ def order_out(
         version=order.version, lines=[OrderLineOut.model_validate(line) for line in lines],
         refunds_cents=refunds_cents,
     )
+
+
+def placed_order_out(order: Mapping[str, Any], lines: Sequence[Mapping[str, Any]], *, merchant_name: str,
+                     delivery_date: date | None) -> MerchantOrderOut:
+    """order_out for an order a checkout is placing, from its rows as written (column values: the checkout
+    builds no ORM objects). The schema takes the columns it shows and leaves the others."""
+    return MerchantOrderOut.model_validate({**order, "lines": lines, "merchant_name": merchant_name,
+                                            "delivery_date": delivery_date})

@@ -21,19 +21,24 @@ from platformkit.deps import SessionDep
 from platformkit.problems import ProblemError
 
 
-def get_settings(request: Request) -> MarketplaceSettings:
+def settings_of(request: Request) -> MarketplaceSettings:
     settings = request.app.state.settings
     assert isinstance(settings, MarketplaceSettings)
     return settings
 
 
-def get_gazetteer(request: Request) -> Gazetteer:
+# The dependencies are `async def` (as platformkit's): FastAPI runs a plain `def` one in a worker thread.
+async def get_settings(request: Request) -> MarketplaceSettings:
+    return settings_of(request)
+
+
+async def get_gazetteer(request: Request) -> Gazetteer:
     gazetteer: Gazetteer = request.app.state.gazetteer
     return gazetteer
 
 
-def get_payments(request: Request) -> PaymentProvider | None:
-    settings = get_settings(request)
+async def get_payments(request: Request) -> PaymentProvider | None:
+    settings = settings_of(request)
     if settings.payment_provider_url is None:
         return None
     return HttpPaymentProvider(settings.payment_provider_url, request.app.state.http)
@@ -128,7 +133,7 @@ def _take_budget(request: Request, key: str, per_minute: int) -> None:
 async def merchant_caller(request: Request, principal: PrincipalDep) -> MerchantCaller:
     if principal.merchant_id is None or not principal.has_role("merchant"):
         raise ProblemError(403, "MERCHANT_REQUIRED", "Only a merchant's staff or integration can use this.")
-    _take_budget(request, principal.sub, get_settings(request).merchant_api_requests_per_minute)
+    _take_budget(request, principal.sub, settings_of(request).merchant_api_requests_per_minute)
     return MerchantCaller(principal, principal.merchant_id)
 
 
@@ -148,7 +153,7 @@ async def selling_merchant(caller: MerchantDep, session: SessionDep) -> Merchant
 SellingMerchantDep = Annotated[MerchantCaller, Depends(selling_merchant)]
 
 
-def if_match(value: Annotated[str | None, Header(alias="If-Match")] = None) -> int | None:
+async def if_match(value: Annotated[str | None, Header(alias="If-Match")] = None) -> int | None:
     """The version from an If-Match header: `"3"`, `W/"3"` or `3`."""
     if value is None:
         return None

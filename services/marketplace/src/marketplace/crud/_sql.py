@@ -9,7 +9,8 @@ from sqlalchemy.engine import Result
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 
-async def execute(session: AsyncSession, statement: Any, params: dict[str, Any] | None = None) -> Result[Any]:
+async def execute(session: AsyncSession, statement: Any,
+                  params: dict[str, Any] | list[dict[str, Any]] | None = None) -> Result[Any]:
     """Like session.execute (pending ORM changes are flushed first, so the statement sees them), through
     the session's connection: same transaction, without SQLModel's warning about session.execute."""
     await session.flush()

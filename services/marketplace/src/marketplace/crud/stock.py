@@ -9,14 +9,16 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import delete, update
+from sqlalchemy import bindparam, delete, insert, update
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from eventcontracts.marketplace import StockRanLowV1, StockRanOutV1
 from marketplace.crud import _sql, webhooks
 from marketplace.models import StockHold, StockMovement, Variant
+from platformkit.db import UtcDateTime
 from platformkit.events import publish
 
 
@@ -34,6 +36,21 @@ class Take:
     merchant_id: str | None = None
     # False when the caller read that the person holds none of it (no statement to consume a hold).
     maybe_held: bool = True
+
+
+# A sale's conditional UPDATE, built once (a checkout's hot path binds only its values): enough available
+# beyond everyone's holds, counting the person's own hold that the sale consumes (`released`).
+_TAKE = (
+    update(Variant)
+    .where(col(Variant.id) == bindparam("variant_id"),
+           col(Variant.on_hand) - col(Variant.reserved) + bindparam("released") >= bindparam("qty"))
+    .values(on_hand=col(Variant.on_hand) - bindparam("qty"), reserved=col(Variant.reserved) - bindparam("released"),
+            updated_at=bindparam("now", type_=UtcDateTime()))
+    .returning(col(Variant.on_hand), col(Variant.reserved), col(Variant.product_id), col(Variant.merchant_id)))
+# ... and only at the prices the customer agreed to.
+_TAKE_AT_PRICES = _TAKE.where(col(Variant.price_cents) == bindparam("agreed_price_cents"),
+                              col(Variant.deposit_cents) == bindparam("agreed_deposit_cents"))
+_INSERT_MOVEMENTS = insert(StockMovement)
 
 
 class OutOfStock(Exception):
@@ -73,10 +90,11 @@ async def take(
     hold never blocks them); the rest must be available beyond everyone's holds. Raises OutOfStock or
     PriceMoved, and the caller's transaction must roll back (everything taken before, and ledger rows
     written ahead)."""
-    for item in sorted(takes, key=lambda t: t.variant_id):
-        if item.merchant_id is not None:
-            session.add(StockMovement(variant_id=item.variant_id, merchant_id=item.merchant_id, delta=-item.qty,
-                                      reason="sale", ref=item.ref or ref, created_at=now))
+    ordered = sorted(takes, key=lambda t: t.variant_id)
+    known = [_sale(item, item.merchant_id, ref, now) for item in ordered if item.merchant_id is not None]
+    if known:
+        await _sql.execute(session, _INSERT_MOVEMENTS, known)
+    for item in ordered:
         if person_id is not None and item.maybe_held:
             # Consume the hold with a conditional DELETE: the sweeper or a twin request gets it or we do.
             row = (await _sql.execute(session,
@@ -88,18 +106,13 @@ async def take(
             released = row[0] if row else 0
         else:
             released = 0
-        conditions = [col(Variant.id) == item.variant_id,
-                      col(Variant.on_hand) - col(Variant.reserved) + released >= item.qty]
-        if item.price_cents is not None:
-            conditions += [col(Variant.price_cents) == item.price_cents,
-                           col(Variant.deposit_cents) == item.deposit_cents]
         # Stock changes never touch `version` (it guards the merchant's edits of the record, If-Match).
-        result = (await _sql.execute(session,
-            update(Variant).where(*conditions)
-            .values(on_hand=col(Variant.on_hand) - item.qty, reserved=col(Variant.reserved) - released, updated_at=now)
-            .returning(col(Variant.on_hand), col(Variant.reserved), col(Variant.product_id),
-                       col(Variant.merchant_id))
-        )).first()
+        values = {"variant_id": item.variant_id, "qty": item.qty, "released": released, "now": now}
+        if item.price_cents is None:
+            result = (await _sql.execute(session, _TAKE, values)).first()
+        else:
+            result = (await _sql.execute(session, _TAKE_AT_PRICES, {
+                **values, "agreed_price_cents": item.price_cents, "agreed_deposit_cents": item.deposit_cents})).first()
         if result is None:
             current = await _fresh(session, item.variant_id)
             if item.price_cents is not None and current is not None and (
@@ -108,11 +121,16 @@ async def take(
             raise OutOfStock(item.variant_id)
         on_hand, reserved, product_id, merchant_id = tuple(result)
         if item.merchant_id is None:
-            session.add(StockMovement(variant_id=item.variant_id, merchant_id=merchant_id, delta=-item.qty,
-                                      reason="sale", ref=item.ref or ref, created_at=now))
+            await _sql.execute(session, _INSERT_MOVEMENTS, _sale(item, merchant_id, ref, now))
         after = on_hand - reserved
         await _after_change(session, variant_id=item.variant_id, product_id=product_id, merchant_id=merchant_id,
                             before=after + item.qty - released, after=after, threshold=threshold, now=now)
+
+
+def _sale(item: Take, merchant_id: str, ref: str | None, now: datetime) -> dict[str, Any]:
+    """The ledger row of a sale (Core: the checkout writes no ORM objects)."""
+    return {"id": uuid.uuid4(), "variant_id": item.variant_id, "merchant_id": merchant_id, "delta": -item.qty,
+            "reason": "sale", "ref": item.ref or ref, "created_at": now}
 
 
 async def put_back(

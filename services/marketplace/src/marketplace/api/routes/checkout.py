@@ -12,7 +12,6 @@ from marketplace.api.deps import GazetteerDep, MarketplaceSettingsDep, PaymentsD
 from marketplace.crud import checkout, places, stock
 from marketplace.payments import PaymentDeclined, PaymentProvider, PaymentUnavailable
 from marketplace.schemas import CheckoutIn, CheckoutOut, QuoteIn, QuoteOut, RoundOut
-from marketplace.views import order_out
 from platformkit.deps import NowDep, ReadSessionDep, SessionDep
 from platformkit.idempotency import IdempotencyDep, KeyTaken
 from platformkit.problems import ProblemError
@@ -75,8 +74,8 @@ async def place_order(
                                field="body.payment_token")
         try:
             for part in parts:
-                authorizations[part.merchant.id] = await payments.authorize(
-                    amount_cents=part.total_cents, reference=f"{person}:{part.merchant.id}", token=body.payment_token)
+                authorizations[part.merchant_id] = await payments.authorize(
+                    amount_cents=part.total_cents, reference=f"{person}:{part.merchant_id}", token=body.payment_token)
         except PaymentDeclined as error:
             await void_all(payments, authorizations)
             raise ProblemError(402, "PAYMENT_DECLINED", "The payment was declined.",
@@ -87,11 +86,9 @@ async def place_order(
                                headers={"Retry-After": "5"}) from error
     # The orders and the answer are made before the write phase, which then only writes.
     placement = checkout.orders_for(person_id=person, body=body, parts=parts, authorizations=authorizations, now=now)
-    result = CheckoutOut(
-        customer_order_id=placement.customer_order.id, total_cents=placement.customer_order.total_cents,
-        orders=[order_out(order, lines, merchant_name=part.merchant.name,
-                          delivery_date=part.round.delivery_date if part.round else None)
-                for part, order, lines in placement.orders])
+    result = CheckoutOut(customer_order_id=placement.customer_order["id"],
+                         total_cents=placement.customer_order["total_cents"],
+                         orders=[placed.out for placed in placement.orders])
     try:
         # First in the transaction: a twin with the same key waits here, before it writes anything.
         await idempotency.complete(201, result)
