@@ -16,7 +16,7 @@ from fastapi import APIRouter, Form
 from fastapi.responses import HTMLResponse, Response
 
 from gateway.runtime import runtime_of
-from web.alerts.resident import SEVERITIES
+from web.alerts.resident import CHOICE_FIELDS, SEVERITIES, chosen_places_and_topics
 from web.pages import PageContext, PageDep, WebRoute, see_other
 from web.problems import FormErrors, form_errors
 from web.resident.notifications import push_public_key
@@ -26,9 +26,8 @@ router = APIRouter(route_class=WebRoute)
 DEVICE_COOKIE = "dorf_alert_device"
 COOKIE_PATH = "/alerts/device"
 COOKIE_MAX_AGE = 2 * 365 * 24 * 3600  # warnings are for years; the cookie is only the key to stop them
-FIELDS = {"places.0": "place", "places.0.ortsteil_id": "place", "places.1": "second_place",
-          "places.1.ortsteil_id": "second_place", "topics": "topics", "push": "push", "push.endpoint": "push",
-          "push.keys": "push", "push.keys.p256dh": "push", "push.keys.auth": "push"}
+FIELDS = {**CHOICE_FIELDS, "push": "push", "push.endpoint": "push", "push.keys": "push", "push.keys.p256dh": "push",
+          "push.keys.auth": "push"}
 
 
 def _device(page: PageContext) -> tuple[str, str] | None:
@@ -81,8 +80,7 @@ async def subscribe_device(
         errors.add("push", t.device_unsupported)
     if errors:
         return _form(page, places, values, errors, status=422)
-    chosen = [place] + ([second_place] if second_place and second_place != place else [])
-    body = {"places": [{"ortsteil_id": p} for p in chosen], "topics": [x for x in topics or [] if x in t.topic_names],
+    body = {**chosen_places_and_topics(place, second_place, topics, t.topic_names),
             "min_severity": SEVERITIES[0], "languages": ["de"],
             "push": {"endpoint": push_endpoint, "keys": {"p256dh": push_p256dh, "auth": push_auth}}}
     response = await page.call("POST", "alerts", "/push/subscriptions", json=body)

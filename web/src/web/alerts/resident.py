@@ -3,6 +3,7 @@ new messages arriving live), one warning in their language, choosing places and 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form
@@ -16,9 +17,17 @@ from web.problems import FormErrors, form_errors
 router = APIRouter(route_class=WebRoute)
 
 SEVERITIES = ("Minor", "Moderate", "Severe", "Extreme")
-FIELDS = {"places.0": "place", "places.0.ortsteil_id": "place", "places.1": "second_place",
-          "places.1.ortsteil_id": "second_place", "topics": "topics", "min_severity": "min_severity",
-          "languages": "language"}
+# The API's fields of the places-and-topics choice, on the form's (the subscription and the device page).
+CHOICE_FIELDS = {"places.0": "place", "places.0.ortsteil_id": "place", "places.1": "second_place",
+                 "places.1.ortsteil_id": "second_place", "topics": "topics"}
+FIELDS = {**CHOICE_FIELDS, "min_severity": "min_severity", "languages": "language"}
+
+
+def chosen_places_and_topics(place: str, second_place: str, topics: list[str] | None,
+                             topic_names: Mapping[str, str]) -> dict[str, list[Any]]:
+    """The form's village or two and topics as the API takes them (a second place equal to the first once)."""
+    chosen = [place] + ([second_place] if second_place and second_place != place else [])
+    return {"places": [{"ortsteil_id": p} for p in chosen], "topics": [x for x in topics or [] if x in topic_names]}
 
 
 def is_author(page: PageDep | SignedInPageDep) -> bool:
@@ -96,8 +105,7 @@ async def save_subscription(
         errors = FormErrors()
         errors.add("place", page.texts.error_required)
         return _form(page, places, values, errors, 422)
-    chosen = [place] + ([second_place] if second_place and second_place != place else [])
-    body = {"places": [{"ortsteil_id": p} for p in chosen], "topics": [x for x in topics or [] if x in t.topic_names],
+    body = {**chosen_places_and_topics(place, second_place, topics, t.topic_names),
             "min_severity": min_severity if min_severity in SEVERITIES else "Minor",
             "languages": [language if language in t.language_names else "de"]}
     response = await page.call("PUT", "alerts", "/me/subscription", json=body)
