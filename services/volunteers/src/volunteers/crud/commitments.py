@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, update
+from sqlalchemy import or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -22,10 +22,11 @@ from platformkit.events import publish
 from platformkit.problems import ProblemError
 from volunteers.config import VolunteersSettings
 from volunteers.crud import seats
-from volunteers.crud._sql import execute
+from volunteers.crud._sql import move_state
 from volunteers.crud.facts import commitment_facts, efz_records, volunteer_facts
 from volunteers.crud.notices import tell, tell_coordinators
 from volunteers.crud.search import villages_within
+from volunteers.crud.signups import lock_person
 from volunteers.crud.villages import point
 from volunteers.domain import commitments as rules
 from volunteers.domain import texts_de as texts
@@ -66,15 +67,7 @@ async def context(session: AsyncSession, commitment_id: uuid.UUID) -> tuple[Comm
 
 async def move(session: AsyncSession, commitment_id: uuid.UUID, from_states: frozenset[str] | set[str],
                to: SignupState, now: datetime, **values: Any) -> bool:
-    """The one way a commitment changes state: only if it is still in one of `from_states`."""
-    result = await execute(
-        session,
-        update(Commitment)
-        .where(col(Commitment.id) == commitment_id, col(Commitment.state).in_(sorted(from_states)))
-        .values(state=to.value, state_changed_at=now, **values)
-        .returning(col(Commitment.id)),
-    )
-    return result.first() is not None
+    return await move_state(session, Commitment, commitment_id, from_states, to, now, **values)
 
 
 def _what(opportunity: Opportunity, quantity: int) -> dict[str, Any]:
@@ -84,16 +77,7 @@ def _what(opportunity: Opportunity, quantity: int) -> dict[str, Any]:
 async def respond(session: AsyncSession, *, settings: VolunteersSettings, opportunity_id: uuid.UUID,
                   person_id: uuid.UUID, quantity: int, note: str | None, by: Principal | None,
                   now: datetime) -> Responded:
-    # The person's lock first (Volunteer.signup_lock): the same person from two devices gets one row.
-    locked = await execute(
-        session,
-        update(Volunteer)
-        .where(col(Volunteer.person_id) == person_id, col(Volunteer.archived_at).is_(None))
-        .values(signup_lock=col(Volunteer.signup_lock) + 1, last_active_at=now)
-        .returning(col(Volunteer.person_id)),
-    )
-    if locked.first() is None:
-        raise ProblemError(409, "PROFILE_REQUIRED", "Please create your volunteer profile first.")
+    volunteer = await lock_person(session, person_id, now)
     existing = (await session.exec(select(Commitment).where(
         col(Commitment.opportunity_id) == opportunity_id, col(Commitment.person_id) == person_id,
         col(Commitment.state).in_(sorted(HOLDING_STATES))))).first()
@@ -115,7 +99,6 @@ async def respond(session: AsyncSession, *, settings: VolunteersSettings, opport
         raise ProblemError(422, problem, "This quantity does not fit the opportunity.", field="body.quantity")
     gate_approval = False
     if opportunity.kind == Kind.ONGOING:
-        volunteer = (await session.exec(select(Volunteer).where(col(Volunteer.person_id) == person_id))).one()
         gate = qualification_gate(volunteer_facts(volunteer, await efz_records(session, person_id)),
                                   commitment_facts(opportunity, now), no_show_limit=settings.no_show_limit)
         if gate.excluded:

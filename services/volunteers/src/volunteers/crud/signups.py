@@ -22,7 +22,7 @@ from platformkit.events import publish
 from platformkit.problems import ProblemError
 from volunteers.config import VolunteersSettings
 from volunteers.crud import seats
-from volunteers.crud._sql import execute
+from volunteers.crud._sql import execute, move_state
 from volunteers.crud.facts import PROFILE_COLUMNS, ProfileLike, efz_records, shift_facts, volunteer_facts
 from volunteers.crud.notices import tell, tell_coordinators, when
 from volunteers.crud.villages import point
@@ -77,15 +77,7 @@ async def shift_context(session: AsyncSession, shift_id: uuid.UUID) -> tuple[Shi
 
 async def move(session: AsyncSession, signup_id: uuid.UUID, from_states: frozenset[str] | set[str],
                to: SignupState, now: datetime, **values: Any) -> bool:
-    """The one way a sign-up changes state: only if it is still in one of `from_states`."""
-    result = await execute(
-        session,
-        update(Signup)
-        .where(col(Signup.id) == signup_id, col(Signup.state).in_(sorted(from_states)))
-        .values(state=to.value, state_changed_at=now, **values)
-        .returning(col(Signup.id)),
-    )
-    return result.first() is not None
+    return await move_state(session, Signup, signup_id, from_states, to, now, **values)
 
 
 async def _confirmed(session: AsyncSession, signup_id: uuid.UUID, shift: Shift, opportunity: Opportunity,
@@ -130,12 +122,10 @@ def travel_warnings(new: Span, held: list[Span], limit_km: float) -> list[str]:
     return warnings
 
 
-async def apply(
-    session: AsyncSession, *, settings: VolunteersSettings, shift_id: uuid.UUID, person_id: uuid.UUID,
-    by: Principal | None, now: datetime,
-) -> Applied:
-    # The person's lock first (see Volunteer.signup_lock): their sign-ups now happen one after the other.
-    # It returns what the eligibility check reads of the profile (one statement fewer in a stampede).
+async def lock_person(session: AsyncSession, person_id: uuid.UUID, now: datetime) -> ProfileLike:
+    """The person's lock (see Volunteer.signup_lock), taken first: their sign-ups and commitments happen one
+    after the other, so the same person on two devices gets one row. It returns what the eligibility check
+    reads of the profile (one statement fewer in a stampede)."""
     volunteer = (await execute(
         session,
         update(Volunteer)
@@ -145,6 +135,14 @@ async def apply(
     )).first()
     if volunteer is None:
         raise ProblemError(409, "PROFILE_REQUIRED", "Please create your volunteer profile first.")
+    return volunteer
+
+
+async def apply(
+    session: AsyncSession, *, settings: VolunteersSettings, shift_id: uuid.UUID, person_id: uuid.UUID,
+    by: Principal | None, now: datetime,
+) -> Applied:
+    volunteer = await lock_person(session, person_id, now)
     existing = (await session.exec(select(Signup).where(
         col(Signup.shift_id) == shift_id, col(Signup.person_id) == person_id,
         col(Signup.state).in_(sorted(ON_LIST_STATES)),
