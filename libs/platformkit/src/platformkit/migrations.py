@@ -26,14 +26,20 @@ from platformkit.service import ServiceSpec
 from platformkit.tables import platform_metadata
 
 
-def _include_object(obj: Any, _name: str | None, type_: str, _reflected: bool, _compare_to: Any) -> bool:
-    # Search structures (FTS5 tables, tsvector indexes) are written by hand in migrations and are
-    # not part of the models: keep them out of autogenerate's diff.
-    info = getattr(obj, "info", {}) or {}
-    return not info.get("skip_autogenerate", False) and not (
-        type_ == "table" and str(_name).endswith(("_fts", "_fts_data", "_fts_idx", "_fts_docsize",
-                                                   "_fts_config", "_fts_content"))
-    )
+def _include_object_on(dialect: str) -> Any:
+    """What autogenerate compares on `dialect`: not the search structures written by hand in migrations
+    (FTS5 tables, tsvector indexes, marked `skip_autogenerate`), and not a model's index made for
+    another database only (`Index(...).ddl_if(dialect=...)`, which alembic does not look at)."""
+
+    def include(obj: Any, name: str | None, type_: str, _reflected: bool, _compare_to: Any) -> bool:
+        info = getattr(obj, "info", {}) or {}
+        only_on = getattr(getattr(obj, "_ddl_if", None), "dialect", None)
+        return not info.get("skip_autogenerate", False) and only_on in (None, dialect) and not (
+            type_ == "table" and str(name).endswith(("_fts", "_fts_data", "_fts_idx", "_fts_docsize",
+                                                     "_fts_config", "_fts_content"))
+        )
+
+    return include
 
 
 def alembic_config(spec: ServiceSpec, database_url: str) -> Config:
@@ -69,7 +75,7 @@ def run_migrations() -> None:
             target_metadata=metadata,
             render_as_batch=is_sqlite(url),  # SQLite alters tables by copying them
             compare_type=True,
-            include_object=_include_object,
+            include_object=_include_object_on(connection.dialect.name),
         )
         with context.begin_transaction():
             context.run_migrations()
@@ -92,7 +98,8 @@ def pending_changes(spec: ServiceSpec, database_url: str) -> list[Any]:
         with engine.connect() as connection:
             context = MigrationContext.configure(
                 connection,
-                opts={"compare_type": True, "include_object": _include_object, "target_metadata": spec.metadata},
+                opts={"compare_type": True, "include_object": _include_object_on(connection.dialect.name),
+                      "target_metadata": spec.metadata},
             )
             return list(compare_metadata(context, spec.metadata))
     finally:

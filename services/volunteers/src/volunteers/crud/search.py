@@ -10,6 +10,7 @@ import uuid
 from bisect import insort
 from collections import defaultdict
 from datetime import datetime, time, timedelta
+from functools import lru_cache
 from typing import Any, TypeVar
 
 from sqlalchemy import JSON, Float, String, and_, case, cast, false, join, literal, or_, true
@@ -211,28 +212,23 @@ async def volunteers_for(session: AsyncSession, settings: VolunteersSettings, sh
                                 SKILL_POINTS), else_=0))
     if not anywhere:
         assert shift_fact.site is not None
-        # Whose radius reaches the site, with the kilometres domain.matching rounds to.
-        reach = {}
-        for village in gazetteer().ortsteile:
-            home = point(village.id)
-            village_km = round(distance_km(home, shift_fact.site, mode), 1) if home else None
-            if village_km is not None and (shift_fact.max_radius_km is None or village_km <= shift_fact.max_radius_km):
-                reach[village.id] = village_km
-        if not reach:
+        # Whose radius reaches the site, with the kilometres domain.matching rounds to: one JSON object (a
+        # bound parameter), so the statement's shape is the same for every shift with these requirements
+        # and the engine's cache keeps it.
+        reach_km = _reach_km(shift_fact.site, shift_fact.max_radius_km, mode)
+        if reach_km is None:
             return []
-        # The kilometres of the villages in reach are one JSON object (a bound parameter): the statement's
-        # shape is the same for every shift with these requirements, so the engine's cache keeps it.
-        reach_km = json.dumps(reach)
+        # One index range per village in reach (ix_volunteer_reach; on SQLite the covering
+        # ix_volunteer_visible_reach): only profiles whose radius reaches the site are read.
+        km: Any
         if dialect == "postgresql":
-            # One index range per village (ix_volunteer_reach): only rows in reach are read.
             villages = func.json_each_text(cast(literal(reach_km), JSON)).table_valued("key", "value").alias("reach")
             km = cast(villages.c.value, Float)
-            source = join(Volunteer, villages,
-                          and_(col(Volunteer.home_village_id) == villages.c.key, col(Volunteer.radius_km) >= km))
         else:
-            # SQLite would read each range's rows one by one: scanning the table once is cheaper.
-            km = _json_member(reach_km, col(Volunteer.home_village_id), dialect)
-            gates += [col(Volunteer.home_village_id).in_(sorted(reach)), col(Volunteer.radius_km) >= km]
+            villages = func.json_each(literal(reach_km)).table_valued("key", "value").alias("reach")
+            km = villages.c.value
+        source = join(Volunteer, villages,
+                      and_(col(Volunteer.home_village_id) == villages.c.key, col(Volunteer.radius_km) >= km))
         radius = col(Volunteer.radius_km) if shift_fact.max_radius_km is None else case(
             (col(Volunteer.radius_km) > shift_fact.max_radius_km, shift_fact.max_radius_km),
             else_=col(Volunteer.radius_km))
@@ -271,6 +267,19 @@ async def volunteers_for(session: AsyncSession, settings: VolunteersSettings, sh
         if len(people) < batch:
             return [(fit, row) for _, fit, row in found]
         offset, batch = offset + batch, CANDIDATE_POOL
+
+
+@lru_cache(maxsize=4096)
+def _reach_km(site: tuple[float, float], max_radius_km: float | None, mode: DistanceMode) -> str | None:
+    """{village id: km to the site} of the villages within the opportunity's maximum radius, as JSON;
+    None if there is none. The same for every shift at a site, so computed once per site."""
+    reach = {}
+    for village in gazetteer().ortsteile:
+        home = point(village.id)
+        village_km = round(distance_km(home, site, mode), 1) if home else None
+        if village_km is not None and (max_radius_km is None or village_km <= max_radius_km):
+            reach[village.id] = village_km
+    return json.dumps(reach) if reach else None
 
 
 def _hhmm(moment: time) -> str:
