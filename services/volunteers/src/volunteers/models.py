@@ -80,6 +80,12 @@ class OrgReport(VolunteersModel, table=True):
 class Opportunity(VolunteersModel, table=True):
     """A way to help: shifts with places, an ongoing commitment, a one-off help or a material donation."""
 
+    # SQLite: what the search for shifts reads of an opportunity, without its row (see Volunteer).
+    __table_args__ = (
+        Index("ix_opportunity_search", "id", "state", "village_id", "remote", "district_wide", "requirements",
+              "min_age", "max_radius_km").ddl_if(dialect="sqlite"),
+    )
+
     id: uuid.UUID = Field(default_factory=_uuid, primary_key=True)
     organisation_id: uuid.UUID = Field(foreign_key="organisation.id", index=True)
     kind: str = Field(max_length=16)
@@ -137,6 +143,11 @@ class Shift(VolunteersModel, table=True):
         UniqueConstraint("series_id", "occurrence_date"),
         Index("ix_shift_open", "state", "start_at"),
         Index("ix_shift_local_slot", "local_weekday", "local_start_minute"),
+        # SQLite: the open shifts of a time range with what the search for shifts reads of them, without
+        # their rows (see Volunteer).
+        Index("ix_shift_search", "state", "start_at", "local_weekday", "local_start_minute", "local_end_minute",
+              "capacity", "seats_taken", "waitlist_enabled", "opportunity_id", "organisation_id", "id", "end_at",
+              "zone").ddl_if(dialect="sqlite"),
     )
     id: uuid.UUID = Field(default_factory=_uuid, primary_key=True)
     opportunity_id: uuid.UUID = Field(foreign_key="opportunity.id", index=True)
@@ -181,9 +192,9 @@ class Volunteer(VolunteersModel, table=True):
     """A person's volunteer profile. The home is a village (its centroid), never a street address."""
 
     # "Whose radius reaches this village": one index range per village (crud.search.volunteers_for).
-    # SQLite reads a table row for every index entry, one by one, so there the search reads a covering
-    # copy of the visible profiles' matching columns instead (an index SQLite keeps up to date itself).
-    # Not on PostgreSQL: its index entries are limited to ~2.7 kB, and it meets the target without one.
+    # SQLite reads a table row for every index entry, one by one, so there the searches read covering
+    # indexes instead: a copy of the columns they need that SQLite keeps up to date itself. Not on
+    # PostgreSQL: it meets the targets without them, and limits an index entry to ~2.7 kB.
     __table_args__ = (
         Index("ix_volunteer_reach", "home_village_id", "radius_km"),
         Index("ix_volunteer_visible_reach", "home_village_id", "radius_km", *VISIBLE_REACH_COLUMNS,

@@ -1,8 +1,10 @@
-"""The shift search scores only the CANDIDATE_POOL most promising shifts that pass its SQL gates (crud.search):
-with more candidates than that, what /me/matches shows must still be the true best — the same shifts, scores
-and order as scoring every public shift with domain.matching. The best shifts here start last, lie in
-the edge of the radius or nowhere (remote) and earn their points from a language and free places, so a pool
-chosen by start time or by distance alone misses them (both were tried)."""
+"""The shift search scores candidates in the order of the highest score SQL says each could get, in
+batches, and stops when none left could enter the list (crud.search): with more candidates than a batch,
+what /me/matches shows must still be the true best — the same shifts, scores and order as scoring every
+public shift with domain.matching. The best shifts here start last, lie in the edge of the radius or
+nowhere (remote) and earn their points from a language and free places, so a pool chosen by start time or
+by distance alone misses them (both were tried); and more than a batch of shifts that promise more (a
+language she speaks, in her own village) exclude her by its level, which only Python checks."""
 
 from __future__ import annotations
 
@@ -82,9 +84,9 @@ async def test_the_matches_are_the_true_best_with_more_candidates_than_the_pool(
                      20, first_day=45, capacity=6, taken=1)
     await add_shifts(vol, await world("telefon", village_id=None, remote=True), 15, first_day=50, capacity=3,
                      taken=0)
-    # Promising to SQL (a language she speaks) but too high a level: the gate drops them after the pool.
-    await add_shifts(vol, await world("fachdolmetschen", village_id=PRENZLAU, requirements=["lang:uk:C2"]), 25,
-                     first_day=30, capacity=5, taken=0)
+    # Promising to SQL (a language she speaks) but too high a level: the gate drops them, more than a batch.
+    await add_shifts(vol, await world("fachdolmetschen", village_id=PRENZLAU, requirements=["lang:uk:C2"]),
+                     CANDIDATE_POOL + 20, first_day=30, capacity=5, taken=0)
     helper = await vol.profile(radius_km=25, languages={"uk": "C1", "de": "C2"}, skills=["cooking"],
                                availability=ALL_WEEK)
 

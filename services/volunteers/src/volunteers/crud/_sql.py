@@ -14,9 +14,10 @@ from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 
-async def execute(session: AsyncSession, statement: Any) -> CursorResult[Any]:
+async def execute(session: AsyncSession, statement: Any, parameters: dict[str, Any] | None = None
+                  ) -> CursorResult[Any]:
     # Through the session's connection: same transaction, without SQLModel's session.execute warning.
-    result: CursorResult[Any] = await (await session.connection()).execute(statement)
+    result: CursorResult[Any] = await (await session.connection()).execute(statement, parameters)
     return result
 
 

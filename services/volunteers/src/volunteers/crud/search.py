@@ -13,7 +13,7 @@ from datetime import datetime, time, timedelta
 from functools import lru_cache
 from typing import Any, TypeVar
 
-from sqlalchemy import JSON, Float, String, and_, case, cast, false, join, literal, or_, true
+from sqlalchemy import JSON, Float, Integer, String, and_, bindparam, case, cast, false, join, literal, or_, true
 from sqlalchemy import select as select_columns
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import col, func, select
@@ -36,6 +36,7 @@ from volunteers.domain.matching import (
     AVAILABILITY_POINTS,
     CEFR,
     DISTRICT_WIDE_POINTS,
+    FREE_PLACES_POINTS,
     LANGUAGE_POINTS,
     MAX_SCORE,
     NEARBY_POINTS,
@@ -48,15 +49,18 @@ from volunteers.domain.matching import (
     evaluate,
     free_places_points,
     min_age_for,
-    ranked,
+    nearby_points,
+    rank_key,
 )
 from volunteers.domain.signups import ON_LIST_STATES
 from volunteers.domain.timing import local
 from volunteers.models import EfzRecord, Opportunity, Organisation, Shift, Signup, Volunteer
 
-# This many shifts (the most promising) that pass the SQL gates are scored (the list shows 50); profiles
-# are read in further batches of this many when the first does not settle the list.
+# Both searches read candidates best possible score first: twice the list, then batches of this many when
+# the first does not settle it.
 CANDIDATE_POOL = 200
+# Pads a person's languages and skills (crud.search.shifts_for): no requirement's JSON text holds a "#".
+NO_CODE = '"#'
 T = TypeVar("T")
 
 
@@ -99,71 +103,123 @@ def villages_within(village_id: str | None, radius_km: float, mode: DistanceMode
     return [hit.ortsteil.id for hit in gazetteer().within(home.lat, home.lon, straight_km * 1000)]
 
 
-async def shifts_for(session: AsyncSession, settings: VolunteersSettings, volunteer: Volunteer, *, now: datetime,
-                     days: int = 60, limit: int = 50, partial_time: bool = False
-                     ) -> list[tuple[Fit, ShiftFacts, Shift, Opportunity]]:
-    mode = DistanceMode(settings.distance_mode)
-    near = villages_within(volunteer.home_village_id, volunteer.radius_km, mode)
-    anywhere = or_(col(Opportunity.remote).is_(True), col(Opportunity.district_wide).is_(True))
-    place = or_(anywhere, col(Opportunity.village_id).in_(near))
-    home = point(volunteer.home_village_id)
-    radius = volunteer.radius_km
-    km = {village: distance_km(home, site, mode) for village in near if home and (site := point(village))}
-    # The statement's shape is the same for everyone with as many (padded) windows, languages and skills,
-    # so the engine's cache of compiled statements keeps a handful of them: the person's values are bound
-    # parameters, the points of their villages in reach one JSON object.
-    village_points = json.dumps({village: 40 * (1 - d / radius) if radius > 0 else 40.0 for village, d in km.items()})
-    dialect = (await session.connection()).dialect.name
-    # The score as SQL can estimate it (nearness, held languages and skills, free places — what
-    # domain.matching adds), to score only the most promising shifts: a wide radius at any time leaves
-    # a thousand.
-    near_points = case((col(Opportunity.remote).is_(True), 20.0), (col(Opportunity.district_wide).is_(True), 10.0),
-                       else_=func.coalesce(_json_member(village_points, col(Opportunity.village_id), dialect), 0.0))
-    # Any level of a language spoken counts here (a higher one excludes the shift later).
-    held = _padded([(f'"lang:{code}:', 20) for code in volunteer.languages] + [
-        (f'"skill:{skill}"', 15) for skill in volunteer.skills], ("", 0))  # padded: no points
+@lru_cache(maxsize=256)
+def _shifts_statement(dialect: str, windows: int, held: int, partial_time: bool) -> Any:
+    """The search for shifts with `windows` availability windows and `held` languages and skills (each
+    padded to a power of two, so there are a handful of shapes): built once per shape, the person's
+    values are bound parameters (shifts_for). The SQL gates: public, in the time range, in a village in
+    reach (or remote or district-wide), a place or a waitlist, in the person's times (domain.matching's
+    rule: within a window, or touching one if partial), not on the person's list yet. The order: the
+    highest score each shift could get (`best_possible`) but for the availability bonus, which is the
+    same for every shift the SQL lets through."""
+    near_points = case(
+        (col(Opportunity.remote).is_(True), REMOTE_POINTS),
+        (col(Opportunity.district_wide).is_(True), DISTRICT_WIDE_POINTS),
+        else_=func.coalesce(_json_member(bindparam("village_points", type_=String), col(Opportunity.village_id),
+                                         dialect), 0))
+    # Points for every requirement that names a language the person speaks (at any level: a level too
+    # high excludes the shift later) or a skill they have: occurrences of its code in the JSON text.
     requirements = cast(col(Opportunity.requirements), String)
-    gate_points = sum((case((requirements.contains(code, autoescape=True), points), else_=0)
-                       for code, points in held), start=literal(0))
-    free_points = case((col(Shift.capacity) > 0,
-                        (col(Shift.capacity) - col(Shift.seats_taken)) * 10.0 / col(Shift.capacity)), else_=0.0)
-    promise = near_points + gate_points + free_points
-    # Padded with windows on no weekday.
-    windows = _padded([(int(w["weekday"]), _minutes(str(w["start"])), _minutes(str(w["end"])))
-                       for w in volunteer.availability], (-1, 0, 0))
-    # The same rule as domain.matching's time check, in SQL: within a window (or touching one, if partial).
+    gate_points = sum((
+        (func.length(requirements) - func.length(func.replace(requirements, bindparam(f"held_{i}", type_=String),
+                                                              ""))) // bindparam(f"held_length_{i}", type_=Integer)
+        * bindparam(f"held_points_{i}", type_=Integer) for i in range(held)), start=literal(0))
+    # matching.free_places_points rounds; floor(x + 0.5) is at least that (the 1e-6 keeps it so should the
+    # database's float differ from Python's in the last bit).
+    free_points = case((col(Shift.capacity) > col(Shift.seats_taken), func.floor(
+        (col(Shift.capacity) - col(Shift.seats_taken)) * float(FREE_PLACES_POINTS) / col(Shift.capacity)
+        + 0.5 + 1e-6)), else_=0)
+    best_possible = (near_points + gate_points + free_points).label("best_possible")
+    slots = [(bindparam(f"weekday_{i}", type_=Integer), bindparam(f"begin_{i}", type_=Integer),
+              bindparam(f"end_{i}", type_=Integer)) for i in range(windows)]
     in_time = or_(*(
         and_(col(Shift.local_weekday) == day, col(Shift.local_start_minute) < end,
              col(Shift.local_end_minute) > begin) if partial_time else
         and_(col(Shift.local_weekday) == day, col(Shift.local_start_minute) >= begin,
              col(Shift.local_end_minute) <= end)
-        for day, begin, end in windows
-    )) if windows else true()
-    mine = select(Signup.shift_id).where(col(Signup.person_id) == volunteer.person_id,
+        for day, begin, end in slots
+    )) if slots else true()
+    place = or_(col(Opportunity.remote).is_(True), col(Opportunity.district_wide).is_(True),
+                col(Opportunity.village_id).in_(bindparam("near", expanding=True)))
+    mine = select(Signup.shift_id).where(col(Signup.person_id) == bindparam("person_id"),
                                          col(Signup.state).in_(sorted(ON_LIST_STATES)))
-    statement = (
-        select_columns(*SHIFT_COLUMNS)
+    return (
+        select_columns(*SHIFT_COLUMNS, best_possible)
         .select_from(Shift)
         .join(Opportunity, col(Opportunity.id) == col(Shift.opportunity_id))
         .join(Organisation, col(Organisation.id) == col(Shift.organisation_id))
-        .where(is_public(), col(Shift.start_at) > now, col(Shift.start_at) < now + timedelta(days=days), place,
+        .where(is_public(), col(Shift.start_at) > bindparam("now"), col(Shift.start_at) < bindparam("until"), place,
                or_(col(Shift.seats_taken) < col(Shift.capacity), col(Shift.waitlist_enabled).is_(True)),
                in_time, col(Shift.id).not_in(mine))
-        .order_by(promise.desc(), col(Shift.start_at), col(Shift.id))
-        .limit(CANDIDATE_POOL)
+        .order_by(best_possible.desc(), col(Shift.start_at), col(Shift.id))
     )
+
+
+async def shifts_for(session: AsyncSession, settings: VolunteersSettings, volunteer: Volunteer, *, now: datetime,
+                     days: int = 60, limit: int = 50, partial_time: bool = False
+                     ) -> list[tuple[Fit, ShiftFacts, Shift, Opportunity]]:
+    """Public shifts near the volunteer that fit their qualifications and times, best first: the same
+    list as scoring every public shift ahead, without scoring them all. SQL applies the gates it can and
+    orders the rest by the highest score each could get; shifts are scored in that order, in batches,
+    until none left could enter the list. Only the `limit` shown are loaded whole."""
+    mode = DistanceMode(settings.distance_mode)
+    near = villages_within(volunteer.home_village_id, volunteer.radius_km, mode)
+    home = point(volunteer.home_village_id)
+    # matching.nearby_points of each village in reach, at the person's own radius: at least what a shift
+    # there scores (an opportunity's smaller maximum radius gives fewer).
+    village_points = {village: nearby_points(round(distance_km(home, site, mode), 1), volunteer.radius_km)
+                      for village in near if home and (site := point(village))}
+    held = _padded([(f'"lang:{code}:', LANGUAGE_POINTS) for code in volunteer.languages] + [
+        (f'"skill:{skill}"', SKILL_POINTS) for skill in volunteer.skills], (NO_CODE, 0))
+    # Padded with windows on no weekday.
+    windows = _padded([(int(w["weekday"]), _minutes(str(w["start"])), _minutes(str(w["end"])))
+                       for w in volunteer.availability], (-1, 0, 0))
+    dialect = (await session.connection()).dialect.name
+    statement = _shifts_statement(dialect, len(windows), len(held), partial_time)
+    parameters = {
+        "person_id": volunteer.person_id, "now": now, "until": now + timedelta(days=days), "near": near,
+        "village_points": json.dumps(village_points),
+        **{f"held_{i}": code for i, (code, _) in enumerate(held)},
+        **{f"held_length_{i}": len(code) for i, (code, _) in enumerate(held)},
+        **{f"held_points_{i}": points for i, (_, points) in enumerate(held)},
+        **{f"{part}_{i}": value for i, window in enumerate(windows)
+           for part, value in zip(("weekday", "begin", "end"), window, strict=True)},
+    }
+    # What every shift the SQL lets through may add: the bonus for lying in one's windows.
+    bonus = AVAILABILITY_POINTS if volunteer.availability else 0
     facts = volunteer_facts(volunteer, await efz_records(session, volunteer.person_id))
-    found = []
-    for row in (await execute(session, statement)).all():
-        shift_fact = shift_facts_of_row(row)
-        fit = evaluate(facts, shift_fact, mode=mode, partial_time=partial_time, no_show_limit=settings.no_show_limit)
-        if fit.eligible:
-            found.append((fit, shift_fact))
-    best = ranked(found)[:limit]
+    found: list[tuple[tuple[int, datetime, str], Fit, ShiftFacts]] = []  # the best `limit`, in the list's order
+    offset, batch = 0, 2 * limit
+    while True:
+        rows = (await execute(session, statement.offset(offset).limit(batch), parameters)).all()
+        for row in rows:
+            if len(found) == limit and _cannot_enter(int(row.best_possible) + bonus,
+                                                     (row.start_at, str(row.id)), found[-1][0]):
+                return await _with_shown_rows(session, found)
+            shift_fact = shift_facts_of_row(row)
+            fit = evaluate(facts, shift_fact, mode=mode, partial_time=partial_time,
+                           no_show_limit=settings.no_show_limit)
+            if fit.eligible:
+                insort(found, (rank_key(fit, shift_fact), fit, shift_fact), key=lambda entry: entry[0])
+                del found[limit:]
+        if len(rows) < batch:
+            return await _with_shown_rows(session, found)
+        offset, batch = offset + batch, CANDIDATE_POOL
+
+
+def _cannot_enter(possible: int, then: tuple[Any, ...], last: tuple[Any, ...]) -> bool:
+    """Whether a candidate that scores at most `possible` and is ordered by `then` among equals can no
+    longer enter a full list whose last entry has the order key `last` (minus its score first): every
+    candidate after it can score at most as much, and equals come later."""
+    return min(possible, MAX_SCORE) < -last[0] or (possible == -last[0] and then > last[1:])
+
+
+async def _with_shown_rows(session: AsyncSession, found: list[tuple[Any, Fit, ShiftFacts]]
+                           ) -> list[tuple[Fit, ShiftFacts, Shift, Opportunity]]:
     rows = (await session.exec(public_shifts().where(
-        col(Shift.id).in_([uuid.UUID(fact.shift_id) for _, fact in best])))).all()
+        col(Shift.id).in_([uuid.UUID(fact.shift_id) for _, _, fact in found])))).all()
     by_id = {str(shift.id): (shift, opportunity) for shift, opportunity in rows}
-    return [(fit, fact, *by_id[fact.shift_id]) for fit, fact in best if fact.shift_id in by_id]
+    return [(fit, fact, *by_id[fact.shift_id]) for _, fit, fact in found if fact.shift_id in by_id]
 
 
 async def volunteers_for(session: AsyncSession, settings: VolunteersSettings, shift: Shift, opportunity: Opportunity,
@@ -320,11 +376,11 @@ def _window_fits(shift: ShiftFacts, dialect: str) -> Any:
     return and_(_json_text(col(Volunteer.availability)).contains(f'"weekday": {start.weekday()}'), fits)
 
 
-def _json_member(mapping: str, key: Any, dialect: str) -> Any:
+def _json_member(mapping: Any, key: Any, dialect: str) -> Any:
     """The number under `key` in the JSON object `mapping` (a bound parameter), NULL if it has none."""
     if dialect == "postgresql":
-        return cast(cast(literal(mapping), JSONB).op("->>", return_type=String)(key), Float)
-    return func.json_extract(literal(mapping), literal('$."') + key + literal('"'), type_=Float)
+        return cast(cast(mapping, JSONB).op("->>", return_type=String)(key), Float)
+    return func.json_extract(mapping, literal('$."') + key + literal('"'), type_=Float)
 
 
 def _json_text(column: Any) -> Any:

@@ -275,6 +275,10 @@ def evaluate(
     return Fit(True, approval, min(score, MAX_SCORE), tuple(why), km)
 
 
-def ranked(fits: Sequence[tuple[Fit, ShiftFacts]]) -> list[tuple[Fit, ShiftFacts]]:
+def rank_key(fit: Fit, shift: ShiftFacts) -> tuple[int, datetime, str]:
     """Best first; equal scores by start time, then id, so the order never depends on the database."""
-    return sorted(fits, key=lambda pair: (-pair[0].score, pair[1].start, pair[1].shift_id))
+    return -fit.score, shift.start, shift.shift_id
+
+
+def ranked(fits: Sequence[tuple[Fit, ShiftFacts]]) -> list[tuple[Fit, ShiftFacts]]:
+    return sorted(fits, key=lambda pair: rank_key(*pair))
