@@ -405,8 +405,9 @@ class ResolveIn(Input):
 
 class HelpRequestStats(BaseModel):
     """Help requests asked in the period, by their state now; `matched`: those that found a confirmed helper
-    (whatever became of them after)."""
+    (whatever became of them after); `asked`: all of them."""
 
+    asked: int = 0
     open: int = 0
     offered: int = 0
     matched: int = 0

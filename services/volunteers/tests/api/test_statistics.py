@@ -93,7 +93,7 @@ async def test_a_period_counts_shifts_commitments_pledges_and_help_each_person_o
     assert (march["completed_shifts"], march["minutes"], march["shift_helpers"]) == (4, 390, 2)
     assert (march["ongoing_commitments"], march["ongoing_people"]) == (3, 3)
     assert (march["pledges"], march["pledges_handed_over"], march["donors"]) == (3, 2, 2)
-    assert march["help_requests"] == {"open": 1, "offered": 0, "matched": 1, "done": 1, "cancelled": 1,
+    assert march["help_requests"] == {"asked": 4, "open": 1, "offered": 0, "matched": 1, "done": 1, "cancelled": 1,
                                       "ever_matched": 3}
     assert march["open_help_requests"] == 1 and march["help_helpers"] == 3
     # anna (shifts, reading), ben (shift, pledge), cem (reading, help), hal, kai, lea, mo: seven people.

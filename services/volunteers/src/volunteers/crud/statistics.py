@@ -2,9 +2,9 @@
 
 Each kind of contribution is one grouped statement over its own rows (completed sign-ups, ongoing
 commitments, pledges, help requests), grouped by village in the database, never a statement per village;
-the helpers are one union of (person, village, kind) over the same rows, counted three ways. Nothing reads
-the volunteer profiles. Erased people's rows have no person id: their minutes, shifts and commitments still
-count, they are no longer anybody (COUNT DISTINCT skips NULL)."""
+the helpers are one statement over the union of (person, village, kind) of the same rows, counted four
+ways. Nothing reads the volunteer profiles. Erased people's rows have no person id: their minutes, shifts
+and commitments still count, they are no longer anybody (COUNT DISTINCT skips NULL)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, literal, or_, true, union
+from sqlalchemy import String, and_, cast, literal, null, or_, true, union_all
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -48,6 +48,7 @@ class Period:
 
 @dataclass
 class HelpCounts:
+    asked: int = 0
     open: int = 0
     offered: int = 0
     matched: int = 0
@@ -171,29 +172,40 @@ async def collect(session: AsyncSession, period: Period) -> Statistics:
     for village_id, state, count, matched in await _rows(session, asked):
         if state in HELP_STATES:
             setattr(stats.help_requests, state, getattr(stats.help_requests, state) + count)
+        stats.help_requests.asked += count
         stats.help_requests.ever_matched += matched
         if (here := village(village_id)) is not None:
             here.help_requests += count
             here.help_matched += matched
     stats.open_help_requests = stats.help_requests.open + stats.help_requests.offered
 
-    # Helpers: everyone once, whatever they did and wherever; per kind; per village.
-    people = union(*(select(source.c.person_id, source.c.village_id, literal(kind).label("kind"))
-                     .where(source.c.person_id.is_not(None))
-                     for kind, source in (("shift", work), ("ongoing", ongoing), ("pledge", pledged),
-                                          ("help", _help_given(period).subquery())))).subquery()
-    stats.helpers = (await session.exec(select(func.count(func.distinct(people.c.person_id))))).one()
-    per_kind = dict(await _rows(session, select(people.c.kind, func.count(func.distinct(people.c.person_id)))
-                                .group_by(people.c.kind)))
+    # Helpers: everyone once, whatever they did and wherever; per kind; per village; in ongoing commitments per
+    # village. One statement: the people (a CTE, which both databases compute once when it is used more than
+    # once) counted four ways.
+    people = union_all(*(select(source.c.person_id, source.c.village_id, literal(kind).label("kind"))
+                         .where(source.c.person_id.is_not(None))
+                         for kind, source in (("shift", work), ("ongoing", ongoing), ("pledge", pledged),
+                                              ("help", _help_given(period).subquery())))).cte("people")
+    someone = func.count(func.distinct(people.c.person_id))
+    no_key = cast(null(), String)
+    counted = union_all(
+        select(literal("all").label("way"), no_key.label("key"), someone),
+        select(literal("kind"), people.c.kind, someone).group_by(people.c.kind),
+        select(literal("village"), people.c.village_id, someone).group_by(people.c.village_id),
+        select(literal("ongoing"), people.c.village_id, someone).where(people.c.kind == "ongoing")
+        .group_by(people.c.village_id))
+    per_kind: dict[str, int] = {}
+    for way, key, count in await _rows(session, counted):
+        if way == "all":
+            stats.helpers = count
+        elif way == "kind":
+            per_kind[key] = count
+        elif (here := village(key)) is not None:
+            if way == "village":
+                here.helpers = count
+            else:
+                here.ongoing_people = count
     stats.shift_helpers, stats.ongoing_people = per_kind.get("shift", 0), per_kind.get("ongoing", 0)
     stats.donors, stats.help_helpers = per_kind.get("pledge", 0), per_kind.get("help", 0)
-    for village_id, helpers in await _rows(session, select(people.c.village_id, func.count(
-            func.distinct(people.c.person_id))).group_by(people.c.village_id)):
-        if (here := village(village_id)) is not None:
-            here.helpers = helpers
-    for village_id, ongoing_people in await _rows(session, select(people.c.village_id, func.count(
-            func.distinct(people.c.person_id))).where(people.c.kind == "ongoing").group_by(people.c.village_id)):
-        if (here := village(village_id)) is not None:
-            here.ongoing_people = ongoing_people
     stats.villages = sorted(villages.values(), key=lambda v: v.village_id)
     return stats
