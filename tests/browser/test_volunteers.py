@@ -182,6 +182,37 @@ def test_a_resident_pledges_and_offers_to_read_and_the_church_confirms(
     expect(reading).to_contain_text("Pfarrerin Krause ruft dich an")
 
 
+def test_the_freiwilligenagentur_reads_the_numbers_of_a_period(phone: BrowserContext, base_url: str) -> None:
+    """After the pledge test: today's numbers hold Anna's pledge and her reading commitment in Angermünde;
+    a period that ends before it starts is an error at its field; a period long past has no numbers."""
+    page = phone.new_page()
+    today = date.today().isoformat()
+    sign_in(page, base_url, *OPERATOR, next_path="/admin/volunteering")
+    page.goto(f"{base_url}/admin/volunteering?from={today}&to={today}")
+    expect(page.get_by_label("Bis (freiwillig)")).to_have_value(today)
+    totals = page.locator("#stats-totals")
+    expect(totals).to_contain_text("zugesagte Sachspenden")
+    expect(totals.locator("div", has_text="Menschen in festen Engagements").locator("dd")).not_to_have_text("0")
+    expect(page.locator("#stats-villages .card", has_text="Angermünde")).to_be_visible()
+    audit(page, "v25-staff-numbers-today")
+    assert horizontal_overflow(page) == 0
+
+    page.get_by_label("Von (freiwillig)").fill(today)
+    page.get_by_label("Bis (freiwillig)").fill((date.today() - timedelta(days=1)).isoformat())
+    page.get_by_role("button", name="Zeitraum anzeigen").click()
+    expect(page.get_by_role("alert")).to_contain_text("Das Ende liegt vor dem Anfang.")
+    expect(page.get_by_label("Bis (freiwillig)")).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#stats-totals")).to_have_count(0)
+    audit(page, "v26-staff-numbers-backwards")
+
+    page.get_by_label("Von (freiwillig)").fill("2020-01-01")
+    page.get_by_label("Bis (freiwillig)").fill("2020-01-31")
+    page.get_by_role("button", name="Zeitraum anzeigen").click()
+    expect(page.get_by_text("In diesem Zeitraum gibt es noch keine Zahlen.")).to_be_visible()
+    expect(page.locator("#stats-totals div", has_text="Helfende").first.locator("dd")).to_have_text("0")
+    audit(page, "v27-staff-numbers-past")
+
+
 def test_a_volunteer_ticks_the_times_she_has_and_her_matches_follow(phone: BrowserContext, base_url: str) -> None:
     """Last in this module: it changes Anna's times (mornings, then mornings and evenings)."""
     page = phone.new_page()

@@ -83,6 +83,13 @@ class OpportunityIn(Input):
     arrangements: Text = ""
 
 
+class OpportunityChangeIn(Input):
+    """A change after creating or publishing. `capacity`: an ongoing commitment's places (null: open) or a
+    material donation's wanted total, never below what is already taken; left out: unchanged."""
+
+    capacity: Annotated[int, Field(ge=1, le=100_000)] | None = None
+
+
 class OpportunityOut(BaseModel):
     id: uuid.UUID
     organisation_id: uuid.UUID
@@ -396,18 +403,58 @@ class ResolveIn(Input):
     resolution: Annotated[str, Field(min_length=1, max_length=500)]
 
 
+class HelpRequestStats(BaseModel):
+    """Help requests asked in the period, by their state now; `matched`: those that found a confirmed helper
+    (whatever became of them after); `asked`: all of them."""
+
+    asked: int = 0
+    open: int = 0
+    offered: int = 0
+    matched: int = 0
+    done: int = 0
+    cancelled: int = 0
+    ever_matched: int = 0
+
+
 class VillageStat(BaseModel):
+    """One village's part (opportunities without a village — from home, district-wide — count in the
+    totals only)."""
+
     village_id: str
     village: str
     helpers: int
     minutes: int
+    completed_shifts: int = 0
+    ongoing_people: int = 0
+    pledges: int = 0
+    help_requests: int = 0
+    help_matched: int = 0
 
 
 class StatisticsOut(BaseModel):
+    """The district's dashboard for the local days `period_from` to `period_to` (None: open on that side).
+    Organisations are counted as they are now; everything else within the period. People whose data were
+    erased still count in hours, shifts and commitments, never as helpers."""
+
+    period_from: date | None = None
+    period_to: date | None = None
     organisations_verified: int
     organisations_waiting: int
+    # Each person once, whether they did shifts, took part in an ongoing commitment, pledged or helped.
     helpers: int
+    # Completed sign-ups of shifts that started in the period, their credited minutes and their people.
     completed_shifts: int
     minutes: int
+    shift_helpers: int
+    # Ongoing commitments confirmed in or before the period and not ended before it, and their people.
+    ongoing_commitments: int
+    ongoing_people: int
+    # Pledges to material donations made in the period (confirmed or handed over), handed over, their people.
+    pledges: int
+    pledges_handed_over: int
+    donors: int
+    # Help requests asked in the period; `open_help_requests` are those still open or offered.
+    help_requests: HelpRequestStats
     open_help_requests: int
+    help_helpers: int
     villages: list[VillageStat]

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
 from volunteers.domain.signups import credited_minutes
-from volunteers.domain.timing import LocalTimeError, Occurrence, format_span, to_utc, weekly_occurrences
+from volunteers.domain.timing import LocalTimeError, Occurrence, format_span, local_days, to_utc, weekly_occurrences
 
 
 def test_an_overnight_shift_across_the_autumn_change_lasts_nine_hours() -> None:
@@ -50,3 +50,12 @@ def test_a_local_time_that_happens_twice_needs_to_say_which() -> None:
 
 def test_an_ordinary_time_needs_no_occurrence() -> None:
     assert to_utc(datetime(2026, 7, 1, 9, 0), occurrence=Occurrence.SECOND) == datetime(2026, 7, 1, 7, 0, tzinfo=UTC)
+
+
+def test_local_days_run_from_midnight_to_midnight_and_the_clock_change_days_are_23_and_25_hours() -> None:
+    spring = local_days(date(2026, 3, 29), date(2026, 3, 29))
+    autumn = local_days(date(2026, 10, 25), date(2026, 10, 25))
+    assert spring == (datetime(2026, 3, 28, 23, tzinfo=UTC), datetime(2026, 3, 29, 22, tzinfo=UTC))
+    assert autumn[1] - autumn[0] == timedelta(hours=25)
+    assert local_days(None, date(2026, 1, 31)) == (None, datetime(2026, 1, 31, 23, tzinfo=UTC))
+    assert local_days(date(2026, 7, 1), None) == (datetime(2026, 6, 30, 22, tzinfo=UTC), None)

@@ -214,7 +214,21 @@ class VolunteersTexts:
     stats_helpers: str
     stats_hours: str
     stats_open_help: str
-    stats_village: str
+    stats_from: str
+    stats_to: str
+    stats_period_hint: str
+    stats_period_submit: str
+    stats_bad_date: str
+    stats_backwards: str
+    stats_shifts: str
+    stats_ongoing: str
+    stats_pledges: str
+    stats_handed_over: str
+    stats_help_asked: str
+    stats_help_matched: str
+    stats_help_done: str
+    stats_villages_caption: str
+    stats_none: str
 
 
 DE = VolunteersTexts(
@@ -467,5 +481,19 @@ DE = VolunteersTexts(
     stats_helpers="Helfende",
     stats_hours="geleistete Stunden",
     stats_open_help="offene Hilfeanfragen",
-    stats_village="{helpers} Helfende, {hours} Stunden",
+    stats_from="Von",
+    stats_to="Bis",
+    stats_period_hint="Leer lassen, um alle Zeiten zu sehen.",
+    stats_period_submit="Zeitraum anzeigen",
+    stats_bad_date="Bitte ein Datum eingeben, zum Beispiel 31.03.2026.",
+    stats_backwards="Das Ende liegt vor dem Anfang.",
+    stats_shifts="erledigte Einsätze",
+    stats_ongoing="Menschen in festen Engagements",
+    stats_pledges="zugesagte Sachspenden",
+    stats_handed_over="davon übergeben",
+    stats_help_asked="Hilfeanfragen",
+    stats_help_matched="davon vermittelt",
+    stats_help_done="davon erledigt",
+    stats_villages_caption="Nach Orten",
+    stats_none="In diesem Zeitraum gibt es noch keine Zahlen.",
 )

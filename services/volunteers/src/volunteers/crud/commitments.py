@@ -137,6 +137,34 @@ async def respond(session: AsyncSession, *, settings: VolunteersSettings, opport
     return Responded(commitment, created=True)
 
 
+async def change_capacity(session: AsyncSession, *, opportunity: Opportunity, capacity: int | None,
+                          by: Principal) -> Opportunity:
+    """A coordinator changes an ongoing commitment's places or a material donation's wanted total, never
+    below what is taken (crud.seats' conditional UPDATE decides, also against pledges at the same moment).
+    Nobody is told: no commitment changes (none is over the new total, there is no waitlist to move up)."""
+    if opportunity.kind not in RESPONDABLE:
+        raise ProblemError(422, "CAPACITY_NOT_FOR_KIND", "Places of shifts are set on each shift.",
+                           field="body.capacity")
+    problem = rules.opportunity_problem(opportunity.kind, capacity, opportunity.unit)
+    if problem:
+        code, field = problem
+        raise ProblemError(422, code, "This total does not fit the opportunity.", field=field)
+    if opportunity.state == "closed":
+        raise ProblemError(409, "OPPORTUNITY_CLOSED", "This opportunity is closed.")
+    before = opportunity.capacity
+    taken = await seats.set_share_capacity(session, opportunity.id, capacity)
+    if taken is None:
+        taken = (await session.exec(select(Opportunity.taken).where(col(Opportunity.id) == opportunity.id)
+                                    .execution_options(populate_existing=True))).one()
+        raise ProblemError(409, "CAPACITY_BELOW_TAKEN", f"{taken} are already taken; the total cannot be lower.",
+                           field="body.capacity", extra={"taken": taken})
+    audit.record(session, by=by, action="opportunity.capacity_changed", subject_kind="opportunity",
+                 subject_id=opportunity.id, details={"capacity_before": before}, capacity=capacity, taken=taken)
+    fresh = (await session.exec(select(Opportunity).where(col(Opportunity.id) == opportunity.id)
+                                .execution_options(populate_existing=True))).one()
+    return fresh
+
+
 async def _confirmed(session: AsyncSession, commitment: Commitment, opportunity: Opportunity, now: datetime) -> None:
     assert commitment.person_id is not None
     await publish(session, CommitmentConfirmedV1(

@@ -85,3 +85,19 @@ async def give_back_share(session: AsyncSession, opportunity_id: uuid.UUID, quan
         .where(col(Opportunity.id) == opportunity_id, col(Opportunity.taken) >= quantity)
         .values(taken=col(Opportunity.taken) - quantity),
     )
+
+
+async def set_share_capacity(session: AsyncSession, opportunity_id: uuid.UUID, capacity: int | None) -> int | None:
+    """Change an opportunity's places or wanted total, unless more than that is already taken: one
+    conditional UPDATE, so a pledge committing at the same moment either counts before (and the change is
+    refused) or finds the new total. None when refused; otherwise what is taken."""
+    result = await execute(
+        session,
+        update(Opportunity)
+        .where(col(Opportunity.id) == opportunity_id,
+               *(() if capacity is None else (col(Opportunity.taken) <= capacity,)))
+        .values(capacity=capacity)
+        .returning(col(Opportunity.taken)),
+    )
+    row = result.first()
+    return None if row is None else int(row[0])

@@ -48,6 +48,14 @@ def to_utc(wall: datetime, zone: str = ZONE, occurrence: Occurrence | None = Non
     return first.astimezone(UTC)
 
 
+def local_days(first: date | None, last: date | None, zone: str = ZONE) -> tuple[datetime | None, datetime | None]:
+    """The instants [start, end) of the local days `first` to `last`, both included (None: open on that
+    side); a day is 23 or 25 hours long when the clocks change. Midnight always exists in Europe/Berlin."""
+    start = to_utc(datetime.combine(first, time()), zone) if first else None
+    end = to_utc(datetime.combine(last + timedelta(days=1), time()), zone) if last else None
+    return start, end
+
+
 def local(instant: datetime, zone: str = ZONE) -> datetime:
     return instant.astimezone(ZoneInfo(zone))
 

@@ -4,10 +4,12 @@ requests entered for people without a smartphone, statistics, certificate inspec
 from __future__ import annotations
 
 import uuid
+from dataclasses import asdict
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from sqlmodel import col, func, select
+from sqlmodel import col, select
 
 from platformkit.db import utcnow
 from platformkit.deps import ReadSessionDep, SessionDep
@@ -15,11 +17,11 @@ from platformkit.problems import ProblemError
 from volunteers.api.deps import HelpDeskDep, SettingsDep, VerifierDep
 from volunteers.api.views import help_out, organisation_out
 from volunteers.crud import organisations, profiles
-from volunteers.crud.villages import name
+from volunteers.crud import statistics as stats_crud
 from volunteers.domain.matching import EfzSource
 from volunteers.domain.organisations import STAFF_ACTIONS, OrgAction
-from volunteers.domain.signups import SignupState
-from volunteers.models import HelpRequest, Opportunity, Organisation, OrgReport, Shift, Signup
+from volunteers.domain.timing import local_days
+from volunteers.models import HelpRequest, Organisation, OrgReport
 from volunteers.schemas import (
     EfzIn,
     HelpRequestOut,
@@ -28,7 +30,6 @@ from volunteers.schemas import (
     ResolveIn,
     StaffDecisionIn,
     StatisticsOut,
-    VillageStat,
 )
 
 router = APIRouter(prefix="/admin", tags=["admin"])
@@ -100,26 +101,13 @@ async def record_inspection(person_id: uuid.UUID, body: EfzIn, staff: VerifierDe
 
 
 @router.get("/statistics", response_model=StatisticsOut)
-async def statistics(_staff: VerifierDep, session: ReadSessionDep) -> StatisticsOut:
-    """Hours and helpers (erased people's past shifts still count, without them), per village."""
-    completed = col(Signup.state) == SignupState.COMPLETED.value
-    shifts_done, minutes = (await session.exec(select(func.count(), func.coalesce(func.sum(Signup.minutes_credited),
-                                                                                  0)).where(completed))).one()
-    helpers = (await session.exec(select(func.count(func.distinct(Signup.person_id))).where(completed))).one()
-    by_state = dict((await session.exec(select(Organisation.state, func.count()).group_by(
-        col(Organisation.state)))).all())
-    open_help = (await session.exec(select(func.count()).select_from(HelpRequest).where(
-        col(HelpRequest.state).in_(["open", "offered"])))).one()
-    per_village = (await session.exec(
-        select(Opportunity.village_id, func.count(func.distinct(Signup.person_id)),
-               func.coalesce(func.sum(Signup.minutes_credited), 0))
-        .select_from(Signup).join(Shift, col(Shift.id) == col(Signup.shift_id))
-        .join(Opportunity, col(Opportunity.id) == col(Shift.opportunity_id))
-        .where(completed, col(Opportunity.village_id).is_not(None))
-        .group_by(col(Opportunity.village_id)).order_by(col(Opportunity.village_id)))).all()
-    return StatisticsOut(
-        organisations_verified=by_state.get("verified", 0),
-        organisations_waiting=sum(by_state.get(s, 0) for s in QUEUE_STATES),
-        helpers=helpers, completed_shifts=shifts_done, minutes=minutes, open_help_requests=open_help,
-        villages=[VillageStat(village_id=v, village=name(v), helpers=h, minutes=m) for v, h, m in per_village if v],
-    )
+async def statistics(_staff: VerifierDep, session: ReadSessionDep,
+                     first: Annotated[date | None, Query(alias="from")] = None,
+                     last: Annotated[date | None, Query(alias="to")] = None) -> StatisticsOut:
+    """Hours, helpers and villages for the local days `from` to `to` (Europe/Berlin, both included; either
+    may be left out): completed shifts, ongoing commitments, pledges, help requests, each person counted
+    once. Erased people's past shifts and commitments still count, without them."""
+    if first and last and last < first:
+        raise ProblemError(422, "PERIOD_INVALID", "The period ends before it starts.", field="query.to")
+    found = await stats_crud.collect(session, stats_crud.Period(*local_days(first, last)))
+    return StatisticsOut(period_from=first, period_to=last, **asdict(found))

@@ -17,12 +17,12 @@ from platformkit.deps import ReadSessionDep, SessionDep
 from platformkit.problems import ProblemError
 from volunteers.api.deps import SettingsDep
 from volunteers.api.views import opportunity_out, shift_out
-from volunteers.crud import organisations, shifts
+from volunteers.crud import commitments, organisations, shifts
 from volunteers.crud.search import public_shifts
 from volunteers.domain.organisations import MemberRole, is_public
 from volunteers.domain.timing import LocalTimeError, Occurrence, to_utc
 from volunteers.models import Opportunity, Organisation, Shift
-from volunteers.schemas import OpportunityOut, SeriesIn, SeriesOut, ShiftIn, ShiftOut
+from volunteers.schemas import OpportunityChangeIn, OpportunityOut, SeriesIn, SeriesOut, ShiftIn, ShiftOut
 
 router = APIRouter(prefix="/opportunities", tags=["opportunities"])
 
@@ -82,6 +82,20 @@ async def show(opportunity_id: uuid.UUID, session: ReadSessionDep, principal: Pr
         if member is not None or (is_public(organisation.state) and opportunity.state == "published"):
             return opportunity_out(opportunity, organisation, show_address=member is not None)
     raise ProblemError(404, "OPPORTUNITY_NOT_FOUND", "No such opportunity.")
+
+
+@router.patch("/{opportunity_id}", response_model=OpportunityOut)
+async def change(opportunity_id: uuid.UUID, body: OpportunityChangeIn, principal: PrincipalDep,
+                 session: SessionDep) -> OpportunityOut:
+    """Change an ongoing commitment's places or a material donation's wanted total, also after publishing;
+    409 CAPACITY_BELOW_TAKEN (`taken`) when more than that is already taken."""
+    opportunity, organisation = await opportunity_for_member(session, opportunity_id, principal,
+                                                             MemberRole.COORDINATOR)
+    if "capacity" in body.model_fields_set:
+        opportunity = await commitments.change_capacity(session, opportunity=opportunity, capacity=body.capacity,
+                                                        by=principal)
+        await session.commit()
+    return opportunity_out(opportunity, organisation, show_address=True)
 
 
 @router.post("/{opportunity_id}/publish", response_model=OpportunityOut)
