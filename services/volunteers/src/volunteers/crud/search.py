@@ -13,7 +13,7 @@ from datetime import datetime, time, timedelta
 from functools import lru_cache
 from typing import Any, TypeVar
 
-from sqlalchemy import JSON, Float, Integer, String, and_, bindparam, case, cast, false, join, literal, or_, true
+from sqlalchemy import JSON, Float, Integer, String, and_, bindparam, case, cast, join, literal, or_, true
 from sqlalchemy import select as select_columns
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import col, func, select
@@ -232,89 +232,52 @@ async def volunteers_for(session: AsyncSession, settings: VolunteersSettings, sh
     left could enter the list."""
     mode = DistanceMode(settings.distance_mode)
     shift_fact = shift_facts(shift, opportunity)
-    anywhere = opportunity.remote or opportunity.district_wide
-    if not anywhere and shift_fact.site is None:
-        return []  # nobody can be near a site without a place
-    gates: list[Any] = [
-        col(Volunteer.visible_to_orgs).is_(True), col(Volunteer.archived_at).is_(None),
-        col(Volunteer.person_id).not_in(select(Signup.person_id).where(
-            col(Signup.shift_id) == shift.id, col(Signup.state).in_(sorted(ON_LIST_STATES)),
-            col(Signup.person_id).is_not(None))),
-        # matching.age_in: surely old enough in the shift's year.
-        col(Volunteer.birth_year) < shift_fact.start.year - min_age_for(shift_fact),
-    ]
-    dialect = (await session.connection()).dialect.name
-    source: Any = Volunteer
-    any_time = _no_windows()
-    # Points every eligible person gets (domain.matching.evaluate), and what only some can.
+    located = not (opportunity.remote or opportunity.district_wide)
+    reach_km = _reach_km(shift_fact.site, shift_fact.max_radius_km, mode) if located and shift_fact.site else None
+    if located and reach_km is None:
+        return []  # nobody can be near a site without a place, or with no village in reach
+    start, end = local(shift_fact.start, shift_fact.zone), local(shift_fact.end, shift_fact.zone)
+    same_day = start.date() == end.date()  # past midnight no window holds a shift
+    # Points every eligible person gets (domain.matching.evaluate); SQL adds what only some can.
     fixed = free_places_points(shift_fact) + (
         REMOTE_POINTS if opportunity.remote else DISTRICT_WIDE_POINTS if opportunity.district_wide else 0)
-    points: list[Any] = [case((any_time, 0), else_=AVAILABILITY_POINTS)]
-    for requirement in shift_fact.requirements:
+    parameters: dict[str, Any] = {
+        "shift_id": shift.id, "born_before": shift_fact.start.year - min_age_for(shift_fact), "reach_km": reach_km,
+        "max_radius_km": shift_fact.max_radius_km, "weekday": start.weekday(),
+        "weekday_text": f'"weekday": {start.weekday()}', "opens": _hhmm(start.time()), "closes": _hhmm(end.time())}
+    dialect = (await session.connection()).dialect.name
+    kinds = []
+    for i, requirement in enumerate(shift_fact.requirements):
         kind, _, rest = requirement.partition(":")
-        if kind == "own_car":
-            gates.append(col(Volunteer.own_car).is_(True))
-        elif kind == "first_aid":
-            gates.append(col(Volunteer.first_aid).is_(True))
-        elif kind == "licence":
-            gates.append(_json_text(col(Volunteer.licence_classes)).contains(json.dumps(rest), autoescape=True))
+        if kind in ("licence", "skill"):
+            parameters[f"requirement_{i}"] = _like_escaped(json.dumps(rest))
         elif kind == "lang":
             code, _, level = rest.partition(":")
             fixed += LANGUAGE_POINTS
-            if level in CEFR:
-                gates.append(col(Volunteer.languages)[code].as_string().in_(CEFR[CEFR.index(level):]))
-        elif kind == "skill":
-            points.append(case((_json_text(col(Volunteer.skills)).contains(json.dumps(rest), autoescape=True),
-                                SKILL_POINTS), else_=0))
-    if not anywhere:
-        assert shift_fact.site is not None
-        # Whose radius reaches the site, with the kilometres domain.matching rounds to: one JSON object (a
-        # bound parameter), so the statement's shape is the same for every shift with these requirements
-        # and the engine's cache keeps it.
-        reach_km = _reach_km(shift_fact.site, shift_fact.max_radius_km, mode)
-        if reach_km is None:
-            return []
-        # One index range per village in reach (ix_volunteer_reach; on SQLite the covering
-        # ix_volunteer_visible_reach): only profiles whose radius reaches the site are read.
-        km: Any
-        if dialect == "postgresql":
-            villages = func.json_each_text(cast(literal(reach_km), JSON)).table_valued("key", "value").alias("reach")
-            km = cast(villages.c.value, Float)
-        else:
-            villages = func.json_each(literal(reach_km)).table_valued("key", "value").alias("reach")
-            km = villages.c.value
-        source = join(Volunteer, villages,
-                      and_(col(Volunteer.home_village_id) == villages.c.key, col(Volunteer.radius_km) >= km))
-        radius = col(Volunteer.radius_km) if shift_fact.max_radius_km is None else case(
-            (col(Volunteer.radius_km) > shift_fact.max_radius_km, shift_fact.max_radius_km),
-            else_=col(Volunteer.radius_km))
-        # floor(x + 0.5) is at least round(x) (matching.nearby_points); the 1e-6 keeps it so should the
-        # database's float differ from Python's in the last bit.
-        points.append(func.floor(case((radius > 0, NEARBY_POINTS * (1 - km / radius)), else_=NEARBY_POINTS)
-                                 + 0.5 + 1e-6))
-    # Last: SQLite evaluates the conditions in this order, and reading the windows' JSON costs the most.
-    gates.append(or_(any_time, _window_fits(shift_fact, dialect)))
-    best_possible = sum(points[1:], start=points[0]).label("best_possible")
-    statement = (select_columns(*PROFILE_COLUMNS, best_possible).select_from(source).where(*gates)
-                 .order_by(best_possible.desc(), col(Volunteer.person_id)))
+            if level not in CEFR:
+                continue
+            parameters[f"requirement_{i}"] = code if dialect == "postgresql" else f'$."{code}"'
+            parameters[f"levels_{i}"] = list(CEFR[CEFR.index(level):])
+        elif kind not in ("own_car", "first_aid"):
+            continue  # the certificate: only Python checks it
+        kinds.append((i, kind))
+    statement = _volunteers_statement(dialect, located, shift_fact.max_radius_km is not None, same_day, tuple(kinds))
     found: list[tuple[tuple[int, str], Fit, Any]] = []  # the best `limit` so far, by the list's order
     # Those SQL lets through fit but for a certificate, so twice the list is nearly always one batch.
     offset, batch = 0, 2 * limit
     while True:
-        people = list((await execute(session, statement.offset(offset).limit(batch))).all())
+        people = list((await execute(session, statement.offset(offset).limit(batch), parameters)).all())
         certificates: dict[uuid.UUID, list[EfzRecord]] = defaultdict(list)
         if "efz" in shift_fact.requirements and people:
             for record in (await session.exec(select(EfzRecord).where(
                     col(EfzRecord.person_id).in_([p.person_id for p in people])))).all():
                 certificates[record.person_id].append(record)
         for person in people:
-            if len(found) == limit:
-                # Nobody from here on scores above the last one shown, or ties it with a later id (the
-                # rows come best possible first, then by id, as the list is ordered).
-                possible, (last_score, last_id) = int(person.best_possible) + fixed, found[-1][0]
-                if min(possible, MAX_SCORE) < -last_score or (
-                        possible == -last_score and str(person.person_id) > last_id):
-                    return [(fit, row) for _, fit, row in found]
+            # Nobody from here on scores above the last one shown, or ties it with a later id (the rows come
+            # best possible first, then by id, as the list is ordered).
+            if len(found) == limit and _cannot_enter(int(person.best_possible) + fixed, (str(person.person_id),),
+                                                     found[-1][0]):
+                return [(fit, row) for _, fit, row in found]
             fit = evaluate(volunteer_facts(person, certificates[person.person_id]), shift_fact, mode=mode,
                            no_show_limit=settings.no_show_limit)
             if fit.eligible:
@@ -323,6 +286,64 @@ async def volunteers_for(session: AsyncSession, settings: VolunteersSettings, sh
         if len(people) < batch:
             return [(fit, row) for _, fit, row in found]
         offset, batch = offset + batch, CANDIDATE_POOL
+
+
+@lru_cache(maxsize=256)
+def _volunteers_statement(dialect: str, located: bool, capped: bool, same_day: bool,
+                          requirements: tuple[tuple[int, str], ...]) -> Any:
+    """The search for volunteers for a shift at a site (`located`) or not, with a maximum radius (`capped`)
+    or not, within one day or past midnight, with these (index, kind) of requirements SQL checks: built
+    once per shape, the shift's values are bound parameters (volunteers_for)."""
+    any_time = _no_windows()
+    gates: list[Any] = [
+        col(Volunteer.visible_to_orgs).is_(True), col(Volunteer.archived_at).is_(None),
+        col(Volunteer.person_id).not_in(select(Signup.person_id).where(
+            col(Signup.shift_id) == bindparam("shift_id"), col(Signup.state).in_(sorted(ON_LIST_STATES)),
+            col(Signup.person_id).is_not(None))),
+        # matching.age_in: surely old enough in the shift's year.
+        col(Volunteer.birth_year) < bindparam("born_before", type_=Integer),
+    ]
+    points: list[Any] = [case((any_time, 0), else_=AVAILABILITY_POINTS)]
+    for i, kind in requirements:
+        value = bindparam(f"requirement_{i}", type_=String)
+        if kind == "own_car":
+            gates.append(col(Volunteer.own_car).is_(True))
+        elif kind == "first_aid":
+            gates.append(col(Volunteer.first_aid).is_(True))
+        elif kind == "licence":
+            gates.append(_json_text(col(Volunteer.licence_classes)).contains(value, escape="/"))
+        elif kind == "lang":
+            gates.append(_json_string_at(col(Volunteer.languages), value, dialect).in_(
+                bindparam(f"levels_{i}", expanding=True)))
+        elif kind == "skill":
+            points.append(case((_json_text(col(Volunteer.skills)).contains(value, escape="/"), SKILL_POINTS),
+                               else_=0))
+    source: Any = Volunteer
+    if located:
+        # One index range per village in reach (ix_volunteer_reach; on SQLite the covering
+        # ix_volunteer_visible_reach): only profiles whose radius reaches the site are read.
+        km: Any
+        reach = bindparam("reach_km", type_=String)
+        if dialect == "postgresql":
+            villages = func.json_each_text(cast(reach, JSON)).table_valued("key", "value").alias("reach")
+            km = cast(villages.c.value, Float)
+        else:
+            villages = func.json_each(reach).table_valued("key", "value").alias("reach")
+            km = villages.c.value
+        source = join(Volunteer, villages,
+                      and_(col(Volunteer.home_village_id) == villages.c.key, col(Volunteer.radius_km) >= km))
+        cap = bindparam("max_radius_km", type_=Float)
+        radius = case((col(Volunteer.radius_km) > cap, cap), else_=col(Volunteer.radius_km)) if capped else col(
+            Volunteer.radius_km)
+        # floor(x + 0.5) is at least round(x) (matching.nearby_points); the 1e-6 keeps it so should the
+        # database's float differ from Python's in the last bit.
+        points.append(func.floor(case((radius > 0, NEARBY_POINTS * (1 - km / radius)), else_=NEARBY_POINTS)
+                                 + 0.5 + 1e-6))
+    # Last: SQLite evaluates the conditions in this order, and reading the windows' JSON costs the most.
+    gates.append(or_(any_time, _window_fits(dialect)) if same_day else any_time)
+    best_possible = sum(points[1:], start=points[0]).label("best_possible")
+    return (select_columns(*PROFILE_COLUMNS, best_possible).select_from(source).where(*gates)
+            .order_by(best_possible.desc(), col(Volunteer.person_id)))
 
 
 @lru_cache(maxsize=4096)
@@ -350,30 +371,40 @@ def _no_windows() -> Any:
     return _json_text(col(Volunteer.availability)) == "[]"
 
 
-def _window_fits(shift: ShiftFacts, dialect: str) -> Any:
+def _window_fits(dialect: str) -> Any:
     """Some availability window holds the whole shift (matching's "fits"; search for a shift takes no
-    partial fits): on its local weekday, from no later than its start to no earlier than its end, as
-    "HH:MM" text (zero-padded by the profile's schema)."""
-    start, end = local(shift.start, shift.zone), local(shift.end, shift.zone)
-    if start.date() != end.date():
-        return false()  # past midnight: no window holds it
+    partial fits): on its local weekday, from no later than its start (`opens`) to no earlier than its end
+    (`closes`), as "HH:MM" text (zero-padded by the profile's schema)."""
     opens: Any
     closes: Any
     if dialect == "postgresql":
         windows = func.json_array_elements(col(Volunteer.availability)).table_valued("value").alias("window")
-        weekday = windows.c.value.op("->>", return_type=String)("weekday") == str(start.weekday())
+        weekday = windows.c.value.op("->>", return_type=String)("weekday") == cast(
+            bindparam("weekday", type_=Integer), String)
         # Compared as text, byte by byte (a locale's collation might skip the colon).
         opens = windows.c.value.op("->>", return_type=String)("start").collate("C")
         closes = windows.c.value.op("->>", return_type=String)("end").collate("C")
     else:
         windows = func.json_each(col(Volunteer.availability)).table_valued("value").alias("window")
-        weekday = func.json_extract(windows.c.value, "$.weekday") == start.weekday()
+        weekday = func.json_extract(windows.c.value, "$.weekday") == bindparam("weekday", type_=Integer)
         opens = func.json_extract(windows.c.value, "$.start")
         closes = func.json_extract(windows.c.value, "$.end")
     fits = select_columns(literal(1)).select_from(windows).where(
-        weekday, opens <= _hhmm(start.time()), closes >= _hhmm(end.time())).exists()
+        weekday, opens <= bindparam("opens", type_=String), closes >= bindparam("closes", type_=String)).exists()
     # Only profiles with a window on that weekday at all (as json.dumps writes it) have their JSON read.
-    return and_(_json_text(col(Volunteer.availability)).contains(f'"weekday": {start.weekday()}'), fits)
+    return and_(_json_text(col(Volunteer.availability)).contains(bindparam("weekday_text", type_=String)), fits)
+
+
+def _json_string_at(column: Any, key: Any, dialect: str) -> Any:
+    """The string under `key` of a JSON object column (PostgreSQL: the key; SQLite: its path '$."key"')."""
+    if dialect == "postgresql":
+        return column.op("->>", return_type=String)(key)
+    return func.json_extract(column, key, type_=String)
+
+
+def _like_escaped(text: str) -> str:
+    """`text` to find with LIKE … ESCAPE '/': its wildcards (and the escape) taken literally."""
+    return text.replace("/", "//").replace("%", "/%").replace("_", "/_")
 
 
 def _json_member(mapping: Any, key: Any, dialect: str) -> Any:
