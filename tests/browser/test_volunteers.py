@@ -12,8 +12,8 @@ from collections.abc import Iterator
 from datetime import date, timedelta
 
 import pytest
-from browserkit import OPERATOR, RunningPlatform, audit, horizontal_overflow, sign_in
-from playwright.sync_api import Browser, BrowserContext, expect
+from browserkit import OPERATOR, PHONE, RunningPlatform, audit, horizontal_overflow, sign_in
+from playwright.sync_api import APIResponse, Browser, BrowserContext, Page, expect
 
 pytestmark = pytest.mark.slow
 
@@ -211,6 +211,144 @@ def test_the_freiwilligenagentur_reads_the_numbers_of_a_period(phone: BrowserCon
     expect(page.get_by_text("In diesem Zeitraum gibt es noch keine Zahlen.")).to_be_visible()
     expect(page.locator("#stats-totals div", has_text="Helfende").first.locator("dd")).to_have_text("0")
     audit(page, "v27-staff-numbers-past")
+
+
+ERIKA = ("erika.schulze@prenzlau.example", "Dorfleben-Demo-2026")  # a volunteer in Prenzlau, no driving licence
+# The service's English words, which must never reach a page.
+ENGLISH = re.compile(r"You do not meet|You already have|This shift|No such|is not in the district|cannot|Only \d")
+
+
+def demo_id(name: str) -> str:
+    """An id of the volunteers demo (services/volunteers seed.py)."""
+    from volunteers.seed import demo_id as seeded
+
+    return str(seeded(name))
+
+
+def test_a_resident_sees_in_plain_german_why_a_sign_up_is_refused(phone: BrowserContext, base_url: str) -> None:
+    """Erika has no driving licence; the pick-up rounds of the food bank need class B."""
+    page = phone.new_page()
+    sign_in(page, base_url, *ERIKA, next_path=f"/volunteering/opportunities/{demo_id('opportunity:fahrdienst')}")
+    expect(page.locator("h1")).to_contain_text("Abholfahrten bei Supermärkten")
+    page.get_by_role("button", name=re.compile("Für Abholfahrten bei Supermärkten am .* anmelden")).first.click()
+    summary = page.locator("#error-summary")
+    expect(summary).to_contain_text("Hierfür kannst du dich leider nicht anmelden.")
+    expect(summary).to_contain_text("Dafür braucht es einen Führerschein der Klasse B.")
+    expect(page.locator("h1")).to_contain_text("Abholfahrten bei Supermärkten")  # the page she was on
+    assert not ENGLISH.search(page.content())
+    audit(page, "v40-not-eligible")
+
+
+def _form(page: Page, base_url: str, path: str, fields: dict[str, str]) -> APIResponse:
+    """A form post as the browser sends it (the session's cookie and CSRF token), without following redirects."""
+    token = page.request.get(f"{base_url}/auth/session").json()["csrf_token"]
+    return page.request.post(f"{base_url}{path}", form={"csrf_token": token, **fields}, max_redirects=0)
+
+
+def _field_error(html: str, field_id: str) -> str:
+    found = re.search(rf'<p class="field-error" id="{re.escape(field_id)}-error">([^<]*)</p>', html)
+    assert found, f"no error next to {field_id}"
+    assert re.search(rf'aria-describedby="[^"]*\b{re.escape(field_id)}-error"', html), f"{field_id}: error not tied"
+    return found.group(1)
+
+
+def _sunday_of_clock_change(month: int) -> date:
+    """The next last Sunday of March (clocks go forward) or October (back) after a week from now."""
+    year = date.today().year
+    while True:
+        last = date(year, month, 31)
+        change = last - timedelta(days=(last.weekday() + 1) % 7)
+        if change > date.today() + timedelta(days=7):
+            return change
+        year += 1
+
+
+def test_the_services_refusals_reach_the_forms_in_plain_german(phone: BrowserContext, browser: Browser,
+                                                               base_url: str) -> None:
+    """Through the real gateway and services: each refusal is our German sentence, next to its field or at
+    the top of the form, never the service's English or its code."""
+    church = browser.new_context(viewport=PHONE, locale="de-DE")
+    karl = church.new_page()
+    sign_in(karl, base_url, *COORDINATOR, next_path="/volunteering/organisations")
+    organisation, visit = demo_id("organisation:kirche"), demo_id("opportunity:besuch")
+    shift_form = f"/volunteering/opportunities/{visit}/shifts"
+
+    gap, twice = "Diese Uhrzeit gibt es an dem Tag nicht", "Diese Uhrzeit gibt es an dem Tag zweimal"
+    for month, words in ((3, gap), (10, twice)):
+        answer = _form(karl, base_url, shift_form, {"organisation_id": organisation, "capacity": "2",
+                                                    "day": _sunday_of_clock_change(month).isoformat(),
+                                                    "from_time": "02:30", "until": "04:00"})
+        assert answer.status == 422
+        html = answer.text()
+        assert words in _field_error(html, f"from_time-{visit}")
+        assert "LOCAL_TIME" not in html and "does not exist" not in html and "happens twice" not in html
+
+    # Two visits an hour apart that overlap: Anna gets the first and is told why not the second.
+    day = (date.today() + timedelta(days=20)).isoformat()
+    for start, end in (("10:00", "12:00"), ("11:00", "13:00")):
+        created = _form(karl, base_url, shift_form, {"organisation_id": organisation, "capacity": "3", "day": day,
+                                                     "from_time": start, "until": end})
+        assert created.status == 303
+    church.close()
+    page = phone.new_page()
+    sign_in(page, base_url, *VOLUNTEER, next_path="/volunteering")
+    wanted = date.fromisoformat(day).strftime("%d.%m.%Y")
+    shifts = {s["local_time"][:5]: s["id"] for s in page.request.get(
+        f"{base_url}/api/volunteers/opportunities/{visit}/shifts").json() if s["local_date"] == wanted}
+    assert _form(page, base_url, f"/volunteering/shifts/{shifts['10:00']}/sign-up", {}).status == 303
+    refused = _form(page, base_url, f"/volunteering/shifts/{shifts['11:00']}/sign-up", {"opportunity_id": visit})
+    assert refused.status == 409
+    assert "Zu dieser Zeit hast du schon einen anderen Einsatz." in refused.text()
+    assert not ENGLISH.search(refused.text()) and "SHIFT_OVERLAP" not in refused.text()
+
+    erika_context = browser.new_context(locale="de-DE")
+    erika = erika_context.new_page()
+    sign_in(erika, base_url, *ERIKA, next_path="/volunteering/help")
+    # Her own request is not hers to help with.
+    own = _form(erika, base_url, f"/volunteering/help/{demo_id('help:technik-erika')}/offer", {})
+    assert own.status == 409 and "Bei deiner eigenen Anfrage kannst du nicht selbst helfen." in own.text()
+    # A village the district does not have: next to the village.
+    unknown = _form(erika, base_url, "/volunteering/help", {"category": "garden", "village_id": "ot-nirgendwo",
+                                                            "day": day, "from_time": "10:00", "until": "12:00"})
+    assert unknown.status == 422
+    assert "Diesen Ort kennen wir im Landkreis nicht" in _field_error(unknown.text(), "village_id")
+    # More jackets than are still wanted: next to the number, with how many are still open.
+    jackets = demo_id("opportunity:jacken")
+    pledge = _form(erika, base_url, f"/volunteering/opportunities/{jackets}/respond", {"quantity": "500"})
+    assert pledge.status == 409
+    assert re.search(r"Es werden nur noch \d+ Jacken gesucht", _field_error(pledge.text(), "quantity"))
+    for answer in (own, unknown, pledge):
+        assert not ENGLISH.search(answer.text())
+    erika_context.close()
+
+
+def test_the_desk_enters_a_request_for_help_as_the_senior_who_phoned(phone: BrowserContext, base_url: str) -> None:
+    """Gertrud has neither e-mail nor smartphone: the desk enters her request with a token for her (`act` = the
+    staff member), so it is hers; a number the desk may not act for is refused next to the field."""
+    from volunteers.seed import person
+
+    page = phone.new_page()
+    sign_in(page, base_url, *OPERATOR, next_path="/admin/volunteering")
+    entered = page.locator("#entered-title + ul li")
+    before = entered.count()
+    day = (date.today() + timedelta(days=3)).isoformat()
+
+    def enter(person_id: str) -> None:
+        page.get_by_label("Kundennummer der Person").fill(person_id)
+        page.get_by_label("Wobei braucht die Person Hilfe?").select_option("visit")
+        page.get_by_label("In welchem Ort?").select_option("ot-gramzow-gramzow")
+        page.get_by_label("An welchem Tag?").fill(day)
+        page.get_by_label("Telefon der Person").fill("039862 4711")
+        page.get_by_role("button", name="Anfrage eintragen").click()
+
+    enter(str(uuid.uuid4()))  # nobody: accounts gives no token
+    expect(page.locator("#person_id-error")).to_contain_text("Für diese Kundennummer können Sie hier nichts")
+    audit(page, "v50-desk-refused")
+    enter(str(person("gertrud")))
+    expect(page.get_by_role("status")).to_contain_text("Die Anfrage ist eingetragen")
+    expect(entered).to_have_count(before + 1)
+    expect(page.locator("#entered-title + ul")).to_contain_text("Besuch · Gramzow")
+    audit(page, "v51-desk-entered")
 
 
 def test_a_volunteer_ticks_the_times_she_has_and_her_matches_follow(phone: BrowserContext, base_url: str) -> None:

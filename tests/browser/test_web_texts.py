@@ -102,3 +102,42 @@ def test_problems_without_a_field_become_one_plain_message() -> None:
     assert form_errors(_problem(412, {"code": "VERSION_MISMATCH", "detail": "x"}), {}, DE).general == DE.error_version
     assert form_errors(_problem(429, {"code": "RATE_LIMITED", "detail": "x"}), {}, DE).general == DE.error_too_many
     assert form_errors(httpx.Response(400, text="<html>oops</html>"), {}, DE).general == DE.error_bad_request
+
+
+# Problem codes of the volunteers service that no web form can meet (calendar feeds, hours corrections,
+# inspections and reports have no form) or that the status says well enough (FORBIDDEN, NOT_FOUND).
+VOLUNTEERS_CODES_WITHOUT_A_FORM = {"CALENDAR_NOT_FOUND", "NOT_FINISHED", "REPORT_NOT_FOUND", "VOLUNTEER_NOT_FOUND",
+                                   "FORBIDDEN", "NOT_FOUND"}
+
+
+def test_every_problem_the_volunteers_service_answers_a_form_with_has_our_words() -> None:
+    """The volunteers service's `detail` is English: each of its codes needs a German sentence of ours
+    (NOT_ELIGIBLE is put together from its reasons)."""
+    source = Path(__file__).resolve().parents[2] / "services" / "volunteers" / "src" / "volunteers"
+    codes = set()
+    for module in source.rglob("*.py"):
+        if "migrations" not in module.parts:
+            codes |= set(re.findall(r'"([A-Z][A-Z_]{3,})"', module.read_text(encoding="utf-8")))
+    assert "SHIFT_OVERLAP" in codes and "LOCAL_TIME_AMBIGUOUS" in codes  # the scan finds them
+    missing = codes - set(DE.volunteers.problems) - VOLUNTEERS_CODES_WITHOUT_A_FORM - {"NOT_ELIGIBLE"}
+    assert not missing, f"volunteers problems without German words: {sorted(missing)}"
+
+
+def test_volunteers_problems_are_our_german_words_never_the_services_english() -> None:
+    from web.volunteers.common import not_eligible
+
+    t = DE.volunteers
+    english = "You already have a shift at this time."
+    overlap = form_errors(_problem(409, {"code": "SHIFT_OVERLAP", "detail": english}), {}, DE, messages=t.problems)
+    assert overlap.general == t.problems["SHIFT_OVERLAP"]
+    gap = _problem(422, {"code": "LOCAL_TIME_DOES_NOT_EXIST", "detail": "29.03.2026 02:30 does not exist",
+                         "errors": [{"field": "body.start", "code": "LOCAL_TIME_DOES_NOT_EXIST", "detail": "x"}]})
+    assert form_errors(gap, {"body.start": "from_time"}, DE, messages=t.problems).fields == {
+        "from_time": t.problems["LOCAL_TIME_DOES_NOT_EXIST"]}
+    # A code we have no words for: the plain message for its status, not the English detail.
+    unknown = form_errors(_problem(409, {"code": "SOMETHING_NEW", "detail": english}), {}, DE, messages={})
+    assert unknown.general == DE.error_conflict
+    reasons = not_eligible(t, ["age_below:18", "licence_missing:B", "language_below:de:B2", "efz_missing", "what?"])
+    assert reasons == ("Hierfür kannst du dich leider nicht anmelden. Mitmachen kann man erst ab 18 Jahren. "
+                       "Dafür braucht es einen Führerschein der Klasse B. Dafür braucht es Deutsch mindestens auf "
+                       "Stufe B2. " + t.not_eligible_reasons["efz_missing"])

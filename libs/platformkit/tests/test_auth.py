@@ -172,6 +172,30 @@ async def test_principal_helpers_and_repr_hides_claims(api: Api) -> None:
         principal.sub = "other"  # type: ignore[misc]
 
 
+async def test_a_service_naming_its_desks_takes_acting_tokens_only_from_them(api: Api) -> None:
+    """ServiceSpec.acting_scopes (on app.state): an `act` without one of those authorities is refused before
+    any route runs, also where a token is optional; tokens of one's own are not affected."""
+    app = api.client._transport.app  # type: ignore[attr-defined]
+    app.state.acting_scopes = frozenset({"people-desk"})
+    desk = api.issuer.tokens.issue("person-1", extra_claims={"act": {"sub": "staff-1", "scope": "people-desk"}})
+    answer = await api.get(desk)
+    assert answer.status_code == 200 and answer.json()["actor"] == "staff-1"
+    assert (await api.verifier.verify(desk)).acting_scope == "people-desk"
+    coordinator = api.issuer.tokens.issue("person-1", extra_claims={
+        "act": {"sub": "staff-2", "role": "org_coordinator", "organisation_id": "org-1"}})
+    others = {"another desk": api.issuer.tokens.issue(
+                  "person-1", extra_claims={"act": {"sub": "staff-1", "scope": "mobility-desk"}}),
+              "no authority": api.issuer.tokens.issue("person-1", actor="staff-1"),
+              "a coordinator": coordinator}
+    for why, token in others.items():
+        for path in ("/me", "/maybe"):
+            refused = await api.get(token, path)
+            assert refused.status_code == 403 and refused.json()["code"] == "FORBIDDEN", (why, path)
+    assert (await api.get(api.issuer.tokens.issue("person-1"))).status_code == 200
+    app.state.acting_scopes = None  # the default: every `act` taken, the routes decide
+    assert (await api.get(coordinator)).status_code == 200
+
+
 # --- scenario 8: claims --------------------------------------------------------------------------
 
 

@@ -4,7 +4,9 @@ the service's English validation text.
 
 Convention used here: a service's own codes are UPPER_CASE and their `detail` is written for people in the
 platform's language (accounts' texts module); lower-case codes are pydantic's validation types, whose
-`detail` is English developer text, so those get our own message for the field.
+`detail` is English developer text, so those get our own message for the field. A service whose `detail` is
+English developer text too (volunteers) passes its area's words by code as `messages`: then a code it does not
+name gets our plain message for the status, never that `detail`.
 """
 
 from __future__ import annotations
@@ -83,8 +85,11 @@ def problem_body(response: httpx.Response) -> dict[str, Any]:
     return body if isinstance(body, dict) else {}
 
 
-def form_errors(response: httpx.Response, field_names: Mapping[str, str], texts: Texts) -> FormErrors:
-    """`field_names` maps a problem's field path (`body.email`) to the form's field (`email`)."""
+def form_errors(response: httpx.Response, field_names: Mapping[str, str], texts: Texts,
+                messages: Mapping[str, str] | None = None) -> FormErrors:
+    """`field_names` maps a problem's field path (`body.email`) to the form's field (`email`); a problem whose
+    field the form does not have becomes the message for the whole form. `messages`: our words by problem
+    code, for a service whose `detail` is not written for people (see the module's docstring)."""
     body = problem_body(response)
     errors = FormErrors()
     items = body.get("errors")
@@ -95,12 +100,21 @@ def form_errors(response: httpx.Response, field_names: Mapping[str, str], texts:
         form_field = field_names.get(path)
         if form_field is None:
             continue
-        errors.add(form_field, _field_message(str(item.get("code", "")), str(item.get("detail", "")), form_field,
-                                              response.status_code, texts))
+        code, detail = str(item.get("code", "")), str(item.get("detail", ""))
+        if messages is not None:
+            found = messages.get(code)
+            errors.add(form_field, found if found is not None else _field_message(
+                code, "", form_field, response.status_code, texts))
+        else:
+            errors.add(form_field, _field_message(code, detail, form_field, response.status_code, texts))
     if not errors.fields:
         code = str(body.get("code", ""))
         detail = str(body.get("detail", ""))
         # A service's own detail for bad input (e.g. "Diese Rolle gibt es nicht.") says more than ours.
-        own_words = bool(detail) and _speaks_for_people(code, response.status_code) and code != "VALIDATION_FAILED"
-        errors.general = detail if own_words else status_message(response.status_code, texts)
+        own_words = (messages is None and bool(detail) and _speaks_for_people(code, response.status_code)
+                     and code != "VALIDATION_FAILED")
+        if messages is not None and code in messages:
+            errors.general = messages[code]
+        else:
+            errors.general = detail if own_words else status_message(response.status_code, texts)
     return errors

@@ -143,6 +143,7 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> Fa
     )
     app.state.settings = settings
     app.state.spec = spec
+    app.state.acting_scopes = spec.acting_scopes  # platformkit.auth refuses any other `act`
     registry = CollectorRegistry()
     app.state.metrics_registry = registry
     install_problem_handlers(app)

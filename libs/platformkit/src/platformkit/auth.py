@@ -34,7 +34,8 @@ Claims convention for our tokens (issued by `accounts`):
 * `roles`: list of strings, e.g. `["resident"]`, `["operator"]`.
 * `scope`: space-separated string, OAuth style, e.g. `"verifier mobility-desk"`.
 * `merchant_id`, `organisation_id`, `client_id`: strings, present when they apply.
-* `act`: `{"sub": "<staff sub>"}` (RFC 8693) when staff act on behalf of the person in `sub`.
+* `act`: `{"sub": "<staff sub>", "scope": "<the staff authority>"}` (RFC 8693) when staff act on behalf of the
+  person in `sub`; a service whose ServiceSpec names `acting_scopes` refuses (403) an `act` without one of them.
 A claim of the wrong type makes the token invalid (no guessing).
 
 FastAPI: `PrincipalDep`, `OptionalPrincipalDep`, `require_roles(...)`, `require_scopes(...)`; the
@@ -150,6 +151,14 @@ class Principal(BaseModel):
 
     def has_scope(self, scope: str) -> bool:
         return scope in self.scopes
+
+    @property
+    def acting_scope(self) -> str | None:
+        """The authority under which `actor` acts for `sub`: `act.scope`, which accounts' token exchange
+        sets from the staff member's own (e.g. `people-desk`); None for a token of one's own."""
+        act = self.claims.get("act")
+        scope = act.get("scope") if isinstance(act, dict) else None
+        return scope if isinstance(scope, str) else None
 
 
 def _optional_str(claims: Mapping[str, Any], name: str) -> str | None:
@@ -504,6 +513,12 @@ async def _verify_request(request: Request, token: str) -> Principal:
             "Access tokens cannot be checked right now; try again shortly.",
             headers={"Retry-After": "5"},
         ) from None
+    # A service that names the desks it takes acting tokens from (ServiceSpec.acting_scopes) refuses the rest.
+    acting_scopes = getattr(request.app.state, "acting_scopes", None)
+    if principal.actor is not None and acting_scopes is not None and principal.acting_scope not in acting_scopes:
+        log.info("acting token refused: authority %r", principal.acting_scope)
+        raise _forbidden("This service takes tokens acting for a person only from " + " or ".join(
+            sorted(acting_scopes)) + ".", scope=True)
     request.state.principal = principal
     return principal
 

@@ -54,6 +54,10 @@ class ServiceSpec:
     seed_demo: Callable[[Database, ServiceSettings], Awaitable[None]] | None = None
     # The personal-data contract (platformkit.personal_data): None for a service that holds none.
     personal_data: PersonalData | None = None
+    # The staff authorities (`act.scope` of accounts' token exchange, e.g. "people-desk") under which the service
+    # takes a token acting for a person; any other `act` is refused with 403 before a route runs. None: every
+    # `act` is taken, and the routes check it themselves.
+    acting_scopes: frozenset[str] | None = None
     # Larger request bodies are refused with 413 before the service reads them.
     max_body_bytes: int = 1024 * 1024
     description: str = ""

@@ -31,5 +31,9 @@ service = ServiceSpec(
     schedules=SCHEDULES,
     seed_demo=seed_demo,
     personal_data=PersonalData(export=personal_data.export, erase=personal_data.erase, example=personal_data.example),
+    # Staff act for a person (a help request entered for a senior without a smartphone) only from the
+    # district's people desk; accounts also issues coordinators a token towards volunteers, which this
+    # service does not take (nothing here checks their organisation).
+    acting_scopes=frozenset({"people-desk"}),
     description=__doc__ or "",
 )

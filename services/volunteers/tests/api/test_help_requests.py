@@ -11,12 +11,15 @@ from volunteers_testkit import DEDELOW, Volunteers
 
 from platformkit.audit import AuditEntry
 from platformkit.db import utcnow
+from volunteers.models import HelpRequest
 
 
 async def test_staff_ask_for_a_senior_and_only_the_confirmed_helper_sees_the_address(vol: Volunteers) -> None:
     senior = vol.person()
     staff = vol.staff("people-desk")
-    on_behalf = vol.token(str(senior.id), roles=["resident"], actor=str(staff.id))
+    # As accounts' token exchange issues it for the people desk (act.scope: the desk's authority).
+    on_behalf = vol.token(str(senior.id), roles=["resident"],
+                          extra_claims={"act": {"sub": str(staff.id), "scope": "people-desk"}})
     start = utcnow() + timedelta(days=2)
     created = await vol.http.post("/help-requests", headers={"Authorization": f"Bearer {on_behalf}"}, json={
         "category": "shopping", "village_id": DEDELOW, "description": "Wocheneinkauf",
@@ -53,6 +56,30 @@ async def test_staff_ask_for_a_senior_and_only_the_confirmed_helper_sees_the_add
     assert [r["id"] for r in desk] == [request_id]
     assert (await vol.http.get("/admin/help-requests", headers=helper.headers)).status_code == 403
     assert (await vol.http.post(f"/help-requests/{request_id}/done", headers=senior.headers)).json()["state"] == "done"
+
+
+async def test_only_the_people_desk_acts_for_a_person(vol: Volunteers) -> None:
+    """Tokens acting for a person from any other authority (the mobility desk's; a coordinator's, which
+    accounts issues towards volunteers too) are refused, and nothing is entered or audited."""
+    senior = vol.person()
+    start = utcnow() + timedelta(days=2)
+    body = {"category": "visit", "village_id": DEDELOW, "window_start": start.isoformat(),
+            "window_end": (start + timedelta(hours=1)).isoformat()}
+    acts = {"mobility desk": {"sub": "staff-1", "scope": "mobility-desk"},
+            "coordinator": {"sub": "staff-2", "role": "org_coordinator", "organisation_id": "org-1"},
+            "no authority": {"sub": "staff-3"}}
+    for why, act in acts.items():
+        token = vol.token(str(senior.id), roles=["resident"], extra_claims={"act": act})
+        for method, path in (("POST", "/help-requests"), ("GET", "/help-requests/mine"), ("GET", "/me/signups")):
+            answer = await vol.http.request(method, path, json=body if method == "POST" else None,
+                                            headers={"Authorization": f"Bearer {token}"})
+            assert answer.status_code == 403 and answer.json()["code"] == "FORBIDDEN", (why, path, answer.text)
+    async with vol.db.read_sessions() as session:
+        assert (await session.exec(select(HelpRequest))).all() == []
+        assert (await session.exec(select(AuditEntry).where(col(AuditEntry.action) == "help.requested"))).all() == []
+    # The senior's own token (no `act`) is not affected.
+    own = await vol.http.post("/help-requests", headers=senior.headers, json=body)
+    assert own.status_code == 201 and not own.json()["entered_by_staff"]
 
 
 async def test_bad_input_is_a_problem_with_the_field(vol: Volunteers) -> None:

@@ -14,8 +14,8 @@ from fastapi.responses import HTMLResponse, Response
 
 from gateway.browser import CsrfFormDep
 from web.pages import SignedInPageDep, WebRoute, see_other
-from web.problems import FormErrors, form_errors
-from web.volunteers.common import SERVICE, fetch, villages
+from web.problems import FormErrors
+from web.volunteers.common import SERVICE, fetch, form_problems, villages
 
 router = APIRouter(route_class=WebRoute)
 
@@ -23,7 +23,8 @@ ORG_FIELDS = {"body.name": "name", "body.legal_form": "legal_form", "body.villag
 OPPORTUNITY_FIELDS = {"body.title": "title", "body.category": "category", "body.village_id": "village_id",
                       "body.description": "description", "body.kind": "kind", "body.capacity": "capacity",
                       "body.unit": "unit", "body.arrangements": "arrangements"}
-SHIFT_FIELDS = {"body.start": "day", "body.end": "until", "body.capacity": "capacity"}
+# The start's problems (a time the clocks skip or that happens twice, a start in the past) are the start time's.
+SHIFT_FIELDS = {"body.start": "from_time", "body.end": "until", "body.capacity": "capacity"}
 
 
 async def _organisations(page: SignedInPageDep, *, values: dict[str, Any] | None = None,
@@ -53,7 +54,7 @@ async def register(page: SignedInPageDep, _csrf: CsrfFormDep, name: Annotated[st
         return await _organisations(page, values=values, errors=errors, status=422)
     response = await page.call("POST", SERVICE, "/organisations", json=values)
     if response.status_code >= 400:
-        return await _organisations(page, values=values, errors=form_errors(response, ORG_FIELDS, page.texts),
+        return await _organisations(page, values=values, errors=form_problems(page, response, ORG_FIELDS),
                                     status=response.status_code)
     return see_other(f"/volunteering/organisations/{response.json()['id']}?done=registered")
 
@@ -75,9 +76,10 @@ async def _organisation(page: SignedInPageDep, organisation_id: uuid.UUID, *, no
     return page.render("volunteers/organisation.html", status=status, title=organisation["name"],
                        organisation=organisation, opportunities=opportunities, villages=await villages(page),
                        notice=notice, errors=errors, form=form, labels=labels,
-                       values=values or {"title": "", "category": "social", "village_id": organisation["village_id"],
-                                         "description": "", "kind": "shifts", "unit": "", "arrangements": "",
-                                         "day": "", "from_time": "10:00", "until": "13:00", "capacity": "4"})
+                       # One form's values over the empty page's (the others still show theirs, empty).
+                       values={"title": "", "category": "social", "village_id": organisation["village_id"],
+                               "description": "", "kind": "shifts", "unit": "", "arrangements": "", "day": "",
+                               "from_time": "10:00", "until": "13:00", "capacity": "4", **(values or {})})
 
 
 @router.get("/volunteering/organisations/{organisation_id}", response_class=HTMLResponse)
@@ -92,7 +94,7 @@ async def organisation_page(page: SignedInPageDep, organisation_id: uuid.UUID, d
 async def submit(page: SignedInPageDep, _csrf: CsrfFormDep, organisation_id: uuid.UUID) -> Response:
     response = await page.call("POST", SERVICE, f"/organisations/{organisation_id}/submit")
     if response.status_code >= 400:
-        return await _organisation(page, organisation_id, errors=form_errors(response, {}, page.texts),
+        return await _organisation(page, organisation_id, errors=form_problems(page, response),
                                    status=response.status_code)
     return see_other(f"/volunteering/organisations/{organisation_id}?done=submitted")
 
@@ -120,7 +122,7 @@ async def create_opportunity(
         response = await page.call("POST", SERVICE, f"/organisations/{organisation_id}/opportunities", json=body)
         if response.status_code < 400:
             return see_other(f"/volunteering/organisations/{organisation_id}?done=created")
-        errors = form_errors(response, OPPORTUNITY_FIELDS, page.texts)
+        errors = form_problems(page, response, OPPORTUNITY_FIELDS)
     return await _organisation(page, organisation_id, errors=errors, form="opportunity", values=values, status=422)
 
 
@@ -131,7 +133,7 @@ async def publish(page: SignedInPageDep, _csrf: CsrfFormDep, opportunity_id: uui
     if response.status_code == 403 and response.json().get("code") == "ORGANISATION_NOT_VERIFIED":
         return see_other(f"/volunteering/organisations/{organisation_id}?done=queued")  # kept: goes live when verified
     if response.status_code >= 400:
-        return await _organisation(page, organisation_id, errors=form_errors(response, {}, page.texts),
+        return await _organisation(page, organisation_id, errors=form_problems(page, response),
                                    status=response.status_code)
     return see_other(f"/volunteering/organisations/{organisation_id}?done=published")
 
@@ -156,7 +158,7 @@ async def add_shift(
             "start": f"{day}T{from_time}", "end": f"{end_day}T{until}", "capacity": int(values["capacity"])})
         if response.status_code < 400:
             return see_other(f"/volunteering/organisations/{organisation_id}?done=shift")
-        errors = form_errors(response, SHIFT_FIELDS, page.texts)
+        errors = form_problems(page, response, SHIFT_FIELDS)
     return await _organisation(page, organisation_id, errors=errors, form=f"shift-{opportunity_id}",
                                values=values, status=422)
 
@@ -189,7 +191,7 @@ async def decide(page: SignedInPageDep, _csrf: CsrfFormDep, signup_id: uuid.UUID
         raise page.not_found()
     if response.status_code >= 400:
         raise page.problem(response.status_code, page.texts.volunteers.roster_title,
-                           form_errors(response, {}, page.texts).general or page.texts.error_conflict)
+                           form_problems(page, response).general or page.texts.error_conflict)
     return see_other(f"/volunteering/shifts/{shift_id}/roster")
 
 
@@ -216,5 +218,5 @@ async def answer(page: SignedInPageDep, _csrf: CsrfFormDep, commitment_id: uuid.
         raise page.not_found()
     if response.status_code >= 400:
         raise page.problem(response.status_code, page.texts.volunteers.responses_title,
-                           form_errors(response, {}, page.texts).general or page.texts.error_conflict)
+                           form_problems(page, response).general or page.texts.error_conflict)
     return see_other(f"/volunteering/opportunities/{opportunity_id}/responses")

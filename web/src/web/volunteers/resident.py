@@ -8,19 +8,27 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Form
 from fastapi.responses import HTMLResponse, Response
 
 from gateway.browser import CsrfFormDep
 from web.pages import SignedInPageDep, WebRoute, see_other
-from web.problems import FormErrors, form_errors
+from web.problems import FormErrors
 from web.volunteers.availability import grid_of, is_grid, windows_of
-from web.volunteers.common import SERVICE, fetch, is_staff, villages
+from web.volunteers.common import (
+    EMPTY_HELP,
+    HELP_FIELDS,
+    SERVICE,
+    fetch,
+    form_problems,
+    help_labels,
+    help_request,
+    is_staff,
+    villages,
+)
 
 router = APIRouter(route_class=WebRoute)
-BERLIN = ZoneInfo("Europe/Berlin")
 
 PROFILE_FIELDS = {"body.display_name": "display_name", "body.birth_year": "birth_year",
                   "body.home_village_id": "home_village_id", "body.radius_km": "radius_km",
@@ -28,8 +36,6 @@ PROFILE_FIELDS = {"body.display_name": "display_name", "body.birth_year": "birth
 RESPONSE_FIELDS = {"body.quantity": "quantity", "body.note": "note"}
 # Commitments that still hold their share (the person can withdraw them).
 ACTIVE_COMMITMENT = ("requested", "confirmed")
-HELP_FIELDS = {"body.category": "category", "body.village_id": "village_id", "body.window_start": "day",
-               "body.window_end": "until", "body.description": "description", "body.address": "address"}
 
 
 async def _find(page: SignedInPageDep, *, errors: FormErrors | None = None, status: int = 200) -> HTMLResponse:
@@ -52,12 +58,17 @@ async def find_page(page: SignedInPageDep) -> HTMLResponse:
 
 @router.post("/volunteering/shifts/{shift_id}/sign-up", response_class=HTMLResponse)
 async def sign_up(page: SignedInPageDep, _csrf: CsrfFormDep, shift_id: uuid.UUID,
-                  request_key: Annotated[str, Form(max_length=64)] = "") -> Response:
+                  request_key: Annotated[str, Form(max_length=64)] = "",
+                  opportunity_id: Annotated[uuid.UUID | None, Form()] = None) -> Response:
     # The form's key makes a double submit one sign-up (the service answers the same again).
     response = await page.call("POST", SERVICE, f"/shifts/{shift_id}/signups",
                                headers={"Idempotency-Key": request_key or uuid.uuid4().hex})
     if response.status_code >= 400:
-        return await _find(page, errors=form_errors(response, {}, page.texts), status=response.status_code)
+        # Why not, on the page the person signed up from (an opportunity's shifts, or the matches).
+        errors = form_problems(page, response)
+        if opportunity_id is not None:
+            return await _opportunity(page, opportunity_id, errors=errors, status=response.status_code)
+        return await _find(page, errors=errors, status=response.status_code)
     return see_other("/volunteering/my-shifts?done=signed-up")
 
 
@@ -98,14 +109,8 @@ async def respond(page: SignedInPageDep, _csrf: CsrfFormDep, opportunity_id: uui
                                json={"quantity": int(values["quantity"]), "note": values["note"] or None},
                                headers={"Idempotency-Key": request_key or uuid.uuid4().hex})
     if response.status_code >= 400:
-        body = response.json()
-        errors = form_errors(response, RESPONSE_FIELDS, page.texts)
-        if body.get("code") == "PLEDGE_EXCEEDS_NEED":
-            opportunity = await fetch(page, f"/opportunities/{opportunity_id}")
-            errors = FormErrors(fields={"quantity": t.pledge_too_many.format(left=body.get("still_open"),
-                                                                             unit=opportunity.get("unit") or "")})
-        elif body.get("code") == "OPPORTUNITY_FULL":
-            errors = FormErrors(general=t.nothing_open)
+        opportunity = await fetch(page, f"/opportunities/{opportunity_id}")
+        errors = form_problems(page, response, RESPONSE_FIELDS, unit=opportunity.get("unit") or "")
         return await _opportunity(page, opportunity_id, values=values, errors=errors, status=response.status_code)
     done = "pledged" if response.json()["kind"] == "material" else "responded"
     return see_other(f"/volunteering/my-shifts?done={done}")
@@ -180,7 +185,7 @@ async def save_profile(
     response = await page.call("PUT", SERVICE, "/me/profile", json=body)
     if response.status_code >= 400:
         return _profile_page(page, await villages(page), values, windows, status=response.status_code,
-                             errors=form_errors(response, PROFILE_FIELDS, t))
+                             errors=form_problems(page, response, PROFILE_FIELDS))
     return see_other("/volunteering")
 
 
@@ -219,7 +224,7 @@ async def my_shifts(page: SignedInPageDep, done: str = "") -> HTMLResponse:
 async def cancel(page: SignedInPageDep, _csrf: CsrfFormDep, signup_id: uuid.UUID) -> Response:
     response = await page.call("POST", SERVICE, f"/signups/{signup_id}/cancel")
     if response.status_code >= 400:
-        return await _mine(page, errors=form_errors(response, {}, page.texts), status=response.status_code)
+        return await _mine(page, errors=form_problems(page, response), status=response.status_code)
     return see_other("/volunteering/my-shifts?done=cancelled")
 
 
@@ -227,7 +232,7 @@ async def cancel(page: SignedInPageDep, _csrf: CsrfFormDep, signup_id: uuid.UUID
 async def withdraw(page: SignedInPageDep, _csrf: CsrfFormDep, commitment_id: uuid.UUID) -> Response:
     response = await page.call("POST", SERVICE, f"/commitments/{commitment_id}/cancel")
     if response.status_code >= 400:
-        return await _mine(page, errors=form_errors(response, {}, page.texts), status=response.status_code)
+        return await _mine(page, errors=form_problems(page, response), status=response.status_code)
     return see_other("/volunteering/my-shifts?done=withdrawn")
 
 
@@ -238,7 +243,7 @@ async def calendar_link(page: SignedInPageDep, _csrf: CsrfFormDep, revoke: Annot
         return see_other("/volunteering/my-shifts?done=revoked")
     response = await page.call("POST", SERVICE, "/me/calendar-link")
     if response.status_code >= 400:
-        return await _mine(page, errors=form_errors(response, {}, page.texts), status=response.status_code)
+        return await _mine(page, errors=form_problems(page, response), status=response.status_code)
     # Shown on this answer only (a secret link never goes into a URL of ours).
     link = response.json()
     url = link["url"] if link["url"].startswith("http") else str(page.request.base_url).rstrip("/") + link["path"]
@@ -248,13 +253,10 @@ async def calendar_link(page: SignedInPageDep, _csrf: CsrfFormDep, revoke: Annot
 async def _help(page: SignedInPageDep, *, values: dict[str, Any] | None = None, errors: FormErrors | None = None,
                 notice: str | None = None, status: int = 200) -> HTMLResponse:
     t = page.texts.volunteers
-    labels = {"category": t.help_category, "village_id": t.help_village, "day": t.help_day, "until": t.help_until,
-              "description": t.help_description, "address": t.help_address}
     return page.render("volunteers/help.html", status=status, title=t.help_title,
                        mine=await fetch(page, "/help-requests/mine"), near=await fetch(page, "/help-requests"),
-                       villages=await villages(page), labels=labels, notice=notice, errors=errors,
-                       values=values or {"category": "", "village_id": "", "day": "", "from_time": "10:00",
-                                         "until": "12:00", "description": "", "address": ""})
+                       villages=await villages(page), labels=help_labels(t), notice=notice, errors=errors,
+                       values=values or dict(EMPTY_HELP))
 
 
 @router.get("/volunteering/help", response_class=HTMLResponse)
@@ -270,25 +272,14 @@ async def ask_for_help(
     day: Annotated[str, Form()] = "", from_time: Annotated[str, Form()] = "", until: Annotated[str, Form()] = "",
     description: Annotated[str, Form()] = "", address: Annotated[str, Form()] = "",
 ) -> Response:
-    t = page.texts
     values = {"category": category, "village_id": village_id, "day": day, "from_time": from_time, "until": until,
               "description": description.strip(), "address": address.strip()}
-    errors = FormErrors()
-    for name in ("category", "village_id", "day"):
-        if not values[name]:
-            errors.add(name, t.error_required)
-    try:
-        start = datetime.fromisoformat(f"{day}T{from_time}").replace(tzinfo=BERLIN)
-        end = datetime.fromisoformat(f"{day}T{until}").replace(tzinfo=BERLIN)
-    except ValueError:
-        errors.add("day", t.volunteers.error_date)
-    if errors:
+    body, errors = help_request(page, values)
+    if body is None:
         return await _help(page, values=values, errors=errors, status=422)
-    response = await page.call("POST", SERVICE, "/help-requests", json={
-        "category": category, "village_id": village_id, "description": values["description"],
-        "window_start": start.isoformat(), "window_end": end.isoformat(), "address": values["address"] or None})
+    response = await page.call("POST", SERVICE, "/help-requests", json=body)
     if response.status_code >= 400:
-        return await _help(page, values=values, errors=form_errors(response, HELP_FIELDS, t),
+        return await _help(page, values=values, errors=form_problems(page, response, HELP_FIELDS),
                            status=response.status_code)
     return see_other("/volunteering/help?done=asked")
 
@@ -297,5 +288,5 @@ async def ask_for_help(
 async def offer_help(page: SignedInPageDep, _csrf: CsrfFormDep, request_id: uuid.UUID) -> Response:
     response = await page.call("POST", SERVICE, f"/help-requests/{request_id}/offer")
     if response.status_code >= 400:
-        return await _help(page, errors=form_errors(response, {}, page.texts), status=response.status_code)
+        return await _help(page, errors=form_problems(page, response), status=response.status_code)
     return see_other("/volunteering/help?done=offered")

@@ -1,5 +1,10 @@
 """District staff (Freiwilligenagentur, scope verifier): the verification queue with its decisions, open
-reports, help requests entered for people without a smartphone, and the statistics."""
+reports, help requests entered for people without a smartphone, and the statistics.
+
+A request entered at the desk belongs to the person it is for: the page asks with a token exchanged at
+accounts for that person (RFC 8693, `act` = the staff member, as the Mobilitätszentrale books rides), so the
+person sees it as theirs and confirms or closes it like any other, and volunteers audits both. Accounts gives
+that token to the people desk (scope `people-desk`, or `admin`) only."""
 
 from __future__ import annotations
 
@@ -7,16 +12,53 @@ import uuid
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Form, Query
 from fastapi.responses import HTMLResponse, Response
 
-from gateway.browser import CsrfFormDep
-from web.pages import SignedInPageDep, WebRoute, see_other
-from web.problems import FormErrors, form_errors
-from web.volunteers.common import SERVICE, fetch
+from gateway.browser import ActingRefused, CsrfFormDep
+from web.pages import PageContext, SignedInPageDep, WebRoute, see_other
+from web.problems import FormErrors
+from web.volunteers.common import (
+    EMPTY_HELP,
+    HELP_FIELDS,
+    SERVICE,
+    fetch,
+    form_problems,
+    help_labels,
+    help_request,
+    villages,
+)
 
 router = APIRouter(route_class=WebRoute)
 ACTIONS = ("review", "verify", "suspend")
+PEOPLE_DESK = "people-desk"
+
+
+def _people_desk(page: PageContext) -> bool:
+    session = page.signed_in
+    return bool({PEOPLE_DESK, "admin"} & set(session.scopes))
+
+
+async def _staff_page(page: PageContext, *, notice: str | None = None, values: dict[str, Any] | None = None,
+                      errors: FormErrors | None = None, status: int = 200, first: str = "", last: str = ""
+                      ) -> HTMLResponse:
+    """The page with the help form's `values` and `errors`, and the numbers of the period `first`–`last`
+    (the form's dates as typed; checked here, with their own errors)."""
+    t = page.texts.volunteers
+    labels = {**help_labels(t), "category": t.entered_category, "person_id": t.entered_person,
+              "contact_phone": t.entered_phone}
+    period_errors = FormErrors()
+    period = _period(first, last, period_errors, t.stats_bad_date, t.stats_backwards)
+    statistics: Any = None if period_errors else await fetch(page, "/admin/statistics", params=period)
+    return page.render("volunteers/staff.html", status=422 if period_errors and status == 200 else status,
+                       title=t.staff_title, queue=await fetch(page, "/admin/organisations"),
+                       reports=await fetch(page, "/admin/reports"), entered=await fetch(page, "/admin/help-requests"),
+                       statistics=statistics, notice=notice,
+                       people_desk=_people_desk(page), villages=await villages(page) if _people_desk(page) else [],
+                       labels=labels, errors=errors,
+                       values=values or {**EMPTY_HELP, "person_id": "", "contact_phone": ""},
+                       period={"from": first, "to": last}, period_errors=period_errors or None,
+                       period_labels={"from": t.stats_from, "to": t.stats_to})
 
 
 def _period(first: str, last: str, errors: FormErrors, bad_date: str, backwards: str) -> dict[str, str]:
@@ -37,15 +79,8 @@ def _period(first: str, last: str, errors: FormErrors, bad_date: str, backwards:
 async def staff_page(page: SignedInPageDep, done: str = "", first: Annotated[str, Query(alias="from")] = "",
                      last: Annotated[str, Query(alias="to")] = "") -> HTMLResponse:
     page.require_staff_scope("verifier")
-    t = page.texts.volunteers
-    errors = FormErrors()
-    period = _period(first.strip(), last.strip(), errors, t.stats_bad_date, t.stats_backwards)
-    statistics: Any = None if errors else await fetch(page, "/admin/statistics", params=period)
-    return page.render("volunteers/staff.html", status=422 if errors else 200, title=t.staff_title,
-                       queue=await fetch(page, "/admin/organisations"), reports=await fetch(page, "/admin/reports"),
-                       entered=await fetch(page, "/admin/help-requests"), statistics=statistics,
-                       period={"from": first.strip(), "to": last.strip()}, errors=errors or None,
-                       labels={"from": t.stats_from, "to": t.stats_to}, notice=t.staff_done.get(done))
+    return await _staff_page(page, notice=page.texts.volunteers.staff_done.get(done), first=first.strip(),
+                             last=last.strip())
 
 
 @router.post("/admin/volunteering/organisations/{organisation_id}/{action}", response_class=HTMLResponse)
@@ -56,5 +91,40 @@ async def decide(page: SignedInPageDep, _csrf: CsrfFormDep, organisation_id: uui
     response = await page.call("POST", SERVICE, f"/admin/organisations/{organisation_id}/{action}", json={})
     if response.status_code >= 400:
         raise page.problem(response.status_code, page.texts.volunteers.staff_title,
-                           form_errors(response, {}, page.texts).general or page.texts.error_conflict)
+                           form_problems(page, response).general or page.texts.error_conflict)
     return see_other(f"/admin/volunteering?done={action}")
+
+
+@router.post("/admin/volunteering/help", response_class=HTMLResponse)
+async def enter_help_request(
+    page: SignedInPageDep, _csrf: CsrfFormDep,
+    person_id: Annotated[str, Form(max_length=64)] = "",
+    category: Annotated[str, Form()] = "", village_id: Annotated[str, Form()] = "",
+    day: Annotated[str, Form()] = "", from_time: Annotated[str, Form()] = "", until: Annotated[str, Form()] = "",
+    description: Annotated[str, Form()] = "", address: Annotated[str, Form()] = "",
+    contact_phone: Annotated[str, Form(max_length=40)] = "",
+) -> Response:
+    """A request for help for a person who phoned or came by, entered as that person (see the module)."""
+    page.require_staff_scope("verifier")
+    page.require_staff_scope(PEOPLE_DESK)
+    t = page.texts
+    values = {"person_id": person_id.strip(), "category": category, "village_id": village_id, "day": day,
+              "from_time": from_time, "until": until, "description": description.strip(),
+              "address": address.strip(), "contact_phone": contact_phone.strip()}
+    body, errors = help_request(page, values)
+    try:
+        uuid.UUID(values["person_id"])
+    except ValueError:
+        errors.add("person_id", t.volunteers.entered_person_unknown if values["person_id"] else t.error_required)
+    if body is None or errors:
+        return await _staff_page(page, values=values, errors=errors, status=422)
+    body["contact_phone"] = values["contact_phone"] or None
+    try:
+        response = await page.call("POST", SERVICE, "/help-requests", json=body, on_behalf_of=values["person_id"])
+    except ActingRefused:  # no such person, or one the desk may not act for
+        errors.add("person_id", t.volunteers.entered_person_unknown)
+        return await _staff_page(page, values=values, errors=errors, status=422)
+    if response.status_code >= 400:
+        return await _staff_page(page, values=values, errors=form_problems(page, response, HELP_FIELDS),
+                                 status=response.status_code)
+    return see_other("/admin/volunteering?done=entered")

@@ -27,6 +27,14 @@ class VolunteersTexts:
     error_year: str
     error_number: str
     error_date: str
+    # the volunteers service's problems, by code (its own `detail` is English and never shown);
+    # `{still_open}` and `{unit}` are filled in where the problem or the page knows them
+    problems: dict[str, str]
+    # NOT_ELIGIBLE: the first sentence, then one per missing requirement (the service's `reasons`, by the
+    # part before the first ":"; `{0}`, `{1}` are the parts after it)
+    not_eligible: str
+    not_eligible_reasons: dict[str, str]
+    language_names: dict[str, str]
     # finding and signing up
     find_title: str
     find_intro: str
@@ -83,7 +91,6 @@ class VolunteersTexts:
     open_places_unlimited: str
     still_needed: str
     nothing_open: str
-    pledge_too_many: str
     take_part_title: str
     take_part_text: str
     take_part: str
@@ -209,6 +216,16 @@ class VolunteersTexts:
     suspend_label: str
     entered_title: str
     entered_empty: str
+    entered_ask_title: str
+    entered_ask_text: str
+    entered_category: str
+    entered_address_hint: str
+    entered_person: str
+    entered_person_hint: str
+    entered_person_unknown: str
+    entered_phone: str
+    entered_phone_hint: str
+    entered_send: str
     stats_title: str
     stats_organisations: str
     stats_helpers: str
@@ -263,6 +280,88 @@ DE = VolunteersTexts(
     error_year="Bitte das Geburtsjahr als Zahl angeben, zum Beispiel 1961.",
     error_number="Bitte eine ganze Zahl angeben.",
     error_date="Bitte Datum und Uhrzeit angeben.",
+    problems={
+        # signing up, taking part, pledging
+        "PROFILE_REQUIRED": "Bitte lege zuerst dein Helferprofil an. Dann kannst du dich anmelden.",
+        "PROFILE_NOT_FOUND": "Bitte lege zuerst dein Helferprofil an. Dann kannst du dich anmelden.",
+        "SHIFT_NOT_FOUND": "Diesen Einsatz gibt es nicht mehr.",
+        "SHIFT_STARTED": "Dieser Einsatz hat schon begonnen. Bitte wende dich direkt an den Träger.",
+        "SHIFT_OVERLAP": (
+            "Zu dieser Zeit hast du schon einen anderen Einsatz. Wenn du lieber hierhin möchtest, sag den "
+            "anderen zuerst ab."
+        ),
+        "SHIFT_FULL": "Dieser Einsatz ist leider ausgebucht. Schau nach einem anderen Termin.",
+        "SHIFT_CANCELLED": "Dieser Einsatz wurde abgesagt.",
+        "OPPORTUNITY_NOT_FOUND": "Dieses Angebot gibt es nicht mehr.",
+        "NOT_FOR_THIS_KIND": "Bei diesem Angebot meldest du dich für einen der Termine an.",
+        "QUANTITY_NOT_FOR_KIND": "Hier geht es um dich selbst: bitte nur 1 angeben.",
+        "QUANTITY_TOO_SMALL": "Bitte eine ganze Zahl ab 1 angeben.",
+        "PLEDGE_EXCEEDS_NEED": "Es werden nur noch {still_open} {unit} gesucht. Bitte sag höchstens so viele zu.",
+        "OPPORTUNITY_FULL": "Im Moment ist alles vergeben. Danke an alle!",
+        "IDEMPOTENCY_KEY_IN_PROGRESS": (
+            "Das wird gerade schon bearbeitet. Bitte warte einen Moment und lade die Seite neu."
+        ),
+        # cancelling, withdrawing
+        "SIGNUP_NOT_FOUND": "Diese Anmeldung gibt es nicht mehr.",
+        "COMMITMENT_NOT_FOUND": "Diese Zusage gibt es nicht mehr.",
+        "NOT_CANCELLABLE": "Das ist schon beendet oder abgesagt.",
+        # places, times
+        "UNKNOWN_VILLAGE": "Diesen Ort kennen wir im Landkreis nicht. Bitte wähle ihn aus der Liste.",
+        "VILLAGE_REQUIRED": "Bitte den Ort angeben.",
+        "WINDOW_ENDS_BEFORE_START": "Das Ende muss nach dem Beginn liegen.",
+        "SHIFT_ENDS_BEFORE_START": "Das Ende muss nach dem Beginn liegen.",
+        "SHIFT_IN_PAST": "Der Termin muss in der Zukunft liegen.",
+        "LOCAL_TIME_DOES_NOT_EXIST": (
+            "Diese Uhrzeit gibt es an dem Tag nicht: in der Nacht werden die Uhren von 2 auf 3 Uhr vorgestellt. "
+            "Bitte wähle eine andere Uhrzeit."
+        ),
+        "LOCAL_TIME_AMBIGUOUS": (
+            "Diese Uhrzeit gibt es an dem Tag zweimal: in der Nacht werden die Uhren von 3 auf 2 Uhr "
+            "zurückgestellt. Bitte wähle eine andere Uhrzeit."
+        ),
+        # asking for help, offering it
+        "HELP_REQUEST_NOT_FOUND": "Diese Anfrage gibt es nicht mehr.",
+        "OWN_REQUEST": "Bei deiner eigenen Anfrage kannst du nicht selbst helfen.",
+        "HELP_NOT_OPEN": "Hier hat schon jemand anderes Hilfe angeboten. Danke trotzdem!",
+        "NO_OFFER": "Es hat noch niemand Hilfe angeboten.",
+        # organisations and their offers
+        "ORGANISATION_NOT_FOUND": "Diesen Träger gibt es nicht.",
+        "ORGANISATION_NOT_VERIFIED": (
+            "Der Träger ist noch nicht geprüft: das Angebot wird veröffentlicht, sobald die Prüfung durch ist."
+        ),
+        "INVALID_TRANSITION": "Das geht im jetzigen Stand nicht (mehr). Bitte lade die Seite neu.",
+        "OPPORTUNITY_CLOSED": "Dieses Angebot ist beendet. Neue Termine gehen nicht mehr.",
+        "QUANTITY_WANTED_REQUIRED": "Bitte angeben, wie viele ihr sucht.",
+        "UNIT_REQUIRED": "Bitte angeben, was gezählt wird, zum Beispiel „Jacken“.",
+        "CAPACITY_NOT_FOR_KIND": (
+            "Eine Zahl gibt es nur bei Sachspenden und dauerhaftem Engagement. Bei Terminen steht sie am Termin."
+        ),
+        "UNIT_NOT_FOR_KIND": "Was gezählt wird, gibt es nur bei Sachspenden.",
+        "CAPACITY_BELOW_TAKEN": "Es sind schon {taken} zugesagt. Weniger als das geht nicht.",
+        # the Freiwilligenagentur's numbers
+        "PERIOD_INVALID": "Das Ende liegt vor dem Anfang.",
+        # coordinators' decisions
+        "NOT_REQUESTED": "Hier ist schon entschieden.",
+        "NOT_CONFIRMED": "Das geht erst, wenn die Person bestätigt ist.",
+        "CHECK_IN_CLOSED": "Einchecken geht erst kurz vor Beginn und nur bis zum Ende des Einsatzes.",
+        "NO_OPEN_OFFER": "Dieses Angebot für einen Platz gilt nicht mehr.",
+    },
+    not_eligible="Hierfür kannst du dich leider nicht anmelden.",
+    not_eligible_reasons={
+        "age_below": "Mitmachen kann man erst ab {0} Jahren.",
+        "licence_missing": "Dafür braucht es einen Führerschein der Klasse {0}.",
+        "own_car_missing": "Dafür braucht es ein eigenes Auto.",
+        "first_aid_missing": "Dafür braucht es einen Erste-Hilfe-Kurs.",
+        "language_below": "Dafür braucht es {0} mindestens auf Stufe {1}.",
+        "efz_missing": (
+            "Dafür braucht es ein erweitertes Führungszeugnis, das der Träger oder die Freiwilligenagentur "
+            "gesehen hat."
+        ),
+        "efz_outdated": "Dein erweitertes Führungszeugnis ist zu alt. Bitte zeig dem Träger ein neues.",
+        "efz_exclusion": "Bei Fragen hilft dir der Träger gern weiter.",
+    },
+    language_names={"de": "Deutsch", "en": "Englisch", "pl": "Polnisch", "uk": "Ukrainisch", "ru": "Russisch",
+                    "ar": "Arabisch", "tr": "Türkisch", "fr": "Französisch", "fa": "Persisch"},
     find_title="Helfen in deiner Nähe",
     find_intro=(
         "Vereine, Kirchengemeinden und Initiativen im Landkreis suchen Unterstützung. Hier findest du, was zu "
@@ -325,7 +424,6 @@ DE = VolunteersTexts(
     open_places_unlimited="Es können alle mitmachen, die möchten.",
     still_needed="Noch {left} von {capacity} {unit} gesucht",
     nothing_open="Im Moment ist alles vergeben. Danke an alle!",
-    pledge_too_many="Es werden nur noch {left} {unit} gesucht. Bitte sag höchstens so viele zu.",
     take_part_title="Mitmachen",
     take_part_text=(
         "Der Träger meldet sich bei dir und sagt dir, wie es weitergeht. Deine Kontaktdaten sieht er erst, wenn "
@@ -463,7 +561,9 @@ DE = VolunteersTexts(
     staff_title="Freiwilligenagentur",
     staff_done={"verify": "Der Träger ist geprüft; seine Angebote sind jetzt sichtbar.",
                 "review": "Die Prüfung hat begonnen.",
-                "suspend": "Der Träger ist gesperrt; Helfende wurden informiert."},
+                "suspend": "Der Träger ist gesperrt; Helfende wurden informiert.",
+                "entered": "Die Anfrage ist eingetragen. Meldet sich jemand, ruft die Person zurück oder Sie "
+                           "bestätigen für sie."},
     queue_title="Träger zur Prüfung",
     queue_empty="Keine Träger warten auf Prüfung.",
     verify="Als geprüft freigeben",
@@ -476,6 +576,22 @@ DE = VolunteersTexts(
     suspend_label="{name} sperren",
     entered_title="Für Menschen ohne Smartphone eingetragen",
     entered_empty="Keine eingetragenen Anfragen.",
+    entered_ask_title="Anfrage für einen Anrufer eintragen",
+    entered_ask_text=(
+        "Für Menschen ohne Smartphone: Die Anfrage gehört der Person selbst, Sie tragen sie in ihrem Namen ein. "
+        "Adresse und Telefon sieht nur, wer hilft – und erst nach der Zusage."
+    ),
+    entered_category="Wobei braucht die Person Hilfe?",
+    entered_address_hint="Nur wer hilft, sieht sie – und erst, wenn die Hilfe vereinbart ist.",
+    entered_person="Kundennummer der Person",
+    entered_person_hint="Die Nummer aus der Personenverwaltung (auch für Menschen ohne E-Mail).",
+    entered_person_unknown=(
+        "Für diese Kundennummer können Sie hier nichts eintragen. Bitte prüfen Sie die Nummer in der "
+        "Personenverwaltung."
+    ),
+    entered_phone="Telefon der Person",
+    entered_phone_hint="Damit die helfende Person nach der Zusage anrufen kann.",
+    entered_send="Anfrage eintragen",
     stats_title="Zahlen",
     stats_organisations="geprüfte Träger",
     stats_helpers="Helfende",
