@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import uuid
+from datetime import datetime
+from typing import Protocol
+
 from volunteers.crud.villages import name
 from volunteers.domain.commitments import still_open
 from volunteers.domain.timing import format_span, local
-from volunteers.models import Commitment, HelpRequest, Opportunity, Organisation, Shift, Signup, Volunteer
+from volunteers.models import Commitment, HelpRequest, Opportunity, Organisation, Signup, Volunteer
 from volunteers.schemas import CommitmentOut, HelpRequestOut, OpportunityOut, OrganisationOut, ShiftOut, SignupOut
 
 
@@ -34,10 +38,50 @@ def opportunity_out(opportunity: Opportunity, organisation: Organisation, *, sho
     )
 
 
-def shift_out(shift: Shift, opportunity: Opportunity, organisation_name: str, *, show_address: bool = False,
-              team: list[str] | None = None) -> ShiftOut:
+class ShownShift(Protocol):
+    """What shift_out reads of a shift: a Shift, or a row of crud.search.SHOWN_COLUMNS."""
+
+    @property
+    def id(self) -> uuid.UUID: ...
+    @property
+    def opportunity_id(self) -> uuid.UUID: ...
+    @property
+    def start_at(self) -> datetime: ...
+    @property
+    def end_at(self) -> datetime: ...
+    @property
+    def zone(self) -> str: ...
+    @property
+    def capacity(self) -> int: ...
+    @property
+    def seats_taken(self) -> int: ...
+    @property
+    def waitlist_enabled(self) -> bool: ...
+    @property
+    def waitlist_count(self) -> int: ...
+    @property
+    def state(self) -> str: ...
+    @property
+    def version(self) -> int: ...
+
+
+class ShownOpportunity(Protocol):
+    """What shift_out reads of an opportunity: an Opportunity, or a row of crud.search.SHOWN_COLUMNS."""
+
+    @property
+    def title(self) -> str: ...
+    @property
+    def village_id(self) -> str | None: ...
+    @property
+    def address(self) -> str | None: ...
+    @property
+    def address_public(self) -> bool: ...
+
+
+def shift_out(shift: ShownShift, opportunity: ShownOpportunity, organisation_name: str, *,
+              show_address: bool = False, team: list[str] | None = None) -> ShiftOut:
     return ShiftOut(
-        id=shift.id, opportunity_id=opportunity.id, title=opportunity.title, organisation=organisation_name,
+        id=shift.id, opportunity_id=shift.opportunity_id, title=opportunity.title, organisation=organisation_name,
         start=shift.start_at, end=shift.end_at, local_time=format_span(shift.start_at, shift.end_at, shift.zone),
         local_date=f"{local(shift.start_at, shift.zone):%d.%m.%Y}", capacity=shift.capacity,
         seats_taken=shift.seats_taken, places_left=max(shift.capacity - shift.seats_taken, 0),

@@ -62,6 +62,14 @@ CANDIDATE_POOL = 200
 # Pads a person's languages and skills (crud.search.shifts_for): no requirement's JSON text holds a "#".
 NO_CODE = '"#'
 T = TypeVar("T")
+# What the list of shifts for a volunteer shows of each (api.views.shift_out reads a row as both the shift
+# and the opportunity: their names do not clash).
+SHOWN_COLUMNS: tuple[Any, ...] = (
+    Shift.id, Shift.opportunity_id, Shift.start_at, Shift.end_at, Shift.zone, Shift.capacity, Shift.seats_taken,
+    Shift.waitlist_enabled, Shift.waitlist_count, Shift.state, Shift.version, Opportunity.title,
+    Opportunity.village_id, Opportunity.address, Opportunity.address_public,
+    col(Organisation.name).label("organisation_name"),
+)
 
 
 def _padded(items: list[T], filler: T) -> list[T]:
@@ -157,11 +165,11 @@ def _shifts_statement(dialect: str, windows: int, held: int, partial_time: bool)
 
 async def shifts_for(session: AsyncSession, settings: VolunteersSettings, volunteer: Volunteer, *, now: datetime,
                      days: int = 60, limit: int = 50, partial_time: bool = False
-                     ) -> list[tuple[Fit, ShiftFacts, Shift, Opportunity]]:
+                     ) -> list[tuple[Fit, ShiftFacts, Any]]:
     """Public shifts near the volunteer that fit their qualifications and times, best first: the same
     list as scoring every public shift ahead, without scoring them all. SQL applies the gates it can and
     orders the rest by the highest score each could get; shifts are scored in that order, in batches,
-    until none left could enter the list. Only the `limit` shown are loaded whole."""
+    until none left could enter the list. Only the `limit` shown are read further: rows of SHOWN_COLUMNS."""
     mode = DistanceMode(settings.distance_mode)
     near = villages_within(volunteer.home_village_id, volunteer.radius_km, mode)
     home = point(volunteer.home_village_id)
@@ -215,11 +223,13 @@ def _cannot_enter(possible: int, then: tuple[Any, ...], last: tuple[Any, ...]) -
 
 
 async def _with_shown_rows(session: AsyncSession, found: list[tuple[Any, Fit, ShiftFacts]]
-                           ) -> list[tuple[Fit, ShiftFacts, Shift, Opportunity]]:
-    rows = (await session.exec(public_shifts().where(
-        col(Shift.id).in_([uuid.UUID(fact.shift_id) for _, _, fact in found])))).all()
-    by_id = {str(shift.id): (shift, opportunity) for shift, opportunity in rows}
-    return [(fit, fact, *by_id[fact.shift_id]) for _, fit, fact in found if fact.shift_id in by_id]
+                           ) -> list[tuple[Fit, ShiftFacts, Any]]:
+    statement = (select_columns(*SHOWN_COLUMNS).select_from(Shift)
+                 .join(Opportunity, col(Opportunity.id) == col(Shift.opportunity_id))
+                 .join(Organisation, col(Organisation.id) == col(Shift.organisation_id))
+                 .where(is_public(), col(Shift.id).in_([uuid.UUID(fact.shift_id) for _, _, fact in found])))
+    by_id = {str(row.id): row for row in (await execute(session, statement)).all()}
+    return [(fit, fact, by_id[fact.shift_id]) for _, fit, fact in found if fact.shift_id in by_id]
 
 
 async def volunteers_for(session: AsyncSession, settings: VolunteersSettings, shift: Shift, opportunity: Opportunity,

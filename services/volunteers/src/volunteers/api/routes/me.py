@@ -3,7 +3,6 @@ the calendar link."""
 
 from __future__ import annotations
 
-import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -20,7 +19,7 @@ from volunteers.crud.villages import village
 from volunteers.domain.matching import EfzSource
 from volunteers.domain.signups import SignupState
 from volunteers.domain.timing import format_span, local
-from volunteers.models import Opportunity, Organisation, Shift, Signup, Volunteer
+from volunteers.models import Opportunity, Shift, Signup, Volunteer
 from volunteers.schemas import CalendarLinkOut, EfzIn, HoursOut, MatchOut, MySignupOut, ProfileIn, ProfileOut
 
 router = APIRouter(prefix="/me", tags=["me"])
@@ -73,14 +72,8 @@ async def matches(person_id: PersonDep, session: ReadSessionDep, settings: Setti
     """Shifts near me that fit my qualifications and times, best first, each with its reasons."""
     volunteer = await own_profile(session, person_id)
     found = await search.shifts_for(session, settings, volunteer, now=utcnow(), days=days, partial_time=partial)
-    names = await _organisation_names(session, {shift.organisation_id for _, _, shift, _ in found})
-    return [MatchOut(shift=shift_out(shift, opportunity, names[shift.organisation_id]), score=fit.score,
-                     reasons=list(fit.reasons), distance_km=fit.distance_km) for fit, _, shift, opportunity in found]
-
-
-async def _organisation_names(session: ReadSessionDep, ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
-    rows = (await session.exec(select(Organisation.id, Organisation.name).where(col(Organisation.id).in_(ids)))).all()
-    return dict(rows)
+    return [MatchOut(shift=shift_out(row, row, row.organisation_name), score=fit.score, reasons=list(fit.reasons),
+                     distance_km=fit.distance_km) for fit, _, row in found]
 
 
 @router.get("/signups", response_model=list[MySignupOut])
