@@ -201,10 +201,16 @@ async def notify(
     # Written at once (not at commit like `publish`), so that a repeated dedupe key is skipped by the
     # database itself instead of failing the caller's commit.
     connection = await session.connection()
-    insert = postgresql_insert if connection.dialect.name == "postgresql" else sqlite_insert
-    await connection.execute(insert(outbox).values(**row).on_conflict_do_nothing(index_elements=["event_id"]))
+    await connection.execute(_INSERT_NEW[connection.dialect.name], row)
     session.info[_OUTBOX_ROWS_ADDED] = True
     return event_id
+
+
+# Built once per dialect (a statement built per call costs more Python than running it).
+_INSERT_NEW = {
+    "postgresql": postgresql_insert(outbox).on_conflict_do_nothing(index_elements=["event_id"]),
+    "sqlite": sqlite_insert(outbox).on_conflict_do_nothing(index_elements=["event_id"]),
+}
 
 
 async def publish_notification(
