@@ -42,7 +42,9 @@ async def tell(
     key: str,
     link: str | None = None,
     severity: Severity = "info",
+    new_key: bool = False,
 ) -> None:
+    """`new_key`: `key` names a record made in this transaction (see platformkit's notify)."""
     await notify(
         session,
         person_id=person_id,
@@ -52,6 +54,7 @@ async def tell(
         link=link,
         severity=severity,
         dedupe_key=key,
+        new_key=new_key,
     )
 
 

@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import and_, bindparam, insert, or_, update
+from sqlalchemy import and_, bindparam, insert, join, or_, update
 from sqlalchemy import select as select_columns
+from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -101,7 +102,8 @@ class Scheduled(Timed, Protocol):
 
 
 async def _confirmed(session: AsyncSession, signup_id: uuid.UUID, shift: Scheduled, title: str,
-                     person_id: uuid.UUID, now: datetime, *, promoted: bool = False) -> None:
+                     person_id: uuid.UUID, now: datetime, *, promoted: bool = False, new: bool = False) -> None:
+    """`new`: the sign-up was made in this transaction (its notice's key cannot have been used)."""
     await publish(session, SignupConfirmedV1(
         signup_id=signup_id, shift_id=shift.id, opportunity_id=shift.opportunity_id,
         organisation_id=shift.organisation_id, person_id=person_id, confirmed_at=now,
@@ -109,7 +111,7 @@ async def _confirmed(session: AsyncSession, signup_id: uuid.UUID, shift: Schedul
     heading, body = (texts.SIGNUP_PROMOTED, texts.SIGNUP_PROMOTED_BODY) if promoted else (
         texts.SIGNUP_CONFIRMED, texts.SIGNUP_CONFIRMED_BODY)
     await tell(session, person_id, what="signup_confirmed", title=heading.format(title=title),
-               body=body.format(when=when(shift)), key=f"signup:{signup_id}:confirmed", link=LINK)
+               body=body.format(when=when(shift)), key=f"signup:{signup_id}:confirmed", link=LINK, new_key=new)
 
 
 # --- applying ------------------------------------------------------------------------------------------
@@ -120,29 +122,39 @@ async def _confirmed(session: AsyncSession, signup_id: uuid.UUID, shift: Schedul
 # Python than running the statement.
 
 _SINCE = bindparam("since", type_=UtcDateTime())
-# A sign-up that holds a place on a shift still ahead (or just past): what overlaps are checked against.
-_HOLDING = and_(col(Signup.state).in_(sorted(HOLDING_STATES)), col(Shift.state) == "scheduled",
-                col(Shift.end_at) > _SINCE)
-_SPANS = (
-    select_columns(col(Signup.id), col(Signup.shift_id), col(Shift.start_at), col(Shift.end_at),
-                   col(Opportunity.village_id))
+
+
+def _holding(shift: Any) -> Any:
+    """A sign-up that holds a place on a shift (`shift`, or an alias of it) still ahead or just past: what
+    overlaps are checked against."""
+    return and_(col(Signup.state).in_(sorted(HOLDING_STATES)), shift.state == "scheduled", shift.end_at > _SINCE)
+
+
+_HELD = (
+    select_columns(col(Signup.shift_id), col(Shift.start_at), col(Shift.end_at), col(Opportunity.village_id))
     .join(Shift, col(Shift.id) == col(Signup.shift_id))
     .join(Opportunity, col(Opportunity.id) == col(Shift.opportunity_id))
+    .where(col(Signup.person_id) == bindparam("person_id"), _holding(Shift))
 )
-_HELD = _SPANS.where(col(Signup.person_id) == bindparam("person_id"), _HOLDING)
-# apply's one read of the person's sign-ups: one on this shift's list already (idempotency), and the shifts
-# they hold (overlap, travel).
-_ON_LIST_OR_HELD = _SPANS.where(
-    col(Signup.person_id) == bindparam("person_id"), col(Signup.state).in_(sorted(ON_LIST_STATES)),
-    or_(col(Signup.shift_id) == bindparam("shift_id"), _HOLDING),
-)
-# The shift with what a sign-up needs of its opportunity (matching's columns, SHIFT_COLUMNS) and organisation.
-_SHIFT_TO_JOIN = (
+# apply's one read: the shift with what a sign-up needs of its opportunity (matching's columns,
+# SHIFT_COLUMNS) and organisation, once per sign-up of the person's that matters — one on this shift's list
+# already (idempotency) and the shifts they hold (overlap, travel) — or once with empty signup columns.
+_held_shift = aliased(Shift, name="held_shift")
+_held_opportunity = aliased(Opportunity, name="held_opportunity")
+_SHIFT_AND_PERSON = (
     select_columns(*SHIFT_COLUMNS, col(Shift.opportunity_id), col(Shift.state).label("shift_state"),
                    col(Opportunity.title), col(Opportunity.state).label("opportunity_state"),
-                   col(Opportunity.approval_mode), col(Organisation.state).label("organisation_state"))
+                   col(Opportunity.approval_mode), col(Organisation.state).label("organisation_state"),
+                   col(Signup.id).label("signup_id"), col(Signup.shift_id).label("held_shift_id"),
+                   col(_held_shift.start_at).label("held_start"), col(_held_shift.end_at).label("held_end"),
+                   col(_held_opportunity.village_id).label("held_village_id"))
     .join(Opportunity, col(Opportunity.id) == col(Shift.opportunity_id))
     .join(Organisation, col(Organisation.id) == col(Shift.organisation_id))
+    .outerjoin(
+        join(Signup, _held_shift, col(Signup.shift_id) == col(_held_shift.id))
+        .join(_held_opportunity, col(_held_opportunity.id) == col(_held_shift.opportunity_id)),
+        and_(col(Signup.person_id) == bindparam("person_id"), col(Signup.state).in_(sorted(ON_LIST_STATES)),
+             or_(col(Signup.shift_id) == col(Shift.id), _holding(_held_shift))))
     .where(col(Shift.id) == bindparam("shift_id"))
 )
 _LOCK_PERSON = (
@@ -194,16 +206,18 @@ async def apply(
     commit."""
     volunteer = await lock_person(session, person_id, now)
     # Read after the lock: a sign-up of the person's that committed meanwhile is seen.
+    rows = (await execute(session, _SHIFT_AND_PERSON, {
+        "person_id": person_id, "shift_id": shift_id, "since": now - timedelta(days=1)})).all()
     held: list[Span] = []
-    for row in (await execute(session, _ON_LIST_OR_HELD, {
-            "person_id": person_id, "shift_id": shift_id, "since": now - timedelta(days=1)})).all():
-        if row.shift_id == shift_id:
-            existing = await get_signup(session, row.id)
+    for row in rows:
+        if row.held_shift_id == shift_id:
+            existing = await get_signup(session, row.signup_id)
             assert existing is not None  # the person's lock keeps it from being erased meanwhile
             return Applied(existing, created=False)
-        held.append(Span(str(row.shift_id), row.start_at, row.end_at, row.village_id))
+        if row.signup_id is not None:
+            held.append(Span(str(row.held_shift_id), row.held_start, row.held_end, row.held_village_id))
 
-    shift = (await execute(session, _SHIFT_TO_JOIN, {"shift_id": shift_id})).first()
+    shift = rows[0] if rows else None
     if shift is None or not (is_public(shift.organisation_state) and shift.opportunity_state == "published"
                              and shift.shift_state == "scheduled"):
         raise ProblemError(404, "SHIFT_NOT_FOUND", "No such shift.")
@@ -250,22 +264,22 @@ async def apply(
 
 async def _announce_new(session: AsyncSession, settings: VolunteersSettings, signup: Signup, shift: Any,
                         volunteer: ProfileLike, to_confirm: list[uuid.UUID], now: datetime) -> None:
-    """`shift`: a row of _SHIFT_TO_JOIN."""
+    """`shift`: a row of _SHIFT_AND_PERSON."""
     assert signup.person_id is not None
     if signup.state == S.CONFIRMED:
-        await _confirmed(session, signup.id, shift, shift.title, signup.person_id, now)
+        await _confirmed(session, signup.id, shift, shift.title, signup.person_id, now, new=True)
     elif signup.state == S.WAITLISTED:
         await tell(session, signup.person_id, what="signup_waitlisted",
                    title=texts.SIGNUP_WAITLISTED.format(title=shift.title),
                    body=texts.SIGNUP_WAITLISTED_BODY.format(when=when(shift), rank=signup.waitlist_rank),
-                   key=f"signup:{signup.id}:waitlisted", link=LINK)
+                   key=f"signup:{signup.id}:waitlisted", link=LINK, new_key=True)
     else:
         body = texts.SIGNUP_REQUESTED_BODY.format(when=when(shift))
         if volunteer.no_show_count >= settings.no_show_limit:
             body += " " + texts.NEEDS_APPROVAL_NO_SHOWS_BODY.format(count=volunteer.no_show_count)
         await tell(session, signup.person_id, what="signup_requested",
                    title=texts.SIGNUP_REQUESTED.format(title=shift.title), body=body,
-                   key=f"signup:{signup.id}:requested", link=LINK)
+                   key=f"signup:{signup.id}:requested", link=LINK, new_key=True)
         await tell_coordinators(session, shift.organisation_id, what="signup_to_confirm",
                                 title=texts.COORDINATOR_NEW_REQUEST,
                                 body=texts.COORDINATOR_NEW_REQUEST_BODY.format(title=shift.title,
