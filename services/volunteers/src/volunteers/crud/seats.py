@@ -5,6 +5,7 @@ the last jackets) cannot both get it, on PostgreSQL or SQLite (research/voluntee
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 
 from sqlalchemy import bindparam, or_, update
 from sqlmodel import col
@@ -34,6 +35,7 @@ _TAKE_WAITLIST_RANK = (
     .values(waitlist_count=col(Shift.waitlist_count) + 1, waitlist_last_rank=col(Shift.waitlist_last_rank) + 1)
     .returning(col(Shift.waitlist_last_rank))
 )
+_JOIN_WAITLIST_OF_FULL_SHIFT = _TAKE_WAITLIST_RANK.where(col(Shift.seats_taken) >= col(Shift.capacity))
 
 
 async def take_seat(session: AsyncSession, shift_id: uuid.UUID) -> bool:
@@ -53,6 +55,30 @@ async def take_waitlist_rank(session: AsyncSession, shift_id: uuid.UUID) -> int 
     """The next rank on the shift's waitlist, or None when it has none or is at its limit."""
     row = (await execute(session, _TAKE_WAITLIST_RANK, {"shift_id": shift_id})).first()
     return None if row is None else int(row[0])
+
+
+@dataclass(frozen=True)
+class Place:
+    """What a sign-up got: a seat, or else a rank on the waitlist."""
+
+    seat: bool
+    rank: int | None = None
+
+
+async def take_place(session: AsyncSession, shift_id: uuid.UUID, *, looked_full: bool) -> Place | None:
+    """A seat, else a waitlist rank, else None (full, without a waitlist or at its limit). `looked_full`:
+    the caller read the shift without a free seat and with its waitlist open; then the rank is taken first,
+    on condition that the shift is still full (nobody waits while a seat is free) — in a stampede most come
+    after the seats are gone, and on SQLite, whose one writer makes that read exact, this spares them the
+    seat's statement."""
+    if looked_full:
+        row = (await execute(session, _JOIN_WAITLIST_OF_FULL_SHIFT, {"shift_id": shift_id})).first()
+        if row is not None:
+            return Place(seat=False, rank=int(row[0]))
+    if await take_seat(session, shift_id):
+        return Place(seat=True)
+    rank = await take_waitlist_rank(session, shift_id)
+    return None if rank is None else Place(seat=False, rank=rank)
 
 
 async def leave_waitlist(session: AsyncSession, shift_id: uuid.UUID) -> None:

@@ -145,6 +145,7 @@ _SHIFT_AND_PERSON = (
     select_columns(*SHIFT_COLUMNS, col(Shift.opportunity_id), col(Shift.state).label("shift_state"),
                    col(Opportunity.title), col(Opportunity.state).label("opportunity_state"),
                    col(Opportunity.approval_mode), col(Organisation.state).label("organisation_state"),
+                   col(Shift.waitlist_enabled), col(Shift.waitlist_limit), col(Shift.waitlist_count),
                    col(Signup.id).label("signup_id"), col(Signup.shift_id).label("held_shift_id"),
                    col(_held_shift.start_at).label("held_start"), col(_held_shift.end_at).label("held_end"),
                    col(_held_opportunity.village_id).label("held_village_id"))
@@ -241,17 +242,16 @@ async def apply(
     approval = gate.needs_approval or shift.approval_mode == "org_approval"
     # Whom a request is announced to, read before the shift's row is taken.
     to_confirm = await coordinators(session, shift.organisation_id) if approval else []
-    rank = None
-    if await seats.take_seat(session, shift_id):
-        state = S.REQUESTED if approval else S.CONFIRMED
-    else:
-        rank = await seats.take_waitlist_rank(session, shift_id)
-        if rank is None:
-            raise ProblemError(409, "SHIFT_FULL", "Ausgebucht: this shift has no free places.")
-        state = S.WAITLISTED
+    waitlist_open = shift.waitlist_enabled and (shift.waitlist_limit is None
+                                                or shift.waitlist_count < shift.waitlist_limit)
+    place = await seats.take_place(session, shift_id,
+                                   looked_full=shift.seats_taken >= shift.capacity and waitlist_open)
+    if place is None:
+        raise ProblemError(409, "SHIFT_FULL", "Ausgebucht: this shift has no free places.")
+    state = (S.REQUESTED if approval else S.CONFIRMED) if place.seat else S.WAITLISTED
     values: dict[str, Any] = {
         "id": uuid.uuid4(), "shift_id": shift_id, "person_id": person_id, "state": state.value,
-        "waitlist_rank": rank, "offer_expires_at": None, "requested_at": now, "state_changed_at": now,
+        "waitlist_rank": place.rank, "offer_expires_at": None, "requested_at": now, "state_changed_at": now,
         "state_reason": NEEDS_APPROVAL if approval else None, "late_cancel": False, "checked_in_at": None,
         "minutes_credited": None}
     await execute(session, _INSERT_SIGNUP, values)
