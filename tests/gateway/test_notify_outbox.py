@@ -69,6 +69,36 @@ async def test_notify_reaches_the_persons_feed_once_and_only_after_commit(accoun
         await resumed.close()
 
 
+async def test_a_new_key_is_written_at_commit_and_still_deduplicates_later_ones(
+        accounts_events: EventRuntime) -> None:
+    person, record = str(uuid.uuid4()), uuid.uuid4()
+    db = accounts_events.db
+    async with db.transaction() as session:
+        first = await notify(session, person_id=person, kind="accounts.made", title="Angelegt",
+                             dedupe_key=f"record:{record}:made", new_key=True)
+        async with session.begin_nested() as savepoint:
+            await notify(session, person_id=person, kind="accounts.never", title="Savepoint zurückgerollt",
+                         dedupe_key=f"record:{uuid.uuid4()}:made", new_key=True)
+            await savepoint.rollback()
+    with pytest.raises(RuntimeError):
+        async with db.transaction() as session:
+            await notify(session, person_id=person, kind="accounts.never", title="Zurückgerollt",
+                         dedupe_key=f"record:{uuid.uuid4()}:made", new_key=True)
+            raise RuntimeError("the change failed")
+    async with db.transaction() as session:  # the same key later, from another transaction: skipped
+        again = await notify(session, person_id=person, kind="accounts.made", title="Angelegt",
+                             dedupe_key=f"record:{record}:made")
+    assert again == first
+
+    feed = await follow_notifications(accounts_events.bus, person)
+    try:
+        item = await feed.next(15)
+        assert await feed.next(2) is None
+    finally:
+        await feed.close()
+    assert item is not None and item.event_id == first and item.notification.title == "Angelegt"
+
+
 async def test_notifications_are_checked_before_they_are_written(accounts_events: EventRuntime) -> None:
     async with accounts_events.db.transaction() as session:
         with pytest.raises(ValueError):

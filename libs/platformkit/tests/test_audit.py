@@ -58,6 +58,24 @@ async def test_staff_acting_for_a_person_are_the_actor_with_the_person_beside_th
             audit.record(session, by=Principal(sub=person), actor="system", action="x")
 
 
+async def test_an_entry_written_at_once_is_the_entry_record_adds(db: Database) -> None:
+    person, staff = str(uuid.uuid4()), "staff-7"
+    token = request_id.set("req-43")
+    try:
+        async with db.transaction() as session:
+            await audit.write(session, by=Principal(sub=person, actor=staff), action="signup.confirmed",
+                              subject_kind="signup", subject_id=uuid.UUID(int=6), shift_id=uuid.UUID(int=7), at=START)
+            await audit.write(session, action="signup.expired")  # at: now, the service itself
+    finally:
+        request_id.reset(token)
+    async with db.session() as session:
+        entries, _ = await audit.page(session, PageParams(limit=10, cursor=None))
+    assert [(e.actor, e.on_behalf_of, e.action, e.at) for e in entries][:1] == [
+        (staff, person, "signup.confirmed", START)]
+    assert entries[0].subject_id == str(uuid.UUID(int=6)) and entries[0].details == {"shift_id": str(uuid.UUID(int=7))}
+    assert entries[0].request_id == "req-43" and entries[1].actor == "system" and entries[1].at > START
+
+
 async def test_pages_newest_first_filtered_by_a_detail(db: Database) -> None:
     async with db.transaction() as session:
         for minute in range(5):

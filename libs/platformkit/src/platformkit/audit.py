@@ -25,7 +25,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Column, and_, case, or_, update
+from sqlalchemy import Column, and_, case, insert, or_, update
 from sqlalchemy.orm import registry
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import JSON, Field, SQLModel, col, select
@@ -89,27 +89,72 @@ def record(
     """Adds an entry to the caller's transaction. Who acted: the caller's principal (`by`), or `actor` as
     a name (a client, "system"; with `on_behalf_of` when known otherwise); neither means the service
     itself. The details are `details` and any further keyword arguments."""
+    entry = AuditEntry(**entry_values(
+        action=action, by=by, actor=actor, on_behalf_of=on_behalf_of, person_id=person_id,
+        subject_kind=subject_kind, subject_id=subject_id, details=details, at=at, **detail))
+    session.add(entry)
+    return entry
+
+
+async def write(
+    session: AsyncSession,
+    *,
+    action: str,
+    by: Principal | None = None,
+    actor: str | None = None,
+    on_behalf_of: str | None = None,
+    person_id: uuid.UUID | None = None,
+    subject_kind: str | None = None,
+    subject_id: object = None,
+    details: Mapping[str, Any] | None = None,
+    at: datetime | None = None,
+    **detail: Any,
+) -> None:
+    """`record`'s entry written at once by one prebuilt INSERT instead of an ORM object flushed at commit:
+    for a hot path that writes its rows with Core anyway (the ORM's unit of work costs more Python than
+    the INSERT itself)."""
+    await (await session.connection()).execute(_INSERT, entry_values(
+        action=action, by=by, actor=actor, on_behalf_of=on_behalf_of, person_id=person_id,
+        subject_kind=subject_kind, subject_id=subject_id, details=details, at=at, **detail))
+
+
+_INSERT = insert(AuditEntry)
+
+
+def entry_values(
+    *,
+    action: str,
+    by: Principal | None = None,
+    actor: str | None = None,
+    on_behalf_of: str | None = None,
+    person_id: uuid.UUID | None = None,
+    subject_kind: str | None = None,
+    subject_id: object = None,
+    details: Mapping[str, Any] | None = None,
+    at: datetime | None = None,
+    **detail: Any,
+) -> dict[str, Any]:
+    """An entry's column values (see record)."""
     if by is not None and (actor is not None or on_behalf_of is not None):
         raise ValueError("audit.record takes the principal or an actor's name, not both")
     if actor is None:
         who, on_behalf_of = actor_of(by)
     else:
         who, on_behalf_of = actor[:ACTOR_LENGTH], on_behalf_of and on_behalf_of[:ACTOR_LENGTH]
-    entry = AuditEntry(
-        actor=who,
-        on_behalf_of=on_behalf_of,
-        person_id=person_id,
-        action=action,
-        subject_kind=subject_kind,
-        subject_id=None if subject_id is None else str(subject_id),
+    return {
+        "id": uuid.uuid4(),
+        # The caller's clock when given (tests move time).
+        "at": at if at is not None else utcnow(),
+        "actor": who,
+        "on_behalf_of": on_behalf_of,
+        "person_id": person_id,
+        "action": action,
+        "subject_kind": subject_kind,
+        "subject_id": None if subject_id is None else str(subject_id),
         # JSON-ready: UUIDs, dates and enums as their strings.
-        details=json.loads(json.dumps({**(details or {}), **detail}, default=str)),
-        request_id=request_id.get(),
-    )
-    if at is not None:  # the caller's clock (tests move time)
-        entry.at = at
-    session.add(entry)
-    return entry
+        "details": json.loads(json.dumps({**(details or {}), **detail}, default=str)),
+        "request_id": request_id.get(),
+    }
 
 
 async def page(

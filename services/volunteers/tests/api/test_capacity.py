@@ -14,6 +14,7 @@ from sqlmodel import col, select
 from volunteers_testkit import DEDELOW, SCHWEDT, Person, Volunteers, make_settings, soon, start_volunteers
 
 from platformkit.testing.tokens import OidcIssuer
+from volunteers.crud import seats
 from volunteers.models import Shift, Signup
 
 STAMPEDE = 40
@@ -76,6 +77,22 @@ async def test_forty_people_race_for_five_places(wide: Volunteers, waitlist: boo
         assert len(rows) == 5
     assert len(await vol.notifications("signup_confirmed")) == 5
     assert len(await vol.events("volunteers.signup.confirmed.v1")) == 5
+
+
+async def test_a_shift_read_as_full_still_gives_a_freed_seat_before_a_rank(vol: Volunteers) -> None:
+    """A sign-up that read the shift as full tries for a rank first (seats.take_place), but only while the
+    shift is still full: a seat freed since its read is taken, nobody waits beside a free seat."""
+    world = await vol.world()
+    shift_id = uuid.UUID((await vol.shift(world, start=soon(5), capacity=1))["id"])
+    async with vol.db.transaction() as session:
+        stale = await seats.take_place(session, shift_id, looked_full=True)
+        exact = await seats.take_place(session, shift_id, looked_full=True)
+        guessed_free = await seats.take_place(session, shift_id, looked_full=False)
+    assert stale == seats.Place(seat=True)
+    assert exact == seats.Place(seat=False, rank=1) and guessed_free == seats.Place(seat=False, rank=2)
+    async with vol.db.read_sessions() as session:
+        shift = (await session.exec(select(Shift).where(col(Shift.id) == shift_id))).one()
+    assert (shift.seats_taken, shift.waitlist_count, shift.waitlist_last_rank) == (1, 2, 2)
 
 
 async def test_one_person_from_two_devices_gets_one_signup(vol: Volunteers) -> None:

@@ -70,7 +70,7 @@ from platformkit.events.envelope import (
 )
 from platformkit.events.options import EventOptions
 from platformkit.events.outbox import _ADDED as _OUTBOX_ROWS_ADDED  # wakes the relay after commit
-from platformkit.events.outbox import outbox_row
+from platformkit.events.outbox import add_row, outbox_row
 from platformkit.tables import outbox
 
 if TYPE_CHECKING:
@@ -184,9 +184,14 @@ async def notify(
     link: str | None = None,
     severity: Severity = "info",
     dedupe_key: str | None = None,
+    new_key: bool = False,
 ) -> str:
     """Tell `person_id` something, in the caller's transaction (sent after commit, never on rollback).
-    Returns the notification's event id (an earlier one's, when `dedupe_key` was used before)."""
+    Returns the notification's event id (an earlier one's, when `dedupe_key` was used before).
+
+    `new_key`: the caller knows that `dedupe_key` cannot have been used before (it names a record this
+    transaction creates), so the row is written with the transaction's events at commit, in their one
+    INSERT, instead of by a statement of its own now."""
     person = _checked_person(person_id)
     notification = Notification(
         kind=kind, title=title, body=body, link=link, severity=severity, dedupe_key=dedupe_key
@@ -198,13 +203,22 @@ async def notify(
         event_id=event_id, event_type=NOTIFICATION_TYPE, subject=f"{service}.notify.{person}",
         ce_subject=person, data=notification.model_dump_json(),
     )
+    if new_key:
+        await add_row(session, row)
+        return event_id
     # Written at once (not at commit like `publish`), so that a repeated dedupe key is skipped by the
     # database itself instead of failing the caller's commit.
     connection = await session.connection()
-    insert = postgresql_insert if connection.dialect.name == "postgresql" else sqlite_insert
-    await connection.execute(insert(outbox).values(**row).on_conflict_do_nothing(index_elements=["event_id"]))
+    await connection.execute(_INSERT_NEW[connection.dialect.name], row)
     session.info[_OUTBOX_ROWS_ADDED] = True
     return event_id
+
+
+# Built once per dialect (a statement built per call costs more Python than running it).
+_INSERT_NEW = {
+    "postgresql": postgresql_insert(outbox).on_conflict_do_nothing(index_elements=["event_id"]),
+    "sqlite": sqlite_insert(outbox).on_conflict_do_nothing(index_elements=["event_id"]),
+}
 
 
 async def publish_notification(

@@ -86,17 +86,23 @@ async def publish(session: AsyncSession, event: Event) -> str:
     not one round trip each), or at once inside a savepoint, so that rolling the savepoint back takes
     its events with it."""
     event_id = new_event_id()
-    row = outbox_row(
+    await add_row(session, outbox_row(
         event_id=event_id, event_type=event.type, subject=event.type, ce_subject=event.ce_subject(),
         data=event.model_dump_json(),
-    )
+    ))
+    return event_id
+
+
+async def add_row(session: AsyncSession, row: dict[str, Any]) -> None:
+    """Add an outbox row (`outbox_row`) as `publish` does: written with the transaction's other rows at
+    commit, or at once inside a savepoint. Its event id must be new (a plain INSERT: a duplicate fails the
+    commit)."""
     if session.in_nested_transaction():
         connection = await session.connection()
         await connection.execute(_INSERT, [row])
     else:
         session.info.setdefault(_PENDING, []).append(row)
     session.info[_ADDED] = True
-    return event_id
 
 
 _INSERT = insert(outbox)

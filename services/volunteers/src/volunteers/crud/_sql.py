@@ -14,10 +14,11 @@ from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 
-async def execute(session: AsyncSession, statement: Any, parameters: dict[str, Any] | None = None
-                  ) -> CursorResult[Any]:
+async def execute(session: AsyncSession, statement: Any,
+                  params: dict[str, Any] | list[dict[str, Any]] | None = None) -> CursorResult[Any]:
     # Through the session's connection: same transaction, without SQLModel's session.execute warning.
-    result: CursorResult[Any] = await (await session.connection()).execute(statement, parameters)
+    # `params` bind a statement built once (see crud.seats).
+    result: CursorResult[Any] = await (await session.connection()).execute(statement, params)
     return result
 
 

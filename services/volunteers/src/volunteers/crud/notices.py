@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Protocol
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -11,10 +14,21 @@ from platformkit.events import notify
 from platformkit.events.notify import Severity
 from volunteers.domain.organisations import MemberRole
 from volunteers.domain.timing import format_span, local
-from volunteers.models import OrgMember, Shift
+from volunteers.models import OrgMember
 
 
-def when(shift: Shift) -> str:
+class Timed(Protocol):
+    """A Shift, or a result row with its times (crud.signups reads a shift's columns, not the entity)."""
+
+    @property
+    def start_at(self) -> datetime: ...
+    @property
+    def end_at(self) -> datetime: ...
+    @property
+    def zone(self) -> str: ...
+
+
+def when(shift: Timed) -> str:
     return f"{local(shift.start_at, shift.zone):%d.%m.%Y}, {format_span(shift.start_at, shift.end_at, shift.zone)}"
 
 
@@ -28,7 +42,9 @@ async def tell(
     key: str,
     link: str | None = None,
     severity: Severity = "info",
+    new_key: bool = False,
 ) -> None:
+    """`new_key`: `key` names a record made in this transaction (see platformkit's notify)."""
     await notify(
         session,
         person_id=person_id,
@@ -38,6 +54,7 @@ async def tell(
         link=link,
         severity=severity,
         dedupe_key=key,
+        new_key=new_key,
     )
 
 
@@ -60,7 +77,9 @@ async def tell_coordinators(
     body: str,
     key: str,
     severity: Severity = "info",
+    people: Sequence[uuid.UUID] | None = None,
 ) -> None:
-    for person_id in await coordinators(session, organisation_id):
+    """`people`: the organisation's coordinators when the caller has read them already (`coordinators`)."""
+    for person_id in await coordinators(session, organisation_id) if people is None else people:
         await tell(session, person_id, what=what, title=title, body=body, key=key, severity=severity,
                    link="/volunteering/organisations")

@@ -9,22 +9,32 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
-from sqlalchemy import update
+from sqlalchemy import and_, bindparam, insert, join, or_, update
+from sqlalchemy import select as select_columns
+from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from eventcontracts.volunteers import SignupCancelledV1, SignupConfirmedV1
 from platformkit import audit
 from platformkit.auth import Principal
+from platformkit.db import UtcDateTime
 from platformkit.events import publish
 from platformkit.problems import ProblemError
 from volunteers.config import VolunteersSettings
 from volunteers.crud import seats
 from volunteers.crud._sql import execute, move_state
-from volunteers.crud.facts import PROFILE_COLUMNS, ProfileLike, efz_records, shift_facts, volunteer_facts
-from volunteers.crud.notices import tell, tell_coordinators, when
+from volunteers.crud.facts import (
+    PROFILE_COLUMNS,
+    SHIFT_COLUMNS,
+    ProfileLike,
+    efz_records,
+    shift_facts_of_row,
+    volunteer_facts,
+)
+from volunteers.crud.notices import Timed, coordinators, tell, tell_coordinators, when
 from volunteers.crud.villages import point
 from volunteers.domain import signups as signup_rules
 from volunteers.domain import texts_de as texts
@@ -80,33 +90,89 @@ async def move(session: AsyncSession, signup_id: uuid.UUID, from_states: frozens
     return await move_state(session, Signup, signup_id, from_states, to, now, **values)
 
 
-async def _confirmed(session: AsyncSession, signup_id: uuid.UUID, shift: Shift, opportunity: Opportunity,
-                     person_id: uuid.UUID, now: datetime, *, promoted: bool = False) -> None:
+class Scheduled(Timed, Protocol):
+    """A Shift, or a result row with these columns (apply reads the shift's columns, not the entity)."""
+
+    @property
+    def id(self) -> uuid.UUID: ...
+    @property
+    def opportunity_id(self) -> uuid.UUID: ...
+    @property
+    def organisation_id(self) -> uuid.UUID: ...
+
+
+async def _confirmed(session: AsyncSession, signup_id: uuid.UUID, shift: Scheduled, title: str,
+                     person_id: uuid.UUID, now: datetime, *, promoted: bool = False, new: bool = False) -> None:
+    """`new`: the sign-up was made in this transaction (its notice's key cannot have been used)."""
     await publish(session, SignupConfirmedV1(
-        signup_id=signup_id, shift_id=shift.id, opportunity_id=opportunity.id,
+        signup_id=signup_id, shift_id=shift.id, opportunity_id=shift.opportunity_id,
         organisation_id=shift.organisation_id, person_id=person_id, confirmed_at=now,
     ))
-    title, body = (texts.SIGNUP_PROMOTED, texts.SIGNUP_PROMOTED_BODY) if promoted else (
+    heading, body = (texts.SIGNUP_PROMOTED, texts.SIGNUP_PROMOTED_BODY) if promoted else (
         texts.SIGNUP_CONFIRMED, texts.SIGNUP_CONFIRMED_BODY)
-    await tell(session, person_id, what="signup_confirmed", title=title.format(title=opportunity.title),
-               body=body.format(when=when(shift)), key=f"signup:{signup_id}:confirmed", link=LINK)
+    await tell(session, person_id, what="signup_confirmed", title=heading.format(title=title),
+               body=body.format(when=when(shift)), key=f"signup:{signup_id}:confirmed", link=LINK, new_key=new)
+
+
+# --- applying ------------------------------------------------------------------------------------------
+# A sign-up's statements are built once (each sign-up binds its values), and it reads and writes rows with
+# Core, not ORM entities: in a stampede (40 people for 5 places) every sign-up waits for the ones before it
+# on the shift's row (PostgreSQL) or on SQLite's one writer, so its latency is about forty times the Python
+# and round trips of one sign-up. Building and cache-keying a statement, or flushing an entity, costs more
+# Python than running the statement.
+
+_SINCE = bindparam("since", type_=UtcDateTime())
+
+
+def _holding(shift: Any) -> Any:
+    """A sign-up that holds a place on a shift (`shift`, or an alias of it) still ahead or just past: what
+    overlaps are checked against."""
+    return and_(col(Signup.state).in_(sorted(HOLDING_STATES)), shift.state == "scheduled", shift.end_at > _SINCE)
+
+
+_HELD = (
+    select_columns(col(Signup.shift_id), col(Shift.start_at), col(Shift.end_at), col(Opportunity.village_id))
+    .join(Shift, col(Shift.id) == col(Signup.shift_id))
+    .join(Opportunity, col(Opportunity.id) == col(Shift.opportunity_id))
+    .where(col(Signup.person_id) == bindparam("person_id"), _holding(Shift))
+)
+# apply's one read: the shift with what a sign-up needs of its opportunity (matching's columns,
+# SHIFT_COLUMNS) and organisation, once per sign-up of the person's that matters — one on this shift's list
+# already (idempotency) and the shifts they hold (overlap, travel) — or once with empty signup columns.
+_held_shift = aliased(Shift, name="held_shift")
+_held_opportunity = aliased(Opportunity, name="held_opportunity")
+_SHIFT_AND_PERSON = (
+    select_columns(*SHIFT_COLUMNS, col(Shift.opportunity_id), col(Shift.state).label("shift_state"),
+                   col(Opportunity.title), col(Opportunity.state).label("opportunity_state"),
+                   col(Opportunity.approval_mode), col(Organisation.state).label("organisation_state"),
+                   col(Shift.waitlist_enabled), col(Shift.waitlist_limit), col(Shift.waitlist_count),
+                   col(Signup.id).label("signup_id"), col(Signup.shift_id).label("held_shift_id"),
+                   col(_held_shift.start_at).label("held_start"), col(_held_shift.end_at).label("held_end"),
+                   col(_held_opportunity.village_id).label("held_village_id"))
+    .join(Opportunity, col(Opportunity.id) == col(Shift.opportunity_id))
+    .join(Organisation, col(Organisation.id) == col(Shift.organisation_id))
+    .outerjoin(
+        join(Signup, _held_shift, col(Signup.shift_id) == col(_held_shift.id))
+        .join(_held_opportunity, col(_held_opportunity.id) == col(_held_shift.opportunity_id)),
+        and_(col(Signup.person_id) == bindparam("person_id"), col(Signup.state).in_(sorted(ON_LIST_STATES)),
+             or_(col(Signup.shift_id) == col(Shift.id), _holding(_held_shift))))
+    .where(col(Shift.id) == bindparam("shift_id"))
+)
+_LOCK_PERSON = (
+    update(Volunteer)
+    # Bound as "person": an UPDATE reserves its table's column names for the values it sets.
+    .where(col(Volunteer.person_id) == bindparam("person"), col(Volunteer.archived_at).is_(None))
+    .values(signup_lock=col(Volunteer.signup_lock) + 1, last_active_at=bindparam("now", type_=UtcDateTime()))
+    .returning(*PROFILE_COLUMNS)
+)
+_INSERT_SIGNUP = insert(Signup)
 
 
 async def held_spans(session: AsyncSession, person_id: uuid.UUID, now: datetime,
-                      excluding: uuid.UUID | None = None) -> list[Span]:
-    rows = await session.exec(
-        select(Shift, Opportunity.village_id)
-        .join(Signup, col(Signup.shift_id) == col(Shift.id))
-        .join(Opportunity, col(Opportunity.id) == col(Shift.opportunity_id))
-        .where(
-            col(Signup.person_id) == person_id,
-            col(Signup.state).in_(sorted(HOLDING_STATES)),
-            col(Shift.state) == "scheduled",
-            col(Shift.end_at) > now - timedelta(days=1),
-        )
-    )
-    return [Span(str(shift.id), shift.start_at, shift.end_at, village) for shift, village in rows.all()
-            if shift.id != excluding]
+                     excluding: uuid.UUID | None = None) -> list[Span]:
+    rows = await execute(session, _HELD, {"person_id": person_id, "since": now - timedelta(days=1)})
+    return [Span(str(row.shift_id), row.start_at, row.end_at, row.village_id) for row in rows.all()
+            if row.shift_id != excluding]
 
 
 def travel_warnings(new: Span, held: list[Span], limit_km: float) -> list[str]:
@@ -126,13 +192,7 @@ async def lock_person(session: AsyncSession, person_id: uuid.UUID, now: datetime
     """The person's lock (see Volunteer.signup_lock), taken first: their sign-ups and commitments happen one
     after the other, so the same person on two devices gets one row. It returns what the eligibility check
     reads of the profile (one statement fewer in a stampede)."""
-    volunteer = (await execute(
-        session,
-        update(Volunteer)
-        .where(col(Volunteer.person_id) == person_id, col(Volunteer.archived_at).is_(None))
-        .values(signup_lock=col(Volunteer.signup_lock) + 1, last_active_at=now)
-        .returning(*PROFILE_COLUMNS),
-    )).first()
+    volunteer = (await execute(session, _LOCK_PERSON, {"person": person_id, "now": now})).first()
     if volunteer is None:
         raise ProblemError(409, "PROFILE_REQUIRED", "Please create your volunteer profile first.")
     return volunteer
@@ -142,75 +202,89 @@ async def apply(
     session: AsyncSession, *, settings: VolunteersSettings, shift_id: uuid.UUID, person_id: uuid.UUID,
     by: Principal | None, now: datetime,
 ) -> Applied:
+    """Reads and checks first; then the shift's row is taken (a place, else a waitlist rank) and only the
+    sign-up's own rows are written after it, so that the row (PostgreSQL) is held for a few INSERTs and the
+    commit."""
     volunteer = await lock_person(session, person_id, now)
-    existing = (await session.exec(select(Signup).where(
-        col(Signup.shift_id) == shift_id, col(Signup.person_id) == person_id,
-        col(Signup.state).in_(sorted(ON_LIST_STATES)),
-    ))).first()
-    if existing is not None:
-        return Applied(existing, created=False)
+    # Read after the lock: a sign-up of the person's that committed meanwhile is seen.
+    rows = (await execute(session, _SHIFT_AND_PERSON, {
+        "person_id": person_id, "shift_id": shift_id, "since": now - timedelta(days=1)})).all()
+    held: list[Span] = []
+    for row in rows:
+        if row.held_shift_id == shift_id:
+            existing = await get_signup(session, row.signup_id)
+            assert existing is not None  # the person's lock keeps it from being erased meanwhile
+            return Applied(existing, created=False)
+        if row.signup_id is not None:
+            held.append(Span(str(row.held_shift_id), row.held_start, row.held_end, row.held_village_id))
 
-    shift, opportunity, organisation = await shift_context(session, shift_id)
-    if not (is_public(organisation.state) and opportunity.state == "published" and shift.state == "scheduled"):
+    shift = rows[0] if rows else None
+    if shift is None or not (is_public(shift.organisation_state) and shift.opportunity_state == "published"
+                             and shift.shift_state == "scheduled"):
         raise ProblemError(404, "SHIFT_NOT_FOUND", "No such shift.")
     if shift.start_at <= now:
         raise ProblemError(409, "SHIFT_STARTED", "This shift has already begun.")
-    certificates = await efz_records(session, person_id) if "efz" in opportunity.requirements else []
-    gate = qualification_gate(volunteer_facts(volunteer, certificates), shift_facts(shift, opportunity),
+    certificates = await efz_records(session, person_id) if "efz" in shift.requirements else []
+    gate = qualification_gate(volunteer_facts(volunteer, certificates), shift_facts_of_row(shift),
                               no_show_limit=settings.no_show_limit)
     if gate.excluded:
         raise ProblemError(422, "NOT_ELIGIBLE", "You do not meet this shift's requirements.",
                            extra={"reasons": list(gate.excluded)})
 
-    new = Span(str(shift.id), shift.start_at, shift.end_at, opportunity.village_id)
-    held = await held_spans(session, person_id, now)
+    new = Span(str(shift_id), shift.start_at, shift.end_at, shift.village_id)
     check = signup_rules.check_overlap(new, held, timedelta(minutes=settings.overlap_grace_minutes))
     if check.conflicts:
         raise ProblemError(409, "SHIFT_OVERLAP", "You already have a shift at this time.",
                            extra={"conflicting_shifts": list(check.conflicts)})
-    warnings = [f"overlap:{shift_id}" for shift_id in check.tolerated]
+    warnings = [f"overlap:{other}" for other in check.tolerated]
     warnings += travel_warnings(new, held, settings.travel_warning_km)
 
-    approval = gate.needs_approval or opportunity.approval_mode == "org_approval"
-    signup = Signup(shift_id=shift.id, person_id=person_id, state=S.CONFIRMED.value, requested_at=now,
-                    state_changed_at=now, state_reason=NEEDS_APPROVAL if approval else None)
-    if await seats.take_seat(session, shift.id):
-        signup.state = (S.REQUESTED if approval else S.CONFIRMED).value
-    else:
-        rank = await seats.take_waitlist_rank(session, shift.id)
-        if rank is None:
-            raise ProblemError(409, "SHIFT_FULL", "Ausgebucht: this shift has no free places.")
-        signup.state, signup.waitlist_rank = S.WAITLISTED.value, rank
-    session.add(signup)
-    await session.flush()
-    audit.record(session, by=by, action=f"signup.{signup.state}", subject_kind="signup", subject_id=signup.id,
-                 shift_id=shift.id)
-    await _announce_new(session, settings, signup, shift, opportunity, volunteer, now)
+    approval = gate.needs_approval or shift.approval_mode == "org_approval"
+    # Whom a request is announced to, read before the shift's row is taken.
+    to_confirm = await coordinators(session, shift.organisation_id) if approval else []
+    waitlist_open = shift.waitlist_enabled and (shift.waitlist_limit is None
+                                                or shift.waitlist_count < shift.waitlist_limit)
+    place = await seats.take_place(session, shift_id,
+                                   looked_full=shift.seats_taken >= shift.capacity and waitlist_open)
+    if place is None:
+        raise ProblemError(409, "SHIFT_FULL", "Ausgebucht: this shift has no free places.")
+    state = (S.REQUESTED if approval else S.CONFIRMED) if place.seat else S.WAITLISTED
+    values: dict[str, Any] = {
+        "id": uuid.uuid4(), "shift_id": shift_id, "person_id": person_id, "state": state.value,
+        "waitlist_rank": place.rank, "offer_expires_at": None, "requested_at": now, "state_changed_at": now,
+        "state_reason": NEEDS_APPROVAL if approval else None, "late_cancel": False, "checked_in_at": None,
+        "minutes_credited": None}
+    await execute(session, _INSERT_SIGNUP, values)
+    signup = Signup(**values)
+    await audit.write(session, by=by, action=f"signup.{state.value}", subject_kind="signup", subject_id=signup.id,
+                      shift_id=shift_id)
+    await _announce_new(session, settings, signup, shift, volunteer, to_confirm, now)
     return Applied(signup, created=True, warnings=tuple(warnings))
 
 
-async def _announce_new(session: AsyncSession, settings: VolunteersSettings, signup: Signup, shift: Shift,
-                        opportunity: Opportunity, volunteer: ProfileLike, now: datetime) -> None:
+async def _announce_new(session: AsyncSession, settings: VolunteersSettings, signup: Signup, shift: Any,
+                        volunteer: ProfileLike, to_confirm: list[uuid.UUID], now: datetime) -> None:
+    """`shift`: a row of _SHIFT_AND_PERSON."""
     assert signup.person_id is not None
     if signup.state == S.CONFIRMED:
-        await _confirmed(session, signup.id, shift, opportunity, signup.person_id, now)
+        await _confirmed(session, signup.id, shift, shift.title, signup.person_id, now, new=True)
     elif signup.state == S.WAITLISTED:
         await tell(session, signup.person_id, what="signup_waitlisted",
-                   title=texts.SIGNUP_WAITLISTED.format(title=opportunity.title),
+                   title=texts.SIGNUP_WAITLISTED.format(title=shift.title),
                    body=texts.SIGNUP_WAITLISTED_BODY.format(when=when(shift), rank=signup.waitlist_rank),
-                   key=f"signup:{signup.id}:waitlisted", link=LINK)
+                   key=f"signup:{signup.id}:waitlisted", link=LINK, new_key=True)
     else:
         body = texts.SIGNUP_REQUESTED_BODY.format(when=when(shift))
         if volunteer.no_show_count >= settings.no_show_limit:
             body += " " + texts.NEEDS_APPROVAL_NO_SHOWS_BODY.format(count=volunteer.no_show_count)
         await tell(session, signup.person_id, what="signup_requested",
-                   title=texts.SIGNUP_REQUESTED.format(title=opportunity.title), body=body,
-                   key=f"signup:{signup.id}:requested", link=LINK)
+                   title=texts.SIGNUP_REQUESTED.format(title=shift.title), body=body,
+                   key=f"signup:{signup.id}:requested", link=LINK, new_key=True)
         await tell_coordinators(session, shift.organisation_id, what="signup_to_confirm",
                                 title=texts.COORDINATOR_NEW_REQUEST,
-                                body=texts.COORDINATOR_NEW_REQUEST_BODY.format(title=opportunity.title,
+                                body=texts.COORDINATOR_NEW_REQUEST_BODY.format(title=shift.title,
                                                                               when=when(shift)),
-                                key=f"signup:{signup.id}:to-confirm")
+                                key=f"signup:{signup.id}:to-confirm", people=to_confirm)
 
 
 async def fill_free_seats(session: AsyncSession, rules: PromotionRules, shift_id: uuid.UUID,
@@ -249,7 +323,7 @@ async def fill_free_seats(session: AsyncSession, rules: PromotionRules, shift_id
         audit.record(session, by=None, action=f"signup.promoted.{target.value}", subject_kind="signup",
                      subject_id=signup_id)
         if target is S.CONFIRMED:
-            await _confirmed(session, signup_id, shift, opportunity, person_id, now, promoted=True)
+            await _confirmed(session, signup_id, shift, opportunity.title, person_id, now, promoted=True)
         elif target is S.OFFERED:
             until = extra["offer_expires_at"]
             await tell(session, person_id, what="signup_offered",
@@ -328,7 +402,7 @@ async def answer_offer(session: AsyncSession, *, settings: VolunteersSettings, s
         if not await move(session, signup.id, {S.OFFERED.value}, S.CONFIRMED, now, offer_expires_at=None):
             raise ProblemError(409, "NO_OPEN_OFFER", "There is no open offer for this sign-up.")
         audit.record(session, by=by, action="signup.offer_accepted", subject_kind="signup", subject_id=signup.id)
-        await _confirmed(session, signup.id, shift, opportunity, person_id, now)
+        await _confirmed(session, signup.id, shift, opportunity.title, person_id, now)
     else:
         await lapse_offer(session, settings.promotion, signup.id, now, by=by)
     return await _fresh(session, signup.id)
@@ -353,7 +427,7 @@ async def decide_request(session: AsyncSession, *, settings: VolunteersSettings,
         if not await move(session, signup.id, {S.REQUESTED.value}, S.CONFIRMED, now):
             raise ProblemError(409, "NOT_REQUESTED", "This sign-up is not waiting for a decision.")
         audit.record(session, by=by, action="signup.accepted", subject_kind="signup", subject_id=signup.id)
-        await _confirmed(session, signup.id, shift, opportunity, signup.person_id, now)
+        await _confirmed(session, signup.id, shift, opportunity.title, signup.person_id, now)
     else:
         if not await move(session, signup.id, {S.REQUESTED.value}, S.REJECTED, now):
             raise ProblemError(409, "NOT_REQUESTED", "This sign-up is not waiting for a decision.")
