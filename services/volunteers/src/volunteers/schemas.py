@@ -6,7 +6,7 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Text = Annotated[str, Field(max_length=4000)]
@@ -16,6 +16,13 @@ Requirement = Annotated[str, Field(
     pattern=r"^(licence:(AM|A1|A2|A|B|BE|C1|C1E|C|CE|D1|D|T|L)|own_car|first_aid|efz|lang:[a-z]{2}:(A1|A2|B1|B2|C1|C2)"
             r"|skill:[a-z0-9_-]{1,40})$")]
 Cefr = Literal["A1", "A2", "B1", "B2", "C1", "C2"]
+
+
+def _each_once(requirements: list[str]) -> list[str]:
+    named = [r.rpartition(":")[0] if r.startswith("lang:") else r for r in requirements]
+    if len(set(named)) < len(named):
+        raise ValueError("each requirement once, and one level per language")
+    return requirements
 LegalForm = Literal["e.V.", "Kirchengemeinde", "Kommune", "Initiative", "gGmbH", "Stiftung", "other"]
 Category = Literal["social", "seniors", "children", "environment", "culture", "sports", "fire_brigade", "refugees",
                    "church", "neighbourhood", "other"]
@@ -66,7 +73,8 @@ class OpportunityIn(Input):
     title: Name
     description: Text = ""
     category: Category
-    requirements: Annotated[list[Requirement], Field(max_length=12)] = []
+    # Each once, and one level per language (the search's SQL counts a requirement it finds once).
+    requirements: Annotated[list[Requirement], Field(max_length=12), AfterValidator(_each_once)] = []
     min_age: Annotated[int, Field(ge=16, le=99)] = 16
     approval_mode: Literal["auto", "org_approval"] = "auto"
     village_id: VillageId | None = None

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from volunteers_testkit import Volunteers, soon
+from volunteers_testkit import PRENZLAU, Volunteers, soon
 
 YOUNG_YEARS_AGO = date.today().year
 
@@ -82,3 +82,19 @@ async def test_driving_needs_licence_car_and_full_age_and_nobody_under_sixteen(v
     other = await vol.shift(plain, start=soon(5))
     fifteen = await vol.profile(birth_year=YOUNG_YEARS_AGO - 15)
     assert (await vol.sign_up(other["id"], fifteen)).json()["reasons"] == ["age_below:16"]
+
+
+async def test_an_opportunity_names_each_requirement_once_and_one_level_per_language(vol: Volunteers) -> None:
+    """The search's SQL finds a requirement in the opportunity's list once: a repeated one, or two levels of
+    one language, is refused with the field; different languages are fine."""
+    organisation_id, admin = await vol.organisation()
+    for requirements in (["first_aid", "first_aid"], ["lang:de:B1", "lang:de:C1"]):
+        response = await vol.http.post(f"/organisations/{organisation_id}/opportunities", headers=admin.headers,
+                                       json={"title": "Tafel", "category": "social", "village_id": PRENZLAU,
+                                             "requirements": requirements})
+        assert response.status_code == 422, response.text
+        assert [e["field"] for e in response.json()["errors"]] == ["body.requirements"]
+    response = await vol.http.post(f"/organisations/{organisation_id}/opportunities", headers=admin.headers,
+                                   json={"title": "Tafel", "category": "social", "village_id": PRENZLAU,
+                                         "requirements": ["lang:de:B1", "lang:uk:A2", "skill:garden"]})
+    assert response.status_code == 201, response.text

@@ -125,13 +125,13 @@ def _shifts_statement(dialect: str, windows: int, held: int, partial_time: bool)
         (col(Opportunity.district_wide).is_(True), DISTRICT_WIDE_POINTS),
         else_=func.coalesce(_json_member(bindparam("village_points", type_=String), col(Opportunity.village_id),
                                          dialect), 0))
-    # Points for every requirement that names a language the person speaks (at any level: a level too
-    # high excludes the shift later) or a skill they have: occurrences of its code in the JSON text.
+    # Points for a requirement that names a language the person speaks (at any level: a level too high
+    # excludes the shift later) or a skill they have: found in the JSON text. Each is there once at most
+    # (schemas.OpportunityIn: one requirement per skill and per language).
     requirements = cast(col(Opportunity.requirements), String)
-    gate_points = sum((
-        (func.length(requirements) - func.length(func.replace(requirements, bindparam(f"held_{i}", type_=String),
-                                                              ""))) // bindparam(f"held_length_{i}", type_=Integer)
-        * bindparam(f"held_points_{i}", type_=Integer) for i in range(held)), start=literal(0))
+    gate_points = sum((case((requirements.contains(bindparam(f"held_{i}", type_=String), escape="/"),
+                             bindparam(f"held_points_{i}", type_=Integer)), else_=0)
+                       for i in range(held)), start=literal(0))
     # matching.free_places_points rounds; floor(x + 0.5) is at least that (the 1e-6 keeps it so should the
     # database's float differ from Python's in the last bit).
     free_points = case((col(Shift.capacity) > col(Shift.seats_taken), func.floor(
@@ -187,8 +187,7 @@ async def shifts_for(session: AsyncSession, settings: VolunteersSettings, volunt
     parameters = {
         "person_id": volunteer.person_id, "now": now, "until": now + timedelta(days=days), "near": near,
         "village_points": json.dumps(village_points),
-        **{f"held_{i}": code for i, (code, _) in enumerate(held)},
-        **{f"held_length_{i}": len(code) for i, (code, _) in enumerate(held)},
+        **{f"held_{i}": _like_escaped(code) for i, (code, _) in enumerate(held)},
         **{f"held_points_{i}": points for i, (_, points) in enumerate(held)},
         **{f"{part}_{i}": value for i, window in enumerate(windows)
            for part, value in zip(("weekday", "begin", "end"), window, strict=True)},
