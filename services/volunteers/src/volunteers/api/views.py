@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Protocol
 
+from volunteers.crud.notices import Timed
 from volunteers.crud.villages import name
 from volunteers.domain.commitments import still_open
 from volunteers.domain.timing import format_span, local
@@ -38,19 +38,13 @@ def opportunity_out(opportunity: Opportunity, organisation: Organisation, *, sho
     )
 
 
-class ShownShift(Protocol):
+class ShownShift(Timed, Protocol):
     """What shift_out reads of a shift: a Shift, or a row of crud.search.SHOWN_COLUMNS."""
 
     @property
     def id(self) -> uuid.UUID: ...
     @property
     def opportunity_id(self) -> uuid.UUID: ...
-    @property
-    def start_at(self) -> datetime: ...
-    @property
-    def end_at(self) -> datetime: ...
-    @property
-    def zone(self) -> str: ...
     @property
     def capacity(self) -> int: ...
     @property

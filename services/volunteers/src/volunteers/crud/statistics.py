@@ -18,11 +18,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from volunteers.crud.villages import name
 from volunteers.domain.commitments import Kind
+from volunteers.domain.organisations import QUEUE_STATES
 from volunteers.domain.signups import SignupState
 from volunteers.models import Commitment, HelpRequest, Opportunity, Organisation, Shift, Signup
+from volunteers.schemas import HelpRequestStats, VillageStat
 
 S = SignupState
-QUEUE_STATES = ("submitted", "in_review")
 HELP_STATES = ("open", "offered", "matched", "done", "cancelled")
 PLEDGED_STATES = (S.CONFIRMED.value, S.COMPLETED.value)
 
@@ -47,30 +48,6 @@ class Period:
 
 
 @dataclass
-class HelpCounts:
-    asked: int = 0
-    open: int = 0
-    offered: int = 0
-    matched: int = 0
-    done: int = 0
-    cancelled: int = 0
-    ever_matched: int = 0
-
-
-@dataclass
-class VillageCounts:
-    village_id: str
-    village: str
-    helpers: int = 0
-    minutes: int = 0
-    completed_shifts: int = 0
-    ongoing_people: int = 0
-    pledges: int = 0
-    help_requests: int = 0
-    help_matched: int = 0
-
-
-@dataclass
 class Statistics:
     organisations_verified: int = 0
     organisations_waiting: int = 0
@@ -83,10 +60,10 @@ class Statistics:
     pledges: int = 0
     pledges_handed_over: int = 0
     donors: int = 0
-    help_requests: HelpCounts = field(default_factory=HelpCounts)
+    help_requests: HelpRequestStats = field(default_factory=HelpRequestStats)
     open_help_requests: int = 0
     help_helpers: int = 0
-    villages: list[VillageCounts] = field(default_factory=list)
+    villages: list[VillageStat] = field(default_factory=list)
 
 
 def _shift_work(period: Period) -> Any:
@@ -133,13 +110,13 @@ async def _rows(session: AsyncSession, statement: Any) -> list[Any]:
 
 async def collect(session: AsyncSession, period: Period) -> Statistics:
     stats = Statistics()
-    villages: dict[str, VillageCounts] = {}
+    villages: dict[str, VillageStat] = {}
 
-    def village(village_id: str | None) -> VillageCounts | None:
+    def village(village_id: str | None) -> VillageStat | None:
         if not village_id:
             return None
         if village_id not in villages:
-            villages[village_id] = VillageCounts(village_id=village_id, village=name(village_id))
+            villages[village_id] = VillageStat(village_id=village_id, village=name(village_id), helpers=0, minutes=0)
         return villages[village_id]
 
     by_state = dict(await _rows(session, select(Organisation.state, func.count()).group_by(col(Organisation.state))))

@@ -15,6 +15,10 @@ class OrgState(StrEnum):
     WITHDRAWN = "withdrawn"
 
 
+# Waiting for the district's verification (the staff's queue).
+QUEUE_STATES = (OrgState.SUBMITTED.value, OrgState.IN_REVIEW.value)
+
+
 class OrgAction(StrEnum):
     SUBMIT = "submit"  # the organisation's admin
     REVIEW = "review"  # staff (verifier) take it up

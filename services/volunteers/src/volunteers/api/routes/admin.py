@@ -4,7 +4,6 @@ requests entered for people without a smartphone, statistics, certificate inspec
 from __future__ import annotations
 
 import uuid
-from dataclasses import asdict
 from datetime import date
 from typing import Annotated
 
@@ -19,7 +18,7 @@ from volunteers.api.views import help_out, organisation_out
 from volunteers.crud import organisations, profiles
 from volunteers.crud import statistics as stats_crud
 from volunteers.domain.matching import EfzSource
-from volunteers.domain.organisations import STAFF_ACTIONS, OrgAction
+from volunteers.domain.organisations import QUEUE_STATES, STAFF_ACTIONS, OrgAction
 from volunteers.domain.timing import local_days
 from volunteers.models import HelpRequest, Organisation, OrgReport
 from volunteers.schemas import (
@@ -33,7 +32,6 @@ from volunteers.schemas import (
 )
 
 router = APIRouter(prefix="/admin", tags=["admin"])
-QUEUE_STATES = ("submitted", "in_review")
 
 
 @router.get("/organisations", response_model=list[OrganisationOut])
@@ -110,4 +108,4 @@ async def statistics(_staff: VerifierDep, session: ReadSessionDep,
     if first and last and last < first:
         raise ProblemError(422, "PERIOD_INVALID", "The period ends before it starts.", field="query.to")
     found = await stats_crud.collect(session, stats_crud.Period(*local_days(first, last)))
-    return StatisticsOut(period_from=first, period_to=last, **asdict(found))
+    return StatisticsOut(period_from=first, period_to=last, **vars(found))
