@@ -63,9 +63,11 @@ async def test_an_entry_written_at_once_is_the_entry_record_adds(db: Database) -
     token = request_id.set("req-43")
     try:
         async with db.transaction() as session:
-            await audit.write(session, by=Principal(sub=person, actor=staff), action="signup.confirmed",
-                              subject_kind="signup", subject_id=uuid.UUID(int=6), shift_id=uuid.UUID(int=7), at=START)
-            await audit.write(session, action="signup.expired")  # at: now, the service itself
+            await audit.write(session, audit.entry_values(
+                by=Principal(sub=person, actor=staff), action="signup.confirmed", subject_kind="signup",
+                subject_id=uuid.UUID(int=6), shift_id=uuid.UUID(int=7), at=START))
+            # at: now, the service itself
+            await audit.write(session, audit.entry_values(action="signup.expired"))
     finally:
         request_id.reset(token)
     async with db.session() as session:

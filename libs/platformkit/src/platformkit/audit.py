@@ -96,26 +96,11 @@ def record(
     return entry
 
 
-async def write(
-    session: AsyncSession,
-    *,
-    action: str,
-    by: Principal | None = None,
-    actor: str | None = None,
-    on_behalf_of: str | None = None,
-    person_id: uuid.UUID | None = None,
-    subject_kind: str | None = None,
-    subject_id: object = None,
-    details: Mapping[str, Any] | None = None,
-    at: datetime | None = None,
-    **detail: Any,
-) -> None:
-    """`record`'s entry written at once by one prebuilt INSERT instead of an ORM object flushed at commit:
-    for a hot path that writes its rows with Core anyway (the ORM's unit of work costs more Python than
-    the INSERT itself)."""
-    await (await session.connection()).execute(_INSERT, entry_values(
-        action=action, by=by, actor=actor, on_behalf_of=on_behalf_of, person_id=person_id,
-        subject_kind=subject_kind, subject_id=subject_id, details=details, at=at, **detail))
+async def write(session: AsyncSession, entry: Mapping[str, Any]) -> None:
+    """An entry (`entry_values`, which takes `record`'s arguments) written at once by one prebuilt INSERT
+    instead of an ORM object flushed at commit: for a hot path that writes its rows with Core anyway (the
+    ORM's unit of work costs more Python than the INSERT itself)."""
+    await (await session.connection()).execute(_INSERT, dict(entry))
 
 
 _INSERT = insert(AuditEntry)

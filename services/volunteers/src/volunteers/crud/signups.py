@@ -256,8 +256,8 @@ async def apply(
         "minutes_credited": None}
     await execute(session, _INSERT_SIGNUP, values)
     signup = Signup(**values)
-    await audit.write(session, by=by, action=f"signup.{state.value}", subject_kind="signup", subject_id=signup.id,
-                      shift_id=shift_id)
+    await audit.write(session, audit.entry_values(by=by, action=f"signup.{state.value}", subject_kind="signup",
+                                                  subject_id=signup.id, shift_id=shift_id))
     await _announce_new(session, settings, signup, shift, volunteer, to_confirm, now)
     return Applied(signup, created=True, warnings=tuple(warnings))
 
