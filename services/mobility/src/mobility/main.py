@@ -19,5 +19,7 @@ service = ServiceSpec(
     seed_demo=seed_demo,
     personal_data=PersonalData(export=personal.export, erase=personal.erase, example=personal.example),
     max_body_bytes=20 * 1024 * 1024,
+    # Staff book as a caller with a token exchanged at accounts under one of these desks' authority.
+    acting_scopes=frozenset({"mobility-desk", "people-desk"}),
     description=__doc__ or "",
 )

@@ -103,19 +103,13 @@ async def departing_now(session: ReadSessionDep, now: NowDep,
     return sorted(found, key=lambda s: s.departure_at)
 
 
-# The authority (`act.scope`, set by accounts' token exchange) under which staff may book as a person.
-ACTING_SCOPES = frozenset({"mobility-desk", "people-desk"})
-
-
 def _booker(principal: Principal, body: BookingIn) -> tuple[uuid.UUID, str | None, str]:
     """Whose booking it is and who made it: the person themselves; the desk with a token for the person
-    (`act.sub` = the staff member, token exchange — the web's Mobilitätszentrale books this way), which
-    needs a desk's authority in `act.scope`; or the desk naming a person without a token of their own
-    (`person_id` in the body, for other clients), which needs the staff scope."""
+    (`act.sub` = the staff member, token exchange — the web's Mobilitätszentrale books this way; platformkit
+    lets through only a desk's authority in `act.scope`, ServiceSpec.acting_scopes in main.py); or the desk
+    naming a person without a token of their own (`person_id` in the body, for other clients), which needs
+    the staff scope."""
     if principal.actor is not None:
-        act = principal.claims.get("act")
-        if not isinstance(act, dict) or act.get("scope") not in ACTING_SCOPES:
-            raise ProblemError(403, "FORBIDDEN", "Only the Mobilitätszentrale books for others.")
         if body.person_id is not None and str(body.person_id) != principal.sub:
             raise ProblemError(422, "PERSON_MISMATCH", "The token is for another person.", field="person_id")
         return person_of(principal), principal.actor, "phone"
