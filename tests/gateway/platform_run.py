@@ -87,7 +87,8 @@ class Platform:
 
     def client(self, address: str = "127.0.0.1", **options: Any) -> httpx.AsyncClient:
         """A client of the gateway from one loopback address (the gateway tells clients apart by it)."""
-        transport = httpx.AsyncHTTPTransport(local_address=address)
+        # The client drops an idle connection (1 s) long before the gateway does: no keep-alive race.
+        transport = httpx.AsyncHTTPTransport(local_address=address, limits=httpx.Limits(keepalive_expiry=1.0))
         return httpx.AsyncClient(base_url=self.url, transport=transport, **{"timeout": 30, **options})
 
     def accounts_db(self) -> sqlite3.Connection:

@@ -284,8 +284,8 @@ class Pool:
         self.connect_timeout = connect_timeout
         self.read_timeout = read_timeout
         self.max_connections = max_connections
-        # Below uvicorn's default keep-alive timeout (5 s), so we drop an idle connection before the
-        # upstream does; otherwise we might write a request into a socket the upstream is closing.
+        # Below any upstream's keep-alive timeout (launcher.serve keeps 75 s, uvicorn's default 5 s), so we
+        # drop an idle connection before the upstream does; otherwise we might write a request into a socket the upstream is closing.
         self.keepalive_expiry = keepalive_expiry
         self._idle: list[Connection] = []
         self._open = 0

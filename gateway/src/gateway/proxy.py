@@ -80,7 +80,7 @@ class Upstream:
     connect_timeout: float = 1.0
     read_timeout: float = 10.0  # longest silence from the upstream: until the head, and between body chunks
     max_connections: int = 100
-    keepalive_expiry: float = 4.0  # below uvicorn's 5 s keep-alive timeout
+    keepalive_expiry: float = 4.0  # below any upstream's keep-alive timeout (uvicorn's default is 5 s)
     connect_retries: int = 1  # extra connect attempts, idempotent methods only
     failure_threshold: int = 5  # consecutive failures that open the circuit
     reset_timeout: float = 10.0  # seconds the circuit stays open before one trial request

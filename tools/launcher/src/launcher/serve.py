@@ -22,6 +22,8 @@ import uvicorn
 from launcher.discovery import discover, load_spec
 from launcher.ports import HOST
 
+KEEP_ALIVE_SECONDS = 75  # nginx's own default; above ingress-nginx's 60 s upstream keep-alive
+
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m launcher.serve", description=__doc__)
@@ -39,8 +41,12 @@ def main(argv: list[str] | None = None) -> None:
     # proxy_headers=False: uvicorn would otherwise take the client address from an X-Forwarded-For sent
     # from loopback (its default trusts 127.0.0.1), letting any local client claim any address; the
     # gateway and accounts read X-Forwarded-For themselves, as far as their settings trust it.
+    # timeout_keep_alive: a request sent on a kept-alive connection just as the server closes it for being
+    # idle is lost without an answer, so the server must keep idle connections longer than any client does:
+    # our gateway's pool (4 s), httpx (5 s) and an ingress-nginx in front (60 s) drop theirs first. uvicorn's
+    # own 5 s lost such a request in CI when a busy box delayed a client's next request by seconds.
     config = uvicorn.Config(app, host=options.host, port=options.port, log_config=None, timeout_graceful_shutdown=5,
-                            proxy_headers=False)
+                            proxy_headers=False, timeout_keep_alive=KEEP_ALIVE_SECONDS)
     metrics_port: int | None = getattr(app.state.settings, "metrics_port", None)
     if metrics_port is None:
         uvicorn.Server(config).run()
