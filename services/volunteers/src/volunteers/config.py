@@ -55,4 +55,5 @@ class VolunteersSettings(ServiceSettings):
     @property
     def promotion(self) -> PromotionRules:
         return PromotionRules(cutoff=timedelta(hours=self.promotion_cutoff_hours),
-                              offer_for=timedelta(minutes=self.offer_minutes))
+                              offer_for=timedelta(minutes=self.offer_minutes),
+                              overlap_grace=timedelta(minutes=self.overlap_grace_minutes))

@@ -7,9 +7,10 @@ from __future__ import annotations
 import asyncio
 import uuid
 from datetime import timedelta
+from typing import Any
 
 from sqlmodel import col, select
-from volunteers_testkit import Volunteers, soon
+from volunteers_testkit import Person, Volunteers, soon
 
 from platformkit.auth import Principal
 from platformkit.db import utcnow
@@ -155,3 +156,32 @@ async def test_cancelling_a_shift_nobody_signed_up_for_tells_nobody(vol: Volunte
     shift = await vol.shift(world, start=soon(4))
     assert (await vol.http.delete(f"/shifts/{shift['id']}", headers=world.coordinator.headers)).status_code == 204
     assert await vol.notifications("shift_cancelled") == []
+
+
+async def test_promotion_passes_over_someone_who_meanwhile_took_a_place_at_the_same_time(vol: Volunteers) -> None:
+    world = await vol.world()
+    start = soon(days=5)
+    wanted = await vol.shift(world, start=start, capacity=1)
+    elsewhere = await vol.shift(world, start=start + timedelta(hours=1), capacity=1)
+    holder, busy, free = await vol.profile(), await vol.profile(), await vol.profile()
+    for person in (holder, busy, free):
+        assert (await vol.sign_up(wanted["id"], person)).status_code == 201
+    # A waitlist entry holds no place: taking one at the same time elsewhere is allowed.
+    assert (await vol.sign_up(elsewhere["id"], busy)).json()["state"] == "confirmed"
+
+    async def cancel(person: Person, shift: dict[str, Any]) -> None:
+        async with vol.db.read_sessions() as session:
+            signup_id = (await session.exec(select(Signup.id).where(
+                col(Signup.person_id) == person.id, col(Signup.shift_id) == uuid.UUID(shift["id"])))).one()
+        answer = await vol.http.post(f"/signups/{signup_id}/cancel", headers=person.headers)
+        assert answer.status_code == 200, answer.text
+
+    await cancel(holder, wanted)
+    after = await states(vol, wanted["id"])
+    assert (after[busy.id], after[free.id]) == ("waitlisted", "confirmed")  # rank 1 passed over, not booked twice
+    assert len(await vol.notifications("signup_confirmed", busy.id)) == 1  # for the other shift only
+    # Once the other place is given up, rank 1 moves up when a place is free again.
+    await cancel(busy, elsewhere)
+    await cancel(free, wanted)
+    assert (await states(vol, wanted["id"]))[busy.id] == "confirmed"
+    assert len(await vol.notifications("signup_confirmed", busy.id)) == 2

@@ -290,24 +290,33 @@ async def _announce_new(session: AsyncSession, settings: VolunteersSettings, sig
 async def fill_free_seats(session: AsyncSession, rules: PromotionRules, shift_id: uuid.UUID,
                           now: datetime) -> int:
     """Give free places to the waitlist in rank order: confirmed far ahead, offered (time-boxed) close to
-    the start, nobody after it. Returns how many moved up."""
+    the start, nobody after it. Someone who meanwhile holds a place at the same time elsewhere is passed
+    over and stays on the waitlist (that place may yet be cancelled). Returns how many moved up."""
     shift, opportunity, _organisation = await shift_context(session, shift_id)
     if shift.state != "scheduled":
         return 0
     promotion = signup_rules.promotion_for(now, shift.start_at, rules.cutoff)
     if promotion is Promotion.NONE:
         return 0
+    this = Span(str(shift_id), shift.start_at, shift.end_at, opportunity.village_id)
     moved = 0
+    passed_rank = 0
     while True:
         candidate = (await session.exec(
-            select(Signup.id, Signup.person_id, Signup.state_reason)
-            .where(col(Signup.shift_id) == shift_id, col(Signup.state) == S.WAITLISTED.value)
+            select(Signup.id, Signup.person_id, Signup.state_reason, Signup.waitlist_rank)
+            .where(col(Signup.shift_id) == shift_id, col(Signup.state) == S.WAITLISTED.value,
+                   col(Signup.waitlist_rank) > passed_rank)
             .order_by(col(Signup.waitlist_rank)).limit(1)
         )).first()
         if candidate is None:
             return moved
-        signup_id, person_id, reason = candidate
-        assert person_id is not None  # erasure takes people off waitlists before it anonymises
+        signup_id, person_id, reason, rank = candidate
+        # Erasure takes people off waitlists before it anonymises; a waitlisted sign-up has its rank.
+        assert person_id is not None and rank is not None
+        held = await held_spans(session, person_id, now, excluding=shift_id)
+        if signup_rules.check_overlap(this, held, rules.overlap_grace).conflicts:
+            passed_rank = rank
+            continue
         if not await seats.take_seat(session, shift_id):
             return moved
         if promotion is Promotion.OFFER:

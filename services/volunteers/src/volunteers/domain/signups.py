@@ -125,3 +125,6 @@ class PromotionRules:
 
     cutoff: timedelta = timedelta(hours=12)
     offer_for: timedelta = timedelta(minutes=30)
+    # A waitlist entry holds no place, so its person may meanwhile have taken one at the same time
+    # elsewhere: promotion passes over them (with the sign-up's grace) instead of double-booking them.
+    overlap_grace: timedelta = timedelta(0)
