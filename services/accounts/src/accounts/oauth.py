@@ -419,7 +419,7 @@ class TokenExchangeGrant(grants.BaseGrant, grants.TokenEndpointMixin):  # type: 
         if actor is None or actor.actor is not None:
             raise InvalidGrantError("The actor token is not valid")  # delegation does not chain
         authority = role_rules.acting_authority(
-            roles=actor.roles, scopes=actor.scopes, organisation_id=actor.organisation_id, audience=audience,
+            roles=actor.roles, scopes=actor.scopes, audience=audience,
             everywhere=self.server.settings.person_token_audiences,
         )
         if authority is None:

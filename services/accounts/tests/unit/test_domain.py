@@ -129,31 +129,24 @@ EVERYWHERE = ("accounts", "gateway", "marketplace", "mobility", "volunteers", "a
 
 
 @pytest.mark.parametrize(
-    ("roles_", "scopes", "organisation", "audience", "authority"),
+    ("roles_", "scopes", "audience", "authority"),
     [
-        ({"operator"}, {"people-desk"}, None, "marketplace", {"scope": "people-desk"}),
-        ({"operator"}, {"admin"}, None, "alerts", {"scope": "people-desk"}),
-        ({"operator"}, {"people-desk"}, None, "accounts", None),  # its staff routes serve the desk
-        ({"operator"}, {"people-desk"}, None, "bank", None),  # not a platform service
-        ({"operator"}, {"mobility-desk"}, None, "mobility", {"scope": "mobility-desk"}),
-        ({"operator"}, {"mobility-desk"}, None, "marketplace", None),
-        ({"operator"}, {"verifier", "alert-author"}, None, "alerts", None),
-        ({"mobility-desk"}, {"mobility-desk"}, None, "mobility", None),  # a scope without the role
-        ({"org_coordinator"}, set(), "tafel", "volunteers", {"role": "org_coordinator", "organisation_id": "tafel"}),
-        ({"org_coordinator"}, set(), None, "volunteers", None),  # unbound
-        ({"org_coordinator"}, set(), "tafel", "mobility", None),
-        ({"resident", "driver"}, set(), None, "mobility", None),
+        ({"operator"}, {"people-desk"}, "marketplace", {"scope": "people-desk"}),
+        ({"operator"}, {"admin"}, "alerts", {"scope": "people-desk"}),
+        ({"operator"}, {"people-desk"}, "accounts", None),  # its staff routes serve the desk
+        ({"operator"}, {"people-desk"}, "bank", None),  # not a platform service
+        ({"operator"}, {"mobility-desk"}, "mobility", {"scope": "mobility-desk"}),
+        ({"operator"}, {"mobility-desk"}, "marketplace", None),
+        ({"operator"}, {"verifier", "alert-author"}, "alerts", None),
+        ({"mobility-desk"}, {"mobility-desk"}, "mobility", None),  # a scope without the role
+        ({"org_coordinator"}, set(), "volunteers", None),  # coordinators do not act for their helpers
+        ({"resident", "driver"}, set(), "mobility", None),
     ],
 )
 def test_who_may_act_for_a_person_towards_which_service(
-    roles_: set[str], scopes: set[str], organisation: str | None, audience: str, authority: dict[str, str] | None
+    roles_: set[str], scopes: set[str], audience: str, authority: dict[str, str] | None
 ) -> None:
-    assert (
-        roles.acting_authority(
-            roles=roles_, scopes=scopes, organisation_id=organisation, audience=audience, everywhere=EVERYWHERE
-        )
-        == authority
-    )
+    assert roles.acting_authority(roles=roles_, scopes=scopes, audience=audience, everywhere=EVERYWHERE) == authority
 
 
 def test_secrets_are_random_and_hashed() -> None:

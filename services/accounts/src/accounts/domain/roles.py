@@ -116,7 +116,6 @@ def acting_authority(
     *,
     roles: Iterable[str],
     scopes: Iterable[str],
-    organisation_id: str | None,
     audience: str,
     everywhere: Iterable[str],
 ) -> dict[str, str] | None:
@@ -125,9 +124,8 @@ def acting_authority(
 
     - operator with `people-desk` (or `admin`): towards every service (`everywhere`) — phone-only people;
     - operator with `mobility-desk`: towards mobility only — booking rides for people who phone in;
-    - `org_coordinator`: towards volunteers only — signing up their organisation's helpers (volunteers
-      checks the organisation);
-    never towards accounts (its staff routes already serve the desk)."""
+    never towards accounts (its staff routes already serve the desk). Nobody else: an organisation's
+    coordinators do not act for their helpers (no service would take such a token)."""
     held_roles, held_scopes = set(roles), set(scopes)
     if audience == "accounts" or audience not in set(everywhere):
         return None
@@ -135,6 +133,4 @@ def acting_authority(
         return {"scope": PEOPLE_DESK}
     if OPERATOR in held_roles and MOBILITY_DESK in held_scopes and audience == "mobility":
         return {"scope": MOBILITY_DESK}
-    if ORG_COORDINATOR in held_roles and organisation_id and audience == "volunteers":
-        return {"role": ORG_COORDINATOR, "organisation_id": organisation_id}
     return None
