@@ -285,7 +285,8 @@ class Pool:
         self.read_timeout = read_timeout
         self.max_connections = max_connections
         # Below any upstream's keep-alive timeout (launcher.serve keeps 75 s, uvicorn's default 5 s), so we
-        # drop an idle connection before the upstream does; otherwise we might write a request into a socket the upstream is closing.
+        # drop an idle connection before the upstream does; otherwise we might write a request into a
+        # socket the upstream is closing.
         self.keepalive_expiry = keepalive_expiry
         self._idle: list[Connection] = []
         self._open = 0

@@ -25,6 +25,7 @@ from gateway.proxy import ProxyApp, Upstream
 from gateway.ratelimit import RateLimits
 from gateway.sessions import LoginStore, SessionStore
 from gateway.tokens import EdgeTokens
+from platformkit import tasks
 from platformkit.auth import Principal, TokenVerifier
 from platformkit.events import Bus, KeyValueBucket, NotifyLimits
 from platformkit.events.notify import ensure_notify_stream
@@ -140,10 +141,7 @@ async def gateway_lifespan(app: FastAPI) -> AsyncIterator[None]:
     try:
         yield
     finally:
-        for task in (declaring, erasing):
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await tasks.stop(declaring, erasing)
         await proxy.close()
         await services.aclose()
         await bus.close()

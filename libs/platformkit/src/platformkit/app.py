@@ -18,6 +18,7 @@ from fastapi.routing import APIRoute
 from prometheus_client import CollectorRegistry
 from starlette.middleware import Middleware
 
+from platformkit import tasks
 from platformkit.config import ServiceSettings, load_settings
 from platformkit.context import service_settings
 from platformkit.db import Database
@@ -125,9 +126,7 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> Fa
                     gc.unfreeze()
                     if scheduler is not None:
                         await scheduler.stop()
-                    for task in background:
-                        task.cancel()
-                    await asyncio.gather(*background, return_exceptions=True)
+                    await tasks.stop(*background)
         finally:
             if events is not None:
                 await events.stop()

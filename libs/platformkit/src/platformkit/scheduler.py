@@ -46,6 +46,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from platformkit import tasks
 from platformkit.db import Database
 from platformkit.tables import scheduler_lease
 
@@ -227,8 +228,7 @@ class Scheduler:
         task, self._task = self._task, None
         if task is None:
             return
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
+        await tasks.stop(task)
         try:
             await self.release_all()
         except Exception:

@@ -33,6 +33,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from platformkit import tasks
 from platformkit.context import request_id
 from platformkit.db import Database, utcnow
 from platformkit.events.bus import Bus
@@ -269,11 +270,8 @@ class ConsumerWorker:
             self._task = asyncio.create_task(self._run(), name=f"consumer-{self.durable}")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await tasks.stop(self._task)
+        self._task = None
         await self._unbind()
 
     def consumer_config(self) -> api.ConsumerConfig:

@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import Session, SessionTransaction
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from platformkit import tasks
 from platformkit.context import request_id
 from platformkit.db import Database, utcnow
 from platformkit.events.bus import Bus
@@ -207,11 +208,8 @@ class OutboxRelay:
             wakers.remove(self.wake)
             if not wakers:
                 _wakers.pop(self.db.engine.sync_engine, None)
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await tasks.stop(self._task)
+        self._task = None
 
     async def _run(self) -> None:
         backoff = 0.1

@@ -4,7 +4,6 @@ relay, the consumers, and housekeeping. Built by `create_app` in the lifespan, k
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Sequence
 from datetime import timedelta
@@ -12,6 +11,7 @@ from typing import Any, Literal
 
 from sqlalchemy import delete
 
+from platformkit import tasks
 from platformkit.db import Database, utcnow
 from platformkit.events.bus import Bus
 from platformkit.events.consumer import Consumer, ConsumerWorker
@@ -94,12 +94,7 @@ class EventRuntime:
         )
 
     async def stop(self) -> None:
-        tasks = [*self._tasks, *([self._declaring] if self._declaring else [])]
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await tasks.stop(*self._tasks, self._declaring)
         self._tasks.clear()
         for worker in self.workers:
             await worker.stop()

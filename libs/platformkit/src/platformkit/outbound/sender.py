@@ -24,6 +24,7 @@ from pydantic import BaseModel
 from sqlalchemy import delete, func, insert, or_, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from platformkit import tasks
 from platformkit.db import Database, utcnow
 from platformkit.outbound.messages import (
     DEFAULT_HORIZONS,
@@ -124,11 +125,8 @@ class OutboundSender:
 
     async def stop(self) -> None:
         unregister_waker(self.db.engine.sync_engine, self.wake)
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await tasks.stop(self._task)
+        self._task = None
 
     async def _run(self) -> None:
         backoff = 0.5
