@@ -9,7 +9,8 @@ import importlib.util
 import re
 import uuid
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from browserkit import OPERATOR, PHONE, RunningPlatform, audit, horizontal_overflow, sign_in
@@ -188,6 +189,10 @@ def test_the_freiwilligenagentur_reads_the_numbers_of_a_period(phone: BrowserCon
     page = phone.new_page()
     today = date.today().isoformat()
     sign_in(page, base_url, *OPERATOR, next_path="/admin/volunteering")
+    # Opened without a period, the page counts this year so far (all of history is asked for explicitly).
+    this_year = datetime.now(ZoneInfo("Europe/Berlin")).year
+    expect(page.get_by_label("Von (freiwillig)")).to_have_value(f"{this_year}-01-01")
+    expect(page.get_by_label("Bis (freiwillig)")).to_have_value("")
     page.goto(f"{base_url}/admin/volunteering?from={today}&to={today}")
     expect(page.get_by_label("Bis (freiwillig)")).to_have_value(today)
     totals = page.locator("#stats-totals")
@@ -211,6 +216,12 @@ def test_the_freiwilligenagentur_reads_the_numbers_of_a_period(phone: BrowserCon
     expect(page.get_by_text("In diesem Zeitraum gibt es noch keine Zahlen.")).to_be_visible()
     expect(page.locator("#stats-totals div", has_text="Helfende").first.locator("dd")).to_have_text("0")
     audit(page, "v27-staff-numbers-past")
+
+    page.get_by_label("Von (freiwillig)").fill("")
+    page.get_by_label("Bis (freiwillig)").fill("")
+    page.get_by_role("button", name="Zeitraum anzeigen").click()  # all of history
+    expect(page.get_by_label("Von (freiwillig)")).to_have_value("")
+    expect(page.locator("#stats-villages .card", has_text="Angermünde")).to_be_visible()
 
 
 ERIKA = ("erika.schulze@prenzlau.example", "Dorfleben-Demo-2026")  # a volunteer in Prenzlau, no driving licence

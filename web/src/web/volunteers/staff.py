@@ -9,7 +9,7 @@ that token to the people desk (scope `people-desk`, or `admin`) only."""
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query
@@ -19,6 +19,7 @@ from gateway.browser import ActingRefused, CsrfFormDep
 from web.pages import PageContext, SignedInPageDep, WebRoute, see_other
 from web.problems import FormErrors
 from web.volunteers.common import (
+    BERLIN,
     EMPTY_HELP,
     HELP_FIELDS,
     SERVICE,
@@ -40,11 +41,15 @@ def _people_desk(page: PageContext) -> bool:
 
 
 async def _staff_page(page: PageContext, *, notice: str | None = None, values: dict[str, Any] | None = None,
-                      errors: FormErrors | None = None, status: int = 200, first: str = "", last: str = ""
-                      ) -> HTMLResponse:
+                      errors: FormErrors | None = None, status: int = 200, first: str | None = None,
+                      last: str | None = None) -> HTMLResponse:
     """The page with the help form's `values` and `errors`, and the numbers of the period `first`–`last`
-    (the form's dates as typed; checked here, with their own errors)."""
+    (the form's dates as typed; checked here, with their own errors). No period asked for: this year so
+    far — all of history is a choice (both fields left empty), not what every visit waits for."""
     t = page.texts.volunteers
+    if first is None and last is None:
+        first, last = date(datetime.now(BERLIN).year, 1, 1).isoformat(), ""
+    first, last = (first or "").strip(), (last or "").strip()
     labels = {**help_labels(t), "category": t.entered_category, "person_id": t.entered_person,
               "contact_phone": t.entered_phone}
     period_errors = FormErrors()
@@ -76,11 +81,11 @@ def _period(first: str, last: str, errors: FormErrors, bad_date: str, backwards:
 
 
 @router.get("/admin/volunteering", response_class=HTMLResponse)
-async def staff_page(page: SignedInPageDep, done: str = "", first: Annotated[str, Query(alias="from")] = "",
-                     last: Annotated[str, Query(alias="to")] = "") -> HTMLResponse:
+async def staff_page(page: SignedInPageDep, done: str = "",
+                     first: Annotated[str | None, Query(alias="from")] = None,
+                     last: Annotated[str | None, Query(alias="to")] = None) -> HTMLResponse:
     page.require_staff_scope("verifier")
-    return await _staff_page(page, notice=page.texts.volunteers.staff_done.get(done), first=first.strip(),
-                             last=last.strip())
+    return await _staff_page(page, notice=page.texts.volunteers.staff_done.get(done), first=first, last=last)
 
 
 @router.post("/admin/volunteering/organisations/{organisation_id}/{action}", response_class=HTMLResponse)
