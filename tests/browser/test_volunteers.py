@@ -43,6 +43,7 @@ def test_a_volunteer_finds_a_shift_near_her_and_signs_up(phone: BrowserContext, 
     visit = page.locator(".card", has_text="Besuchsdienst im Seniorenheim").first
     expect(visit).to_contain_text("Angermünde")
     expect(visit).to_contain_text("Warum das passt")
+    expect(page.locator("main")).not_to_contain_text(re.compile(r"\d\.\d km"))  # German numbers: "21,4 km"
     # The food bank in Prenzlau is further than her 25 km.
     expect(page.locator(".card", has_text="Lebensmittelausgabe")).to_have_count(0)
     visit.get_by_role("button", name=re.compile("Für Besuchsdienst im Seniorenheim am .* anmelden")).click()
@@ -50,6 +51,7 @@ def test_a_volunteer_finds_a_shift_near_her_and_signs_up(phone: BrowserContext, 
     expect(page).to_have_url(re.compile(r"/volunteering/my-shifts"))
     expect(page.get_by_role("status")).to_contain_text("Du bist angemeldet")
     expect(page.locator(".card", has_text="Besuchsdienst im Seniorenheim")).to_contain_text("bestätigt")
+    expect(page.locator(".lead")).to_contain_text("zusammen 0 Stunden")
     audit(page, "v02-mine")
 
     page.get_by_role("button", name="Kalender-Link erstellen").click()

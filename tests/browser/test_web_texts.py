@@ -17,7 +17,7 @@ pytest.importorskip("gateway.browser", reason="gateway/src/gateway/browser.py is
 
 from web import STATIC_DIR, create_web_router  # noqa: E402
 from web.problems import form_errors  # noqa: E402
-from web.templating import ENVIRONMENT, TEMPLATES_DIR  # noqa: E402
+from web.templating import ENVIRONMENT, TEMPLATES_DIR, decimal  # noqa: E402
 from web.texts import DE, TEXTS_BY_LANG  # noqa: E402
 
 JINJA = re.compile(r"{#.*?#}|{%.*?%}|{{.*?}}", re.DOTALL)
@@ -78,6 +78,13 @@ def test_router_serves_the_pages_of_all_three_faces() -> None:
 
 def _problem(status: int, body: dict[str, object]) -> httpx.Response:
     return httpx.Response(status, json=body, headers={"content-type": "application/problem+json"})
+
+
+def test_numbers_are_written_the_german_way() -> None:
+    """Distances and hours as residents read them: a comma, and no ",0" on whole numbers."""
+    assert [decimal(v) for v in (21.44, 0.0, 3, 1.25, 12.96, None)] == ["21,4", "0", "3", "1,2", "13", ""]
+    page = ENVIRONMENT.from_string("{{ t.volunteers.distance.format(km=d | decimal) }}, {{ (m / 60) | decimal }} h")
+    assert page.render(t=DE, d=21.4, m=90) == "21,4 km entfernt, 1,5 h"
 
 
 def test_validation_problems_become_our_words_next_to_the_field() -> None:

@@ -38,6 +38,17 @@ def local_time(value: datetime | str | None, texts: Texts = DE) -> str:
     return moment.astimezone(LOCAL_TIME).strftime(texts.date_format)
 
 
+def decimal(value: float | int | None) -> str:
+    """A number as German readers write it: one decimal with a comma ("21,4"), none when it is whole ("0",
+    "3") — never Python's "21.4" or "0.0"."""
+    if value is None:
+        return ""
+    rounded = round(float(value), 1)
+    if rounded.is_integer():
+        return str(int(rounded))
+    return f"{rounded:.1f}".replace(".", ",")
+
+
 def _environment() -> jinja2.Environment:
     environment = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
@@ -48,6 +59,7 @@ def _environment() -> jinja2.Environment:
     )
     environment.globals["static_url"] = static_url
     environment.filters["local_time"] = local_time
+    environment.filters["decimal"] = decimal
     return environment
 
 
