@@ -93,3 +93,21 @@ async def test_bad_input_is_a_problem_with_the_field(vol: Volunteers) -> None:
         **body, "village_id": DEDELOW, "window_end": (start - timedelta(hours=1)).isoformat()})
     assert backwards.status_code == 422 and backwards.json()["errors"][0]["field"] == "body.window_end"
     assert (await vol.http.post("/help-requests", json=body)).status_code == 401
+
+
+async def test_a_request_for_a_time_that_is_over_is_refused(vol: Volunteers) -> None:
+    """A day picked wrongly (last year's date) would sit as "open" in every helper's list; today's window
+    that is still running is fine."""
+    asker = vol.person()
+    yesterday = utcnow() - timedelta(days=1)
+    over = await vol.http.post("/help-requests", headers=asker.headers, json={
+        "category": "garden", "village_id": DEDELOW, "window_start": yesterday.isoformat(),
+        "window_end": (yesterday + timedelta(hours=2)).isoformat()})
+    assert over.status_code == 422 and over.json()["code"] == "WINDOW_IN_PAST"
+    assert over.json()["errors"][0]["field"] == "body.window_end"
+    async with vol.db.read_sessions() as session:
+        assert (await session.exec(select(HelpRequest))).all() == []
+    running = await vol.http.post("/help-requests", headers=asker.headers, json={
+        "category": "garden", "village_id": DEDELOW, "window_start": (utcnow() - timedelta(hours=1)).isoformat(),
+        "window_end": (utcnow() + timedelta(hours=1)).isoformat()})
+    assert running.status_code == 201

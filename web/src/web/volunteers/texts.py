@@ -309,6 +309,7 @@ DE = VolunteersTexts(
         "UNKNOWN_VILLAGE": "Diesen Ort kennen wir im Landkreis nicht. Bitte wähle ihn aus der Liste.",
         "VILLAGE_REQUIRED": "Bitte den Ort angeben.",
         "WINDOW_ENDS_BEFORE_START": "Das Ende muss nach dem Beginn liegen.",
+        "WINDOW_IN_PAST": "Diese Zeit ist schon vorbei. Bitte einen Tag und eine Uhrzeit wählen, die noch kommen.",
         "SHIFT_ENDS_BEFORE_START": "Das Ende muss nach dem Beginn liegen.",
         "SHIFT_IN_PAST": "Der Termin muss in der Zukunft liegen.",
         "LOCAL_TIME_DOES_NOT_EXIST": (

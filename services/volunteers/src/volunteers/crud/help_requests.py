@@ -39,6 +39,9 @@ async def create(session: AsyncSession, *, by: Principal, category: str, village
     if window_end <= window_start:
         raise ProblemError(422, "WINDOW_ENDS_BEFORE_START", "The time window ends after it starts.",
                            field="body.window_end")
+    if window_end <= now:
+        # Nobody can help any more; a request "for yesterday" would only sit in helpers' lists as open.
+        raise ProblemError(422, "WINDOW_IN_PAST", "The time window is over already.", field="body.window_end")
     request = HelpRequest(requester_id=person_id_of(by), entered_by=by.actor, category=category,
                           village_id=village_id, description=description, window_start=window_start,
                           window_end=window_end, address=address, contact_phone=contact_phone, created_at=now)
