@@ -252,6 +252,22 @@ def test_a_resident_sees_in_plain_german_why_a_sign_up_is_refused(phone: Browser
     audit(page, "v40-not-eligible")
 
 
+def test_an_address_cut_short_is_the_german_not_found_page(phone: BrowserContext, base_url: str) -> None:
+    """A link cut short in a message or typed wrongly: the id is no id at all. The page says so in German
+    (with the menu to go on), never the API's English problem JSON."""
+    page = phone.new_page()
+    sign_in(page, base_url, *ERIKA, next_path="/volunteering")
+    for path in ("/volunteering/opportunities/b325c28c-602b", "/volunteering/shifts/abc/roster",
+                 "/volunteering/organisations/123"):
+        answer = page.goto(f"{base_url}{path}")
+        assert answer is not None and answer.status == 404, path
+        assert answer.headers["content-type"].startswith("text/html"), path
+        expect(page.locator("h1")).to_have_text("Nicht gefunden")
+        expect(page.get_by_role("link", name="Helfen", exact=True)).to_be_visible()
+        assert not ENGLISH.search(page.content()), path
+    audit(page, "v41-not-found")
+
+
 def _form(page: Page, base_url: str, path: str, fields: dict[str, str]) -> APIResponse:
     """A form post as the browser sends it (the session's cookie and CSRF token), without following redirects."""
     token = page.request.get(f"{base_url}/auth/session").json()["csrf_token"]

@@ -14,6 +14,7 @@ from urllib.parse import quote
 
 import httpx
 from fastapi import Depends, Request, Response
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.routing import APIRoute
 
@@ -24,6 +25,8 @@ from gateway.browser import (
     ServiceCalls,
     ServiceCallsDep,
     SignedInDep,
+    browser_session,
+    service_calls,
 )
 from web.navigation import NavItem, main_navigation
 from web.templating import render_template
@@ -186,7 +189,9 @@ def see_other(url: str) -> RedirectResponse:
 
 
 class WebRoute(APIRoute):
-    """A page route: a `PageProblem` becomes the plain error page, `SignInAgain` the way to the login."""
+    """A page route: a `PageProblem` becomes the plain error page, `SignInAgain` the way to the login, and
+    an address whose id is no id at all (`/volunteering/opportunities/abc`, a link cut short) the
+    not-found page — not the API's English problem JSON."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
@@ -200,5 +205,13 @@ class WebRoute(APIRoute):
                 return problem.page.render(
                     "shared/error.html", status=problem.status, title=problem.title, message=problem.message
                 )
+            except RequestValidationError as invalid:
+                if not all((error.get("loc") or ("",))[0] == "path" for error in invalid.errors()):
+                    raise
+                page = PageContext(request=request, session=await browser_session(request),
+                                   calls=await service_calls(request))
+                missing = page.not_found()
+                return page.render("shared/error.html", status=missing.status, title=missing.title,
+                                   message=missing.message)
 
         return page_handler
