@@ -46,6 +46,11 @@ def test_a_volunteer_finds_a_shift_near_her_and_signs_up(phone: BrowserContext, 
     expect(page.locator("main")).not_to_contain_text(re.compile(r"\d\.\d km"))  # German numbers: "21,4 km"
     # The food bank in Prenzlau is further than her 25 km.
     expect(page.locator(".card", has_text="Lebensmittelausgabe")).to_have_count(0)
+    # Before signing up she can read what the visit is about.
+    visit.get_by_role("link", name="Besuchsdienst im Seniorenheim ansehen").click()
+    expect(page.locator("h1")).to_have_text("Besuchsdienst im Seniorenheim")
+    expect(page.locator("main")).to_contain_text("Vorlesen, Spielen, Zuhören")
+    page.go_back()
     visit.get_by_role("button", name=re.compile("Für Besuchsdienst im Seniorenheim am .* anmelden")).click()
 
     expect(page).to_have_url(re.compile(r"/volunteering/my-shifts"))
