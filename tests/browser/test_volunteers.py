@@ -117,6 +117,13 @@ def test_a_coordinator_of_a_newly_verified_club_publishes_a_shift(
     expect(page.get_by_role("status").first).to_contain_text("Der Termin ist angelegt")
     expect(page.locator("article", has_text="Frühjahrsputz am Stadtsee")).to_contain_text("6 von 6 frei")
     audit(page, "v15-shift-published")
+    # Its sign-ups, and the way back to the club.
+    page.locator("article", has_text="Frühjahrsputz am Stadtsee").get_by_role("link", name="Anmeldungen").click()
+    expect(page.locator("h1")).to_have_text("Anmeldungen")
+    expect(page.locator("main")).to_contain_text("Noch keine Anmeldungen.")
+    audit(page, "v16-roster")
+    page.get_by_role("link", name=f"Zurück zu {club}").click()
+    expect(page).to_have_url(organisation_url)
 
     # Residents find it (the map and the public list show verified organisations only).
     listed = page.request.get(f"{base_url}/api/volunteers/opportunities")

@@ -175,7 +175,10 @@ async def roster(page: SignedInPageDep, shift_id: uuid.UUID) -> HTMLResponse:
     t = page.texts.volunteers
     shift = await fetch(page, f"/shifts/{shift_id}")
     entries = await fetch(page, f"/shifts/{shift_id}/signups")
-    return page.render("volunteers/roster.html", title=t.roster_title, shift=shift, entries=entries)
+    # The way back to the organisation's page, where the coordinator came from.
+    opportunity = await fetch(page, f"/opportunities/{shift['opportunity_id']}")
+    return page.render("volunteers/roster.html", title=t.roster_title, shift=shift, entries=entries,
+                       opportunity=opportunity)
 
 
 @router.post("/volunteering/signups/{signup_id}/{action}", response_class=HTMLResponse)

@@ -184,6 +184,7 @@ class VolunteersTexts:
     roster_link: str
     roster_title: str
     roster_empty: str
+    roster_back: str
     overbooked: str
     confirm: str
     confirm_label: str
@@ -542,6 +543,7 @@ DE = VolunteersTexts(
     roster_link="Anmeldungen",
     roster_title="Anmeldungen",
     roster_empty="Noch keine Anmeldungen.",
+    roster_back="Zurück zu {organisation}",
     overbooked="Überbucht ({taken} von {capacity}): bitte entscheiden, wer abgesagt wird.",
     confirm="Bestätigen",
     confirm_label="{name} bestätigen",
