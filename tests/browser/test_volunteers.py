@@ -197,6 +197,59 @@ def test_a_resident_pledges_and_offers_to_read_and_the_church_confirms(
     expect(reading).to_contain_text("Pfarrerin Krause ruft dich an")
 
 
+def test_the_church_confirms_each_sign_up_itself(phone: BrowserContext, browser: Browser, base_url: str) -> None:
+    """An opportunity where the organisation confirms every sign-up: Anna's sign-up waits ("requested"), Karl
+    confirms it on the shift's list, and Anna then sees it confirmed."""
+    title = f"Kuchenbasar im Gemeindehaus {uuid.uuid4().hex[:4]}"
+    church = browser.new_context(viewport=PHONE, locale="de-DE")
+    karl = church.new_page()
+    sign_in(karl, base_url, *COORDINATOR, next_path=f"/volunteering/organisations/{demo_id('organisation:kirche')}")
+    church_url = karl.url
+    karl.fill("#title", title)
+    karl.select_option("#category", "church")
+    approval = karl.get_by_label("Wer bestätigt die Anmeldungen?")
+    expect(approval).to_have_value("auto")  # as before: a free place confirms at once
+    approval.select_option(label="Wir bestätigen jede Anmeldung selbst")
+    audit(karl, "v60-approval-choice")
+    karl.get_by_role("button", name="Angebot anlegen").click()
+    basar = karl.locator("article", has_text=title)
+    expect(basar).to_contain_text("Ihr bestätigt jede Anmeldung selbst.")
+    karl.get_by_role("button", name=f"{title} veröffentlichen").click()
+    basar.get_by_text("Termin hinzufügen").click()
+    basar.locator("input[name=day]").fill((date.today() + timedelta(days=15)).isoformat())
+    basar.locator("input[name=from_time]").fill("14:00")
+    basar.locator("input[name=until]").fill("16:00")
+    basar.locator("input[name=capacity]").fill("3")
+    basar.get_by_role("button", name="Termin anlegen").click()
+    expect(basar).to_contain_text("veröffentlicht")
+    shift_form = basar.locator("form[action$='/shifts']").get_attribute("action")
+    assert shift_form is not None
+    opportunity_id = shift_form.split("/")[3]  # /volunteering/opportunities/{id}/shifts
+
+    page = phone.new_page()
+    sign_in(page, base_url, *VOLUNTEER, next_path=f"/volunteering/opportunities/{opportunity_id}")
+    page.get_by_role("button", name=re.compile(f"Für {title} am .* anmelden")).click()
+    expect(page).to_have_url(re.compile(r"/volunteering/my-shifts"))
+    expect(page.locator(".card", has_text=title)).to_contain_text("wartet auf Bestätigung")
+
+    karl.goto(church_url)
+    karl.locator("article", has_text=title).get_by_role("link", name="Anmeldungen").click()
+    anna = karl.locator(".card", has_text="Anna B.")
+    expect(anna).to_contain_text("wartet auf Bestätigung")
+    expect(anna).not_to_contain_text("anna.becker@")  # contact data only once confirmed
+    audit(karl, "v61-roster-requested")
+    anna.get_by_role("button", name="Anna B. bestätigen").click()
+    expect(karl.locator(".card", has_text="Anna B.")).to_contain_text("bestätigt")
+    expect(karl.locator(".card", has_text="Anna B.")).to_contain_text("anna.becker@angermuende.example")
+    audit(karl, "v62-roster-confirmed")
+    church.close()
+
+    page.reload()
+    mine = page.locator(".card", has_text=title)
+    expect(mine).to_contain_text("bestätigt")
+    expect(mine).not_to_contain_text("wartet auf Bestätigung")
+
+
 def test_the_freiwilligenagentur_reads_the_numbers_of_a_period(phone: BrowserContext, base_url: str) -> None:
     """After the pledge test: today's numbers hold Anna's pledge and her reading commitment in Angermünde;
     a period that ends before it starts is an error at its field; a period long past has no numbers."""

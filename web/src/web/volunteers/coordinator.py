@@ -22,7 +22,8 @@ router = APIRouter(route_class=WebRoute)
 ORG_FIELDS = {"body.name": "name", "body.legal_form": "legal_form", "body.village_id": "village_id"}
 OPPORTUNITY_FIELDS = {"body.title": "title", "body.category": "category", "body.village_id": "village_id",
                       "body.description": "description", "body.kind": "kind", "body.capacity": "capacity",
-                      "body.unit": "unit", "body.arrangements": "arrangements"}
+                      "body.unit": "unit", "body.arrangements": "arrangements",
+                      "body.approval_mode": "approval_mode"}
 # The start's problems (a time the clocks skip or that happens twice, a start in the past) are the start time's.
 SHIFT_FIELDS = {"body.start": "from_time", "body.end": "until", "body.capacity": "capacity"}
 
@@ -72,13 +73,15 @@ async def _organisation(page: SignedInPageDep, organisation_id: uuid.UUID, *, no
     labels = {"title": t.opp_title, "category": t.opp_category, "village_id": t.opp_village,
               "description": t.opp_description, "day": t.shift_day, "from_time": t.shift_from,
               "until": t.shift_until, "capacity": t.shift_capacity if form.startswith("shift-") else t.opp_capacity,
-              "kind": t.opp_kind, "unit": t.opp_unit, "arrangements": t.opp_arrangements}
+              "kind": t.opp_kind, "unit": t.opp_unit, "arrangements": t.opp_arrangements,
+              "approval_mode": t.opp_approval}
     return page.render("volunteers/organisation.html", status=status, title=organisation["name"],
                        organisation=organisation, opportunities=opportunities, villages=await villages(page),
                        notice=notice, errors=errors, form=form, labels=labels,
                        # One form's values over the empty page's (the others still show theirs, empty).
                        values={"title": "", "category": "social", "village_id": organisation["village_id"],
-                               "description": "", "kind": "shifts", "unit": "", "arrangements": "", "day": "",
+                               "description": "", "kind": "shifts", "unit": "", "arrangements": "",
+                               "approval_mode": "auto", "day": "",
                                "from_time": "10:00", "until": "13:00", "capacity": "4", **(values or {})})
 
 
@@ -106,10 +109,11 @@ async def create_opportunity(
     village_id: Annotated[str, Form()] = "", description: Annotated[str, Form()] = "",
     kind: Annotated[str, Form()] = "shifts", capacity: Annotated[str, Form()] = "",
     unit: Annotated[str, Form()] = "", arrangements: Annotated[str, Form()] = "",
+    approval_mode: Annotated[str, Form()] = "auto",
 ) -> Response:
     values = {"title": title.strip(), "category": category, "village_id": village_id,
               "description": description.strip(), "kind": kind, "capacity": capacity.strip(), "unit": unit.strip(),
-              "arrangements": arrangements.strip()}
+              "arrangements": arrangements.strip(), "approval_mode": approval_mode}
     errors = FormErrors()
     for field in ("title", "category", "village_id"):
         if not values[field]:

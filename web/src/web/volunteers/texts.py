@@ -247,6 +247,11 @@ class VolunteersTexts:
     stats_help_done: str
     stats_villages_caption: str
     stats_none: str
+    # coordinator pages (approval, roster)
+    opp_approval: str
+    opp_approval_hint: str
+    approval_modes: dict[str, str]
+    opp_approval_own: str
 
 
 DE = VolunteersTexts(
@@ -615,4 +620,11 @@ DE = VolunteersTexts(
     stats_help_done="davon erledigt",
     stats_villages_caption="Nach Orten",
     stats_none="In diesem Zeitraum gibt es noch keine Zahlen.",
+    # coordinator pages (approval, roster)
+    opp_approval="Wer bestätigt die Anmeldungen?",
+    opp_approval_hint=(
+        "Bestätigt ihr selbst, wartet jede Anmeldung auf euch: unter „Anmeldungen“ sagt ihr zu oder ab."
+    ),
+    approval_modes={"auto": "Anmeldungen sofort bestätigen", "org_approval": "Wir bestätigen jede Anmeldung selbst"},
+    opp_approval_own="Ihr bestätigt jede Anmeldung selbst.",
 )
