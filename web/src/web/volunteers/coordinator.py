@@ -62,7 +62,9 @@ async def register(page: SignedInPageDep, _csrf: CsrfFormDep, name: Annotated[st
 
 async def _organisation(page: SignedInPageDep, organisation_id: uuid.UUID, *, notice: str | None = None,
                         errors: FormErrors | None = None, form: str = "", values: dict[str, Any] | None = None,
-                        status: int = 200) -> HTMLResponse:
+                        status: int = 200, waiting_told: bool = False) -> HTMLResponse:
+    """The organisation's page; `waiting_told`: the notice already says that it waits for the verification
+    (so the standing "not yet verified" line is left out, not said twice)."""
     t = page.texts.volunteers
     organisation = await fetch(page, f"/organisations/{organisation_id}")
     if organisation.get("role") is None:
@@ -77,7 +79,7 @@ async def _organisation(page: SignedInPageDep, organisation_id: uuid.UUID, *, no
               "approval_mode": t.opp_approval}
     return page.render("volunteers/organisation.html", status=status, title=organisation["name"],
                        organisation=organisation, opportunities=opportunities, villages=await villages(page),
-                       notice=notice, errors=errors, form=form, labels=labels,
+                       notice=notice, errors=errors, form=form, labels=labels, waiting_told=waiting_told,
                        # One form's values over the empty page's (the others still show theirs, empty).
                        values={"title": "", "category": "social", "village_id": organisation["village_id"],
                                "description": "", "kind": "shifts", "unit": "", "arrangements": "",
@@ -90,7 +92,8 @@ async def organisation_page(page: SignedInPageDep, organisation_id: uuid.UUID, d
     t = page.texts.volunteers
     notices = {"registered": t.org_registered, "submitted": t.org_submitted, "created": t.opp_created,
                "published": t.opp_published, "queued": t.opp_queued, "shift": t.shift_created}
-    return await _organisation(page, organisation_id, notice=notices.get(done))
+    return await _organisation(page, organisation_id, notice=notices.get(done),
+                               waiting_told=done in ("submitted", "queued"))
 
 
 @router.post("/volunteering/organisations/{organisation_id}/submit", response_class=HTMLResponse)
