@@ -1,7 +1,7 @@
 """Demo data for `dorf seed --demo`: organisations of the Uckermark (verified, one waiting in the queue),
-opportunities with shifts in the coming weeks, a weekly series, an ongoing commitment and a material
-donation, volunteer profiles and help requests —
-one of them entered at the district's desk for Gertrud, who has no smartphone.
+opportunities with shifts in the coming weeks (and yesterday's, with a helper who came and one who did not),
+a weekly series, an ongoing commitment and a material donation, volunteer profiles and help requests — one
+of them entered at the district's desk for Gertrud, who has no smartphone.
 
 People are accounts' demo people (the same uuid5 ids as accounts' seed). Idempotent: every row has a fixed
 id and an existing one is left alone; shift dates follow today's date, so a seed on a later day adds the
@@ -26,6 +26,7 @@ from volunteers.models import (
     OrgMember,
     Shift,
     ShiftSeries,
+    Signup,
     Volunteer,
     VolunteersModel,
 )
@@ -102,6 +103,15 @@ PROFILES: tuple[tuple[str, str, str, float, list[dict[str, object]], dict[str, s
     ("erika", "Erika S.", "ot-prenzlau-prenzlau", 10.0, [], {"de": "C2"}, ["cooking"], [], False),
 )
 
+# A visit that happened yesterday, so that the church's coordinators see a list after a shift: one helper
+# came (her hours credited), one did not (a no-show, to be corrected if he was there after all).
+PAST_SHIFT = ("besuch", -1, time(15, 0), time(16, 30), 2)
+PAST_HELPERS = (
+    # key, display name, village, state of the sign-up, minutes credited
+    ("jana", "Jana K.", "ot-gramzow-gramzow", "completed", 90),
+    ("hans", "Hans M.", "ot-templin-templin", "no_show", 0),
+)
+
 # What organisations see once a person is confirmed (the accounts demo e-mail).
 DEMO_CONTACT = {"anna": "anna.becker@angermuende.example"}
 
@@ -119,6 +129,27 @@ async def _add(session: AsyncSession, row: VolunteersModel, key: uuid.UUID) -> N
     """Add a demo row unless its fixed id is there already."""
     if await session.get(type(row), key) is None:
         session.add(row)
+
+
+async def _past_visit(session: AsyncSession, today: date) -> None:
+    """Yesterday's visit with its sign-ups as the scheduler leaves them after the end (completed, no-show)."""
+    key, days, start, end, capacity = PAST_SHIFT
+    day = today + timedelta(days=days)
+    shift_id = demo_id(f"shift:{key}:{day.isoformat()}:{start}")
+    start_at, end_at = to_utc(datetime.combine(day, start)), to_utc(datetime.combine(day, end))
+    await _add(session, Shift(id=shift_id, opportunity_id=demo_id(f"opportunity:{key}"),
+                              organisation_id=demo_id("organisation:kirche"), start_at=start_at, end_at=end_at,
+                              capacity=capacity), shift_id)
+    await session.flush()
+    for helper, display, village, state, minutes in PAST_HELPERS:
+        await _add(session, Volunteer(
+            person_id=person(helper), display_name=display, home_village_id=village, radius_km=30.0,
+            birth_year=1970, visible_to_orgs=False, no_show_count=1 if state == "no_show" else 0), person(helper))
+        signup_id = demo_id(f"signup:{key}:{day.isoformat()}:{helper}")
+        await _add(session, Signup(
+            id=signup_id, shift_id=shift_id, person_id=person(helper), state=state,
+            requested_at=start_at - timedelta(days=5), state_changed_at=end_at + timedelta(minutes=30),
+            checked_in_at=start_at if state == "completed" else None, minutes_credited=minutes), signup_id)
 
 
 async def seed_demo(db: Database, settings: ServiceSettings) -> None:
@@ -166,6 +197,7 @@ async def seed_demo(db: Database, settings: ServiceSettings) -> None:
                 contact_email=DEMO_CONTACT.get(key),
                 availability=availability, languages=languages, skills=skills, licence_classes=licences, own_car=car,
                 birth_year=1975, visible_to_orgs=True), person(key))
+        await _past_visit(session, today)
         for key, requester, by_staff, category, village, days, description in HELP_REQUESTS:
             request_id = demo_id(f"help:{key}")
             begins = to_utc(datetime.combine(today + timedelta(days=days), time(10, 0)))

@@ -13,7 +13,7 @@ from platformkit.audit import AuditEntry
 from platformkit.auth import Principal
 from platformkit.db import utcnow
 from volunteers.crud import signups
-from volunteers.models import Signup
+from volunteers.models import Shift, Signup
 
 
 async def signup_id(vol: Volunteers, shift_id: str, person_id: uuid.UUID) -> uuid.UUID:
@@ -82,3 +82,27 @@ async def test_after_two_no_shows_the_organisation_confirms_new_sign_ups(vol: Vo
     assert answer.json()["state"] == "requested"
     told = await vol.notifications("signup_requested", helper.id)
     assert len(told) == 1 and "nicht erschienen" in told[0]["body"]
+
+
+async def test_coordinators_find_the_shifts_that_ended_to_correct_their_hours(vol: Volunteers) -> None:
+    """After a shift it leaves the upcoming list; `ended=true` gives the organisation's members the shifts that
+    ended within the contact-release days (latest first), so hours and no-shows can still be corrected."""
+    world = await vol.world()
+    shifts = [await vol.shift(world, start=soon(days)) for days in (2, 3, 4)]
+    now = utcnow()
+    # Two of them happened (yesterday, and longer ago than the release days); the shift's times are moved back.
+    async with vol.db.transaction() as session:
+        for shift, days_ago in ((shifts[0], 1), (shifts[1], vol.settings.contact_release_days + 2)):
+            row = await session.get(Shift, uuid.UUID(shift["id"]))
+            assert row is not None
+            row.start_at, row.end_at = now - timedelta(days=days_ago, hours=3), now - timedelta(days=days_ago)
+            session.add(row)
+    path = f"/opportunities/{world.opportunity_id}/shifts"
+    upcoming = (await vol.http.get(path, headers=world.coordinator.headers)).json()
+    assert [s["id"] for s in upcoming] == [shifts[2]["id"]]
+    ended = await vol.http.get(path, params={"ended": "true"}, headers=world.coordinator.headers)
+    assert ended.status_code == 200 and [s["id"] for s in ended.json()] == [shifts[0]["id"]]
+    # Anyone else: the public upcoming list, and nothing that ended.
+    someone = vol.person()
+    assert [s["id"] for s in (await vol.http.get(path, headers=someone.headers)).json()] == [shifts[2]["id"]]
+    assert (await vol.http.get(path, params={"ended": "true"}, headers=someone.headers)).json() == []

@@ -4,7 +4,7 @@ shifts from local wall times, weekly series."""
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
@@ -146,23 +146,32 @@ async def add_series(opportunity_id: uuid.UUID, body: SeriesIn, principal: Princ
 
 @router.get("/{opportunity_id}/shifts", response_model=list[ShiftOut])
 async def upcoming_shifts(opportunity_id: uuid.UUID, session: ReadSessionDep, principal: PrincipalDep,
-                          ) -> list[ShiftOut]:
+                          settings: SettingsDep, ended: Annotated[bool, Query()] = False) -> list[ShiftOut]:
     """Upcoming shifts: public ones for everyone; the organisation's members also see them before
-    publication."""
+    publication. `ended=true`, for members: the shifts that ended within `contact_release_days`, latest
+    first — after a shift its coordinators still correct hours and no-shows on its list (others get [])."""
     opportunity = await session.get(Opportunity, opportunity_id)
     member = await organisations.role_in(session, opportunity.organisation_id, principal) if opportunity else None
     if member is not None and opportunity is not None:
         organisation = await session.get(Organisation, opportunity.organisation_id)
         assert organisation is not None
-        rows = [(s, opportunity) for s in (await session.exec(select(Shift).where(
-            col(Shift.opportunity_id) == opportunity_id, col(Shift.end_at) > utcnow())
-            .order_by(col(Shift.start_at)))).all()]
-        return [shift_out(s, o, organisation.name, show_address=True) for s, o in rows]
+        now = utcnow()
+        if ended:
+            since = now - timedelta(days=settings.contact_release_days)
+            which = select(Shift).where(col(Shift.opportunity_id) == opportunity_id, col(Shift.end_at) <= now,
+                                        col(Shift.end_at) > since).order_by(col(Shift.start_at).desc())
+        else:
+            which = select(Shift).where(col(Shift.opportunity_id) == opportunity_id,
+                                        col(Shift.end_at) > now).order_by(col(Shift.start_at))
+        return [shift_out(s, opportunity, organisation.name, show_address=True)
+                for s in (await session.exec(which)).all()]
     statement = public_shifts().where(
         col(Shift.opportunity_id) == opportunity_id, col(Shift.start_at) > utcnow()).order_by(col(Shift.start_at))
     found = (await session.exec(statement)).all()
     if not found and (opportunity is None or opportunity.state != "published"):
         raise ProblemError(404, "OPPORTUNITY_NOT_FOUND", "No such opportunity.")
+    if ended:
+        return []
     names = {o.id: o.name for o in (await session.exec(select(Organisation).where(
         col(Organisation.id).in_({s.organisation_id for s, _ in found})))).all()}
     return [shift_out(s, o, names[s.organisation_id]) for s, o in found]
