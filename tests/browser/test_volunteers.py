@@ -10,6 +10,7 @@ import re
 import uuid
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -252,6 +253,56 @@ def test_the_church_confirms_each_sign_up_itself(phone: BrowserContext, browser:
     mine = page.locator(".card", has_text=title)
     expect(mine).to_contain_text("bestätigt")
     expect(mine).not_to_contain_text("wartet auf Bestätigung")
+
+
+def test_after_a_visit_the_church_sets_the_hours_and_corrects_a_no_show(phone: BrowserContext, base_url: str) -> None:
+    """Yesterday's visit in the demo: Jana came (1,5 hours credited), Hans was not checked in (a no-show). Karl
+    finds the visit among the past shifts, enters Hans's hours (he was there after all), corrects Jana's and
+    downloads the list; a refusal of the service stands in German in that person's card."""
+    page = phone.new_page()
+    sign_in(page, base_url, *COORDINATOR, next_path=f"/volunteering/organisations/{demo_id('organisation:kirche')}")
+    visit = page.locator("article", has_text="Besuchsdienst im Seniorenheim")
+    visit.get_by_text("Vergangene Termine").click()
+    yesterday = (datetime.now(ZoneInfo("UTC")).date() - timedelta(days=1)).strftime("%d.%m.%Y")  # as seeded
+    visit.locator("li", has_text=yesterday).get_by_role("link", name="Anmeldungen").click()
+    expect(page.locator("h1")).to_have_text("Anmeldungen")
+    jana, hans = page.locator(".card", has_text="Jana K."), page.locator(".card", has_text="Hans M.")
+    expect(jana).to_contain_text("erledigt · 1,5 Stunden angerechnet")
+    expect(hans).to_contain_text("nicht erschienen")
+    audit(page, "v70-roster-after-the-shift")
+    assert horizontal_overflow(page) == 0
+
+    hours = hans.get_by_label("Stunden für Hans M.")
+    hours.fill("zwei")
+    hans.get_by_role("button", name="War doch da: Stunden eintragen").click()
+    expect(hans.locator(".field-error")).to_have_text(
+        "Bitte die Stunden als Zahl von 0 bis 24 angeben, zum Beispiel 1,5.")
+    expect(hours).to_have_attribute("aria-invalid", "true")
+    expect(hours).to_have_value("zwei")
+    audit(page, "v71-roster-hours-refused")
+    hours.fill("2")
+    hans.get_by_role("button", name="War doch da: Stunden eintragen").click()
+    expect(page.get_by_role("status")).to_contain_text("Die Stunden sind eingetragen.")
+    expect(hans).to_contain_text("erledigt · 2 Stunden angerechnet")
+    jana.get_by_label("Stunden für Jana K.").fill("2,5")
+    jana.get_by_role("button", name="Stunden speichern").click()
+    expect(jana).to_contain_text("erledigt · 2,5 Stunden angerechnet")
+    audit(page, "v72-roster-hours-set")
+
+    with page.expect_download() as download:
+        page.get_by_role("link", name=re.compile("Liste herunterladen")).click()
+    table = Path(download.value.path()).read_text(encoding="utf-8")
+    assert "Jana K.;completed" in table and ";150" in table and "Hans M.;completed" in table
+
+    # Checking Jana in a day after the visit: the service says no, in our words, in her card.
+    roster_url, jana_form = page.url.split("?")[0], jana.locator("form").get_attribute("action")
+    assert jana_form is not None
+    jana_signup, shift_id = jana_form.split("/")[3], roster_url.split("/")[-2]
+    refused = _form(page, base_url, f"/volunteering/signups/{jana_signup}/check-in", {"shift_id": shift_id})
+    assert refused.status == 409
+    assert re.search(rf'<p class="field-error" id="problem-{jana_signup}">Einchecken geht erst kurz vor Beginn',
+                     refused.text())
+    assert "CHECK_IN_CLOSED" not in refused.text() and "Check-in opens" not in refused.text()
 
 
 def test_the_freiwilligenagentur_reads_the_numbers_of_a_period(phone: BrowserContext, base_url: str) -> None:

@@ -111,9 +111,9 @@ def test_problems_without_a_field_become_one_plain_message() -> None:
     assert form_errors(httpx.Response(400, text="<html>oops</html>"), {}, DE).general == DE.error_bad_request
 
 
-# Problem codes of the volunteers service that no web form can meet (calendar feeds, hours corrections,
-# inspections and reports have no form) or that the status says well enough (FORBIDDEN, NOT_FOUND).
-VOLUNTEERS_CODES_WITHOUT_A_FORM = {"CALENDAR_NOT_FOUND", "NOT_FINISHED", "REPORT_NOT_FOUND", "VOLUNTEER_NOT_FOUND",
+# Problem codes of the volunteers service that no web form can meet (calendar feeds, inspections and reports
+# have no form) or that the status says well enough (FORBIDDEN, NOT_FOUND).
+VOLUNTEERS_CODES_WITHOUT_A_FORM = {"CALENDAR_NOT_FOUND", "REPORT_NOT_FOUND", "VOLUNTEER_NOT_FOUND",
                                    "FORBIDDEN", "NOT_FOUND"}
 
 

@@ -1,10 +1,12 @@
 """Organisations (coordinators): register a club, submit it for verification, post opportunities (shifts,
 an ongoing commitment, a material donation) and shifts (local wall time; the service refuses a time the
-clocks skip), publish, see sign-ups, confirm and check people in, see and confirm the people who want to
-take part in an ongoing commitment or pledged a donation."""
+clocks skip), publish, see sign-ups, confirm and check people in, after the shift set the hours (also of a
+no-show who was there after all) and download the list; see and confirm the people who want to take part in
+an ongoing commitment or pledged a donation."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import date, timedelta
 from typing import Annotated, Any
@@ -26,6 +28,7 @@ OPPORTUNITY_FIELDS = {"body.title": "title", "body.category": "category", "body.
                       "body.approval_mode": "approval_mode"}
 # The start's problems (a time the clocks skip or that happens twice, a start in the past) are the start time's.
 SHIFT_FIELDS = {"body.start": "from_time", "body.end": "until", "body.capacity": "capacity"}
+MINUTES_FIELDS = {"body.minutes": "hours"}
 
 
 async def _organisations(page: SignedInPageDep, *, values: dict[str, Any] | None = None,
@@ -72,6 +75,10 @@ async def _organisation(page: SignedInPageDep, organisation_id: uuid.UUID, *, no
     opportunities = await fetch(page, f"/organisations/{organisation_id}/opportunities")
     for opportunity in opportunities:
         opportunity["shifts"] = await fetch(page, f"/opportunities/{opportunity['id']}/shifts", missing=[])
+        # After a shift its list is still where hours and no-shows are corrected.
+        opportunity["ended_shifts"] = await fetch(page, f"/opportunities/{opportunity['id']}/shifts",
+                                                  params={"ended": "true"}, missing=[]) if (
+            opportunity["kind"] == "shifts") else []
     labels = {"title": t.opp_title, "category": t.opp_category, "village_id": t.opp_village,
               "description": t.opp_description, "day": t.shift_day, "from_time": t.shift_from,
               "until": t.shift_until, "capacity": t.shift_capacity if form.startswith("shift-") else t.opp_capacity,
@@ -177,15 +184,64 @@ def _next_day(day: str) -> str:
         return day
 
 
-@router.get("/volunteering/shifts/{shift_id}/roster", response_class=HTMLResponse)
-async def roster(page: SignedInPageDep, shift_id: uuid.UUID) -> HTMLResponse:
+async def _roster(page: SignedInPageDep, shift_id: uuid.UUID, *, notice: str | None = None,
+                  errors: FormErrors | None = None, signup: str = "", values: dict[str, str] | None = None,
+                  status: int = 200) -> HTMLResponse:
+    """The sign-ups of a shift; `errors` belong to one of them (`signup`), shown in its card next to its
+    buttons or its hours."""
     t = page.texts.volunteers
     shift = await fetch(page, f"/shifts/{shift_id}")
     entries = await fetch(page, f"/shifts/{shift_id}/signups")
     # The way back to the organisation's page, where the coordinator came from.
     opportunity = await fetch(page, f"/opportunities/{shift['opportunity_id']}")
-    return page.render("volunteers/roster.html", title=t.roster_title, shift=shift, entries=entries,
-                       opportunity=opportunity)
+    name = next((e["display_name"] for e in entries if str(e["signup_id"]) == signup), "")
+    return page.render("volunteers/roster.html", status=status, title=t.roster_title, shift=shift, entries=entries,
+                       opportunity=opportunity, notice=notice, errors=errors, form=signup, values=values or {},
+                       labels={"hours": t.hours_label.format(name=name)})
+
+
+@router.get("/volunteering/shifts/{shift_id}/roster", response_class=HTMLResponse)
+async def roster(page: SignedInPageDep, shift_id: uuid.UUID, done: str = "") -> HTMLResponse:
+    return await _roster(page, shift_id, notice=page.texts.volunteers.hours_saved if done == "hours" else None)
+
+
+@router.get("/volunteering/shifts/{shift_id}/roster.csv")
+async def roster_csv(page: SignedInPageDep, shift_id: uuid.UUID) -> Response:
+    """The service's list as a spreadsheet (same rules: contact data only where the page shows them)."""
+    response = await page.call("GET", SERVICE, f"/shifts/{shift_id}/signups.csv")
+    if not response.is_success:
+        raise page.failed(response)
+    return Response(response.content, media_type="text/csv; charset=utf-8", headers={
+        "Content-Disposition": f'attachment; filename="anmeldungen-{shift_id}.csv"', "Cache-Control": "no-store"})
+
+
+def _minutes(hours: str) -> int | None:
+    """ "1,5" or "1.5" hours as minutes (0 to 24 hours, at most two decimals); None if it is no such number."""
+    if not re.fullmatch(r"\d{1,2}([.,]\d{1,2})?", hours):
+        return None
+    minutes = round(float(hours.replace(",", ".")) * 60)
+    return minutes if minutes <= 24 * 60 else None
+
+
+# Registered before the decisions' `{action}`, which would take "hours" for an action it does not know.
+@router.post("/volunteering/signups/{signup_id}/hours", response_class=HTMLResponse)
+async def set_hours(page: SignedInPageDep, _csrf: CsrfFormDep, signup_id: uuid.UUID,
+                    shift_id: Annotated[uuid.UUID, Form()], hours: Annotated[str, Form()] = "") -> Response:
+    """After the shift: the hours of someone who came, or of a no-show who was there after all (the service
+    then counts it completed). Before the shift ends the service refuses (NOT_FINISHED)."""
+    minutes = _minutes(hours.strip())
+    errors, status = FormErrors(), 422
+    if minutes is None:
+        errors.add("hours", page.texts.volunteers.error_hours)
+    else:
+        response = await page.call("PUT", SERVICE, f"/signups/{signup_id}/minutes", json={"minutes": minutes})
+        if response.status_code == 404:
+            raise page.not_found()
+        if response.status_code < 400:
+            return see_other(f"/volunteering/shifts/{shift_id}/roster?done=hours")
+        errors, status = form_problems(page, response, MINUTES_FIELDS), response.status_code
+    return await _roster(page, shift_id, errors=errors, signup=str(signup_id), values={"hours": hours},
+                         status=status)
 
 
 @router.post("/volunteering/signups/{signup_id}/{action}", response_class=HTMLResponse)
@@ -200,8 +256,9 @@ async def decide(page: SignedInPageDep, _csrf: CsrfFormDep, signup_id: uuid.UUID
     if response.status_code == 404:
         raise page.not_found()
     if response.status_code >= 400:
-        raise page.problem(response.status_code, page.texts.volunteers.roster_title,
-                           form_problems(page, response).general or page.texts.error_conflict)
+        # E.g. checking someone in a day early: the reason in that person's card, beside the button.
+        return await _roster(page, shift_id, errors=form_problems(page, response), signup=str(signup_id),
+                             status=response.status_code)
     return see_other(f"/volunteering/shifts/{shift_id}/roster")
 
 

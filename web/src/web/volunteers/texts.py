@@ -252,6 +252,16 @@ class VolunteersTexts:
     opp_approval_hint: str
     approval_modes: dict[str, str]
     opp_approval_own: str
+    shifts_ended: str
+    roster_csv: str
+    roster_after: str
+    hours_credited: str
+    hours_label: str
+    hours_hint: str
+    hours_save: str
+    hours_was_there: str
+    hours_saved: str
+    error_hours: str
 
 
 DE = VolunteersTexts(
@@ -351,6 +361,7 @@ DE = VolunteersTexts(
         "NOT_REQUESTED": "Hier ist schon entschieden.",
         "NOT_CONFIRMED": "Das geht erst, wenn die Person bestätigt ist.",
         "CHECK_IN_CLOSED": "Einchecken geht erst kurz vor Beginn und nur bis zum Ende des Einsatzes.",
+        "NOT_FINISHED": "Stunden lassen sich erst eintragen, wenn der Einsatz vorbei ist.",
         "NO_OPEN_OFFER": "Dieses Angebot für einen Platz gilt nicht mehr.",
     },
     not_eligible="Hierfür kannst du dich leider nicht anmelden.",
@@ -627,4 +638,17 @@ DE = VolunteersTexts(
     ),
     approval_modes={"auto": "Anmeldungen sofort bestätigen", "org_approval": "Wir bestätigen jede Anmeldung selbst"},
     opp_approval_own="Ihr bestätigt jede Anmeldung selbst.",
+    shifts_ended="Vergangene Termine",
+    roster_csv="Liste herunterladen (CSV, für Excel oder LibreOffice)",
+    roster_after=(
+        "Nach dem Ende des Einsatzes wird eingetragen: wer da war (eingecheckt), als erledigt mit der Dauer des "
+        "Einsatzes; wer nicht eingecheckt ist, als nicht erschienen. Danach könnt ihr die Stunden hier ändern."
+    ),
+    hours_credited="{hours} Stunden angerechnet",
+    hours_label="Stunden für {name}",
+    hours_hint="Zum Beispiel 1,5 für anderthalb Stunden.",
+    hours_save="Stunden speichern",
+    hours_was_there="War doch da: Stunden eintragen",
+    hours_saved="Die Stunden sind eingetragen.",
+    error_hours="Bitte die Stunden als Zahl von 0 bis 24 angeben, zum Beispiel 1,5.",
 )
