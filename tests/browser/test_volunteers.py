@@ -59,11 +59,21 @@ def test_a_volunteer_finds_a_shift_near_her_and_signs_up(phone: BrowserContext, 
     expect(page.locator(".lead")).to_contain_text("zusammen 0 Stunden")
     audit(page, "v02-mine")
 
+    # No link yet: nothing to make invalid.
+    revoke = page.get_by_role("button", name="Link ungültig machen")
+    expect(revoke).to_have_count(0)
     page.get_by_role("button", name="Kalender-Link erstellen").click()
     expect(page.locator("#calendar-url")).to_contain_text("/api/volunteers/calendar/")
-    feed = page.request.get(page.locator("#calendar-url").inner_text().strip())
+    feed_url = page.locator("#calendar-url").inner_text().strip()
+    feed = page.request.get(feed_url)
     assert feed.ok and "BEGIN:VCALENDAR" in feed.text() and "Besuchsdienst im Seniorenheim" in feed.text()
     audit(page, "v03-calendar")
+    page.goto(f"{base_url}/volunteering/my-shifts")
+    expect(revoke).to_have_count(1)  # the link is there (not shown again: it is secret)
+    revoke.click()
+    expect(page.get_by_role("status")).to_contain_text("Der Kalender-Link gilt nicht mehr.")
+    expect(revoke).to_have_count(0)
+    assert page.request.get(feed_url).status == 404
 
 
 def test_a_coordinator_of_a_newly_verified_club_publishes_a_shift(

@@ -207,9 +207,12 @@ async def _mine(page: SignedInPageDep, *, calendar_url: str | None = None, notic
     ahead = [s for s in signups if datetime.fromisoformat(s["end"]) > now]
     past = [s for s in signups if datetime.fromisoformat(s["end"]) <= now]
     commitments = await fetch(page, "/me/commitments", missing=[])
+    profile = await fetch(page, "/me/profile", missing=None)
+    # "Link ungültig machen" only where there is a link to revoke.
+    has_calendar_link = calendar_url is not None or bool(profile and profile.get("has_calendar_link"))
     return page.render("volunteers/mine.html", status=status, title=t.mine_title, ahead=ahead, past=past,
-                       hours=hours, calendar_url=calendar_url, notice=notice, errors=errors,
-                       commitments=commitments, active=ACTIVE_COMMITMENT)
+                       hours=hours, calendar_url=calendar_url, has_calendar_link=has_calendar_link, notice=notice,
+                       errors=errors, commitments=commitments, active=ACTIVE_COMMITMENT)
 
 
 @router.get("/volunteering/my-shifts", response_class=HTMLResponse)
