@@ -373,6 +373,28 @@ def test_the_services_refusals_reach_the_forms_in_plain_german(phone: BrowserCon
     erika_context.close()
 
 
+WHOLE_WINDOW = r"(Mo|Di|Mi|Do|Fr|Sa|So)\., {day}\. \S+, 10:00–14:00 Uhr"
+
+
+def test_requests_for_help_show_their_day_and_whole_time(phone: BrowserContext, browser: Browser,
+                                                          base_url: str) -> None:
+    """The demo's requests are wanted from 10 to 14 o'clock: the one asking and the helpers read the weekday,
+    the date and both times, not only when it begins."""
+    page = phone.new_page()
+    sign_in(page, base_url, *ERIKA, next_path="/volunteering/help")
+    tablet = page.locator("#my-requests-title + ul .card", has_text="Technik · Prenzlau")
+    expect(tablet).to_contain_text(re.compile(WHOLE_WINDOW.format(day=(date.today() + timedelta(days=3)).day)))
+    audit(page, "v52-help-mine-window")
+
+    helper_context = browser.new_context(viewport=PHONE, locale="de-DE")
+    helper = helper_context.new_page()
+    sign_in(helper, base_url, *VOLUNTEER, next_path="/volunteering/help")
+    shopping = helper.locator("#near-title + ul .card", has_text="Einkauf")
+    expect(shopping).to_contain_text(re.compile(WHOLE_WINDOW.format(day=(date.today() + timedelta(days=2)).day)))
+    audit(helper, "v53-help-near-window")
+    helper_context.close()
+
+
 def test_the_desk_enters_a_request_for_help_as_the_senior_who_phoned(phone: BrowserContext, base_url: str) -> None:
     """Gertrud has neither e-mail nor smartphone: the desk enters her request with a token for her (`act` = the
     staff member), so it is hers; a number the desk may not act for is refused next to the field."""
