@@ -274,6 +274,31 @@ def test_a_resident_sees_in_plain_german_why_a_sign_up_is_refused(phone: Browser
     audit(page, "v40-not-eligible")
 
 
+def test_an_opportunity_says_what_it_needs_and_how_to_sign_up_without_a_profile(phone: BrowserContext,
+                                                                                 base_url: str) -> None:
+    """Hans has no volunteer profile yet. Before any sign-up the pick-up rounds say what they need (a
+    licence, so 18), and instead of sign-up buttons the shifts say to create the profile first."""
+    page = phone.new_page()
+    sign_in(page, base_url, *FOUNDER, next_path=f"/volunteering/opportunities/{demo_id('opportunity:fahrdienst')}")
+    needs = page.get_by_role("region", name="Was du mitbringen solltest")
+    expect(needs).to_contain_text("Führerschein der Klasse B")
+    expect(needs).to_contain_text("Mindestalter: 18 Jahre")
+    assert not re.search(r"licence:|own_car|lang:", page.content())
+    shifts = page.get_by_role("region", name="Passende Einsätze")
+    expect(shifts.locator(".card").first).to_be_visible()
+    expect(shifts.get_by_role("button")).to_have_count(0)
+    expect(shifts).to_contain_text("lege zuerst dein Helferprofil an")
+    audit(page, "v42-needs-no-profile")
+    page.goto(f"{base_url}/volunteering/opportunities/{demo_id('opportunity:telefon')}")
+    expect(page.get_by_role("region", name="Was du mitbringen solltest")).to_contain_text(
+        "Deutsch mindestens auf Stufe B2")
+    page.goto(f"{base_url}/volunteering/opportunities/{demo_id('opportunity:ausgabe')}")
+    expect(page.get_by_role("region", name="Was du mitbringen solltest")).to_contain_text(
+        "Keine besonderen Voraussetzungen")
+    page.get_by_role("link", name="Profil anlegen").click()
+    expect(page.locator("h1")).to_have_text("Mein Helferprofil")
+
+
 def test_an_address_cut_short_is_the_german_not_found_page(phone: BrowserContext, base_url: str) -> None:
     """A link cut short in a message or typed wrongly: the id is no id at all. The page says so in German
     (with the menu to go on), never the API's English problem JSON."""

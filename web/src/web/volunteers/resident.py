@@ -27,6 +27,7 @@ from web.volunteers.common import (
     is_staff,
     villages,
 )
+from web.volunteers.texts import VolunteersTexts
 
 router = APIRouter(route_class=WebRoute)
 
@@ -72,6 +73,34 @@ async def sign_up(page: SignedInPageDep, _csrf: CsrfFormDep, shift_id: uuid.UUID
     return see_other("/volunteering/my-shifts?done=signed-up")
 
 
+# As the service's matching (domain.matching.min_age_for): driving for an organisation needs 18 whatever the
+# opportunity says.
+DRIVING_MIN_AGE = 18
+
+
+def needs_of(t: VolunteersTexts, opportunity: dict[str, Any]) -> list[str]:
+    """What an opportunity asks of a volunteer (its requirement codes and minimum age), one plain line each;
+    a code we have no words for is left out rather than shown as a code."""
+    codes = [str(code) for code in opportunity.get("requirements") or []]
+    age = int(opportunity.get("min_age") or 0)
+    if "own_car" in codes or any(code.startswith("licence:") for code in codes):
+        age = max(age, DRIVING_MIN_AGE)
+    lines = []
+    for code in codes:
+        kind, *parts = code.split(":")
+        text = t.needs.get(kind)
+        if text is None:
+            continue
+        if kind == "lang" and parts:
+            parts[0] = t.language_names.get(parts[0], parts[0])
+        if kind == "skill" and parts:
+            parts[0] = t.skill_names.get(parts[0], parts[0].replace("_", " "))
+        lines.append(text.format(*parts, *([""] * 2)))
+    if not lines:
+        return [t.needs_none.format(age=age)]
+    return [t.needs_min_age.format(age=age), *lines]
+
+
 async def _opportunity(page: SignedInPageDep, opportunity_id: uuid.UUID, *, values: dict[str, Any] | None = None,
                        errors: FormErrors | None = None, status: int = 200) -> HTMLResponse:
     t = page.texts.volunteers
@@ -84,6 +113,7 @@ async def _opportunity(page: SignedInPageDep, opportunity_id: uuid.UUID, *, valu
     labels = {"quantity": t.pledge_quantity.format(unit=opportunity.get("unit") or ""), "note": t.note_label}
     return page.render("volunteers/opportunity.html", status=status, title=opportunity["title"],
                        opportunity=opportunity, profile=profile, shifts=shifts, mine=mine, labels=labels,
+                       needs=needs_of(t, opportunity),
                        errors=errors, values=values or {"quantity": "1", "note": ""},
                        request_key=uuid.uuid4().hex)
 

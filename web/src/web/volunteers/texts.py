@@ -247,6 +247,15 @@ class VolunteersTexts:
     stats_help_done: str
     stats_villages_caption: str
     stats_none: str
+    # resident pages (filters, warnings, requirements)
+    needs_title: str
+    needs_none: str
+    needs_min_age: str
+    # an opportunity's requirement codes (`licence:B`, `lang:de:B2`, `skill:garden`), by the part before the
+    # first ":"; `{0}`, `{1}` are the parts after it
+    needs: dict[str, str]
+    skill_names: dict[str, str]
+    shifts_need_profile: str
 
 
 DE = VolunteersTexts(
@@ -615,4 +624,25 @@ DE = VolunteersTexts(
     stats_help_done="davon erledigt",
     stats_villages_caption="Nach Orten",
     stats_none="In diesem Zeitraum gibt es noch keine Zahlen.",
+    # resident pages (filters, warnings, requirements)
+    needs_title="Was du mitbringen solltest",
+    needs_none="Keine besonderen Voraussetzungen – mitmachen können alle ab {age} Jahren.",
+    needs_min_age="Mindestalter: {age} Jahre",
+    needs={
+        "licence": "Führerschein der Klasse {0}",
+        "own_car": "ein eigenes Auto",
+        "first_aid": "ein Erste-Hilfe-Kurs",
+        "efz": (
+            "ein erweitertes Führungszeugnis: der Träger oder die Freiwilligenagentur schaut es sich an, "
+            "gespeichert wird nur, dass es in Ordnung war"
+        ),
+        "lang": "{0} mindestens auf Stufe {1}",
+        "skill": "hilfreich, aber kein Muss: {0}",
+    },
+    skill_names={"garden": "Gartenarbeit", "reading": "Vorlesen", "cooking": "Kochen", "technology": "Technik",
+                 "crafts": "Handwerk", "music": "Musik", "sports": "Sport", "care": "Pflege"},
+    shifts_need_profile=(
+        "Um dich für einen Termin anzumelden, lege zuerst dein Helferprofil an: mit deinem Ort und wann du Zeit "
+        "hast."
+    ),
 )
