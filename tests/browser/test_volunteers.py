@@ -420,6 +420,43 @@ def test_requests_for_help_show_their_day_and_whole_time(phone: BrowserContext, 
     helper_context.close()
 
 
+def test_a_volunteer_is_told_when_two_of_her_shifts_are_back_to_back_far_apart(
+    phone: BrowserContext, browser: Browser, base_url: str
+) -> None:
+    """Anna helps at the food bank in Prenzlau from 14:00 (the demo's shift in 9 days); the church adds a
+    visit in Angermünde until 13:30 that day, 34 km away. The sign-up goes through, and she is told to plan
+    the way."""
+    day = date.today() + timedelta(days=9)
+    church = browser.new_context(viewport=PHONE, locale="de-DE")
+    karl = church.new_page()
+    sign_in(karl, base_url, *COORDINATOR, next_path="/volunteering/organisations")
+    visit = demo_id("opportunity:besuch")
+    created = _form(karl, base_url, f"/volunteering/opportunities/{visit}/shifts", {
+        "organisation_id": demo_id("organisation:kirche"), "capacity": "2", "day": day.isoformat(),
+        "from_time": "12:30", "until": "13:30"})
+    assert created.status == 303
+    church.close()
+
+    page = phone.new_page()
+    sign_in(page, base_url, *VOLUNTEER, next_path="/volunteering")
+    food_bank = next(s["id"] for s in page.request.get(
+        f"{base_url}/api/volunteers/opportunities/{demo_id('opportunity:ausgabe')}/shifts").json()
+        if s["local_date"] == day.strftime("%d.%m.%Y"))
+    assert _form(page, base_url, f"/volunteering/shifts/{food_bank}/sign-up", {}).status == 303
+    page.goto(f"{base_url}/volunteering/opportunities/{visit}")
+    when = f"{day:%d.%m.%Y}"
+    page.locator(".card", has_text=when).filter(has_text="12:30").get_by_role(
+        "button", name=f"Für Besuchsdienst im Seniorenheim am {when} anmelden").click()  # not the series' visit
+    expect(page).to_have_url(re.compile(r"/volunteering/my-shifts"))
+    expect(page.get_by_role("status").first).to_contain_text("Du bist angemeldet")
+    warning = page.locator(".notice--waiting")
+    expect(warning).to_contain_text(f"„Lebensmittelausgabe“ am {when} (14:00 – 17:00 Uhr)")
+    expect(warning).to_contain_text("Plane genug Zeit für den Weg ein.")
+    audit(page, "v54-signed-up-with-warning")
+    page.goto(f"{base_url}/volunteering/my-shifts")  # said once, after the sign-up
+    expect(page.locator(".notice--waiting")).to_have_count(0)
+
+
 def test_the_desk_enters_a_request_for_help_as_the_senior_who_phoned(phone: BrowserContext, base_url: str) -> None:
     """Gertrud has neither e-mail nor smartphone: the desk enters her request with a token for her (`act` = the
     staff member), so it is hers; a number the desk may not act for is refused next to the field."""

@@ -8,8 +8,9 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form
+from fastapi import APIRouter, Form, Query
 from fastapi.responses import HTMLResponse, Response
 
 from gateway.browser import CsrfFormDep
@@ -70,7 +71,28 @@ async def sign_up(page: SignedInPageDep, _csrf: CsrfFormDep, shift_id: uuid.UUID
         if opportunity_id is not None:
             return await _opportunity(page, opportunity_id, errors=errors, status=response.status_code)
         return await _find(page, errors=errors, status=response.status_code)
-    return see_other("/volunteering/my-shifts?done=signed-up")
+    # What the service let through but the person should know (`travel:<shift>`, `overlap:<shift>`) goes
+    # with the redirect; the page says it with the other shift's title and time.
+    warnings = [w.split(":", 1) for w in response.json().get("warnings", []) if w.count(":") == 1]
+    query = urlencode([("done", "signed-up"), *((kind, shift) for kind, shift in warnings if kind in WARNINGS)])
+    return see_other(f"/volunteering/my-shifts?{query}")
+
+
+# The sign-up warnings the service gives and my-shifts explains (texts.volunteers.signup_warnings).
+WARNINGS = ("travel", "overlap")
+
+
+def signup_warnings(t: VolunteersTexts, found: dict[str, list[str]], signups: list[dict[str, Any]]) -> list[str]:
+    """One sentence per warning, naming the other shift when it is one of the person's (else without it)."""
+    shifts = {str(s["shift_id"]): s for s in signups}
+    sentences = []
+    for kind in WARNINGS:
+        for shift_id in list(dict.fromkeys(found.get(kind, [])))[:5]:  # a handful at most (the URL is typed)
+            other = shifts.get(shift_id)
+            sentences.append(t.signup_warnings[kind].format(
+                other=t.signup_warning_other.format(title=other["title"], date=other["local_date"],
+                                                    time=other["local_time"]) if other else t.signup_warning_unknown))
+    return sentences
 
 
 # As the service's matching (domain.matching.min_age_for): driving for an organisation needs 18 whatever the
@@ -229,7 +251,8 @@ def _number(text: str) -> float | None:
 
 
 async def _mine(page: SignedInPageDep, *, calendar_url: str | None = None, notice: str | None = None,
-                errors: FormErrors | None = None, status: int = 200) -> HTMLResponse:
+                warned: dict[str, list[str]] | None = None, errors: FormErrors | None = None,
+                status: int = 200) -> HTMLResponse:
     t = page.texts.volunteers
     signups = await fetch(page, "/me/signups", missing=[])
     hours = await fetch(page, "/me/hours")
@@ -242,15 +265,20 @@ async def _mine(page: SignedInPageDep, *, calendar_url: str | None = None, notic
     has_calendar_link = calendar_url is not None or bool(profile and profile.get("has_calendar_link"))
     return page.render("volunteers/mine.html", status=status, title=t.mine_title, ahead=ahead, past=past,
                        hours=hours, calendar_url=calendar_url, has_calendar_link=has_calendar_link, notice=notice,
-                       errors=errors, commitments=commitments, active=ACTIVE_COMMITMENT)
+                       warnings=signup_warnings(t, warned or {}, signups), errors=errors, commitments=commitments,
+                       active=ACTIVE_COMMITMENT)
 
 
 @router.get("/volunteering/my-shifts", response_class=HTMLResponse)
-async def my_shifts(page: SignedInPageDep, done: str = "") -> HTMLResponse:
+async def my_shifts(page: SignedInPageDep, done: str = "",
+                   travel: Annotated[list[str] | None, Query()] = None,
+                   overlap: Annotated[list[str] | None, Query()] = None) -> HTMLResponse:
+    """`travel`, `overlap`: the shifts the service warned about on the sign-up just made (see sign_up)."""
     t = page.texts.volunteers
     notices = {"signed-up": t.mine_signed_up, "cancelled": t.mine_cancelled, "revoked": t.calendar_revoked,
                "responded": t.mine_responded, "pledged": t.mine_pledged, "withdrawn": t.mine_withdrawn}
-    return await _mine(page, notice=notices.get(done))
+    warned = {"travel": travel or [], "overlap": overlap or []} if done == "signed-up" else {}
+    return await _mine(page, notice=notices.get(done), warned=warned)
 
 
 @router.post("/volunteering/signups/{signup_id}/cancel", response_class=HTMLResponse)

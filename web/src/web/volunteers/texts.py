@@ -256,6 +256,11 @@ class VolunteersTexts:
     needs: dict[str, str]
     skill_names: dict[str, str]
     shifts_need_profile: str
+    # after a sign-up the service let through: `travel` (back to back, villages far apart), `overlap` (within the
+    # tolerated minutes); `{other}` is signup_warning_other or, for a shift not in the list, signup_warning_unknown
+    signup_warnings: dict[str, str]
+    signup_warning_other: str
+    signup_warning_unknown: str
 
 
 DE = VolunteersTexts(
@@ -645,4 +650,16 @@ DE = VolunteersTexts(
         "Um dich für einen Termin anzumelden, lege zuerst dein Helferprofil an: mit deinem Ort und wann du Zeit "
         "hast."
     ),
+    signup_warnings={
+        "travel": (
+            "Bitte beachte: Kurz davor oder danach hast du {other}, und die Orte liegen weit auseinander. Plane "
+            "genug Zeit für den Weg ein."
+        ),
+        "overlap": (
+            "Bitte beachte: Dieser Einsatz überschneidet sich ein paar Minuten mit {other}. Sag den Trägern am "
+            "besten Bescheid, wann du kommst und gehst."
+        ),
+    },
+    signup_warning_other="„{title}“ am {date} ({time} Uhr)",
+    signup_warning_unknown="einem anderen Einsatz",
 )
