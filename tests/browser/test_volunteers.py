@@ -486,6 +486,43 @@ def test_the_desk_enters_a_request_for_help_as_the_senior_who_phoned(phone: Brow
     audit(page, "v51-desk-entered")
 
 
+def test_a_volunteer_narrows_what_she_finds_and_a_weekly_visit_is_one_card(phone: BrowserContext,
+                                                                            base_url: str) -> None:
+    """The filters go into the address and stay chosen; the church's weekly visits are one card."""
+    page = phone.new_page()
+    sign_in(page, base_url, *VOLUNTEER, next_path="/volunteering")
+    visits = page.locator("#matches-title + ul .card", has_text="Besuchsdienst im Seniorenheim")
+    expect(visits).to_have_count(1)
+    expect(visits).to_contain_text(re.compile(r"und \d+ weitere Termine"))
+    page.get_by_text("Auswahl eingrenzen").click()
+    page.get_by_label("Bereich", exact=True).select_option(label="Seniorinnen und Senioren")
+    page.get_by_role("button", name="Anzeigen").click()
+    expect(page).to_have_url(re.compile(r"category=seniors"))
+    expect(page.get_by_label("Bereich", exact=True)).to_have_value("seniors")
+    expect(page.locator(".card", has_text="Besuchsdienst im Seniorenheim")).to_have_count(1)
+    expect(page.locator(".card", has_text="Telefonpatenschaft")).to_have_count(1)
+    expect(page.locator(".card", has_text="Aufbau Sommerfest")).to_have_count(0)  # the fire brigade's
+    expect(page.locator(".card", has_text="Winterjacken")).to_have_count(0)  # social
+    expect(page.get_by_text("Mit dieser Auswahl gibt es gerade nichts.")).to_be_visible()  # no seniors' donations
+    audit(page, "v32-find-filtered")
+    assert horizontal_overflow(page) == 0
+
+    page.get_by_label("Art der Hilfe").select_option(label="Sachspenden")
+    page.get_by_label("Bereich", exact=True).select_option(label="Alle Bereiche")
+    page.get_by_role("button", name="Anzeigen").click()
+    expect(page.get_by_label("Art der Hilfe")).to_have_value("material")
+    expect(page.locator("#matches-title")).to_have_count(0)
+    expect(page.locator(".card", has_text="Winterjacken für die Kleiderkammer")).to_be_visible()
+    expect(page.locator(".card", has_text="Lesepatenschaft")).to_have_count(0)  # ongoing, not a donation
+    page.get_by_role("link", name="Alles zeigen").click()
+    expect(page.locator(".card", has_text="Lesepatenschaft")).to_be_visible()
+    # Only the coming week: the fire brigade's festival in 12 days is not in it.
+    expect(page.locator(".card", has_text="Aufbau Sommerfest")).to_have_count(1)
+    page.goto(f"{base_url}/volunteering?days=7")
+    expect(page.get_by_label("Wann?")).to_have_value("7")
+    expect(page.locator(".card", has_text="Aufbau Sommerfest")).to_have_count(0)
+
+
 def test_a_volunteer_ticks_the_times_she_has_and_her_matches_follow(phone: BrowserContext, base_url: str) -> None:
     """Last in this module: it changes Anna's times (mornings, then mornings and evenings)."""
     page = phone.new_page()

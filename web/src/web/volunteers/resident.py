@@ -40,22 +40,60 @@ RESPONSE_FIELDS = {"body.quantity": "quantity", "body.note": "note"}
 ACTIVE_COMMITMENT = ("requested", "confirmed")
 
 
-async def _find(page: SignedInPageDep, *, errors: FormErrors | None = None, status: int = 200) -> HTMLResponse:
+# The find page's filters: what kind of help (shifts, or the opportunities without shifts), and for shifts
+# how far ahead (the service's `days`); the choices are the texts' (t.volunteers.filter_kinds, filter_days).
+LISTED_KINDS = ("ongoing", "material")
+DEFAULT_DAYS = "60"
+
+
+def find_filters(t: VolunteersTexts, kind: str = "", category: str = "", days: str = "",
+                 partial: str = "") -> dict[str, str]:
+    """The filters as chosen (a value not offered — a URL typed or cut short — counts as not chosen)."""
+    return {"kind": kind if kind in t.filter_kinds else "",
+            "category": category if category in t.categories else "",
+            "days": days if days in t.filter_days else DEFAULT_DAYS,
+            "partial": "1" if partial else ""}
+
+
+def grouped(matches: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One card per opportunity (its best match), with how many more of its shifts match: a weekly series
+    would fill the page with the same visit."""
+    groups: dict[str, dict[str, Any]] = {}
+    for match in matches:
+        group = groups.setdefault(str(match["shift"]["opportunity_id"]), {"match": match, "others": 0})
+        if group["match"] is not match:
+            group["others"] += 1
+    return list(groups.values())
+
+
+async def _find(page: SignedInPageDep, filters: dict[str, str], *, errors: FormErrors | None = None,
+                status: int = 200) -> HTMLResponse:
     t = page.texts.volunteers
     profile = await fetch(page, "/me/profile", missing=None)
-    matches = await fetch(page, "/me/matches") if profile else []
+    kind, category = filters["kind"], filters["category"]
+    params = {"days": filters["days"], **({"partial": "true"} if filters["partial"] else {}),
+              **({"category": category} if category else {})}
+    matches = await fetch(page, "/me/matches", params=params) if profile and kind in ("", "shifts") else []
     # Ongoing commitments and material donations have no shifts to match; they are listed beside (near
     # me once there is a profile).
-    more = await fetch(page, "/me/opportunities") if profile else [
-        {"opportunity": o, "distance_km": None}
-        for kind in ("ongoing", "material") for o in await fetch(page, "/opportunities", params={"kind": kind})]
-    return page.render("volunteers/find.html", status=status, title=t.find_title, profile=profile, matches=matches,
-                       more=more, errors=errors, request_key=uuid.uuid4().hex, staff=is_staff(page))
+    kinds = [k for k in LISTED_KINDS if kind in ("", k)]
+    if profile:
+        more = [item for item in await fetch(page, "/me/opportunities") if item["opportunity"]["kind"] in kinds
+                and category in ("", item["opportunity"]["category"])]
+    else:
+        more = [{"opportunity": o, "distance_km": None} for k in kinds for o in await fetch(
+            page, "/opportunities", params={"kind": k, **({"category": category} if category else {})})]
+    return page.render("volunteers/find.html", status=status, title=t.find_title, profile=profile,
+                       matches=grouped(matches), more=more, filters=filters,
+                       categories={"": t.filter_categories_all, **t.categories},
+                       filtered=filters != find_filters(t), errors=errors, request_key=uuid.uuid4().hex,
+                       staff=is_staff(page))
 
 
 @router.get("/volunteering", response_class=HTMLResponse)
-async def find_page(page: SignedInPageDep) -> HTMLResponse:
-    return await _find(page)
+async def find_page(page: SignedInPageDep, kind: str = "", category: str = "", days: str = "",
+                    partial: str = "") -> HTMLResponse:
+    return await _find(page, find_filters(page.texts.volunteers, kind, category, days, partial))
 
 
 @router.post("/volunteering/shifts/{shift_id}/sign-up", response_class=HTMLResponse)
@@ -70,7 +108,7 @@ async def sign_up(page: SignedInPageDep, _csrf: CsrfFormDep, shift_id: uuid.UUID
         errors = form_problems(page, response)
         if opportunity_id is not None:
             return await _opportunity(page, opportunity_id, errors=errors, status=response.status_code)
-        return await _find(page, errors=errors, status=response.status_code)
+        return await _find(page, find_filters(page.texts.volunteers), errors=errors, status=response.status_code)
     # What the service let through but the person should know (`travel:<shift>`, `overlap:<shift>`) goes
     # with the redirect; the page says it with the other shift's title and time.
     warnings = [w.split(":", 1) for w in response.json().get("warnings", []) if w.count(":") == 1]

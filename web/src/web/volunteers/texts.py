@@ -261,6 +261,20 @@ class VolunteersTexts:
     signup_warnings: dict[str, str]
     signup_warning_other: str
     signup_warning_unknown: str
+    filter_title: str
+    filter_kind: str
+    filter_kinds: dict[str, str]
+    filter_category: str
+    filter_categories_all: str
+    filter_days: dict[str, str]
+    filter_days_label: str
+    filter_partial: str
+    filter_submit: str
+    filter_reset: str
+    filtered_empty: str
+    more_dates: str
+    more_dates_one: str
+    more_dates_label: str
 
 
 DE = VolunteersTexts(
@@ -662,4 +676,20 @@ DE = VolunteersTexts(
     },
     signup_warning_other="„{title}“ am {date} ({time} Uhr)",
     signup_warning_unknown="einem anderen Einsatz",
+    filter_title="Auswahl eingrenzen",
+    filter_kind="Art der Hilfe",
+    filter_kinds={"": "Alles", "shifts": "Einsätze mit Terminen", "ongoing": "Dauerhaft dabei sein",
+                  "material": "Sachspenden"},
+    filter_category="Bereich",
+    filter_categories_all="Alle Bereiche",
+    filter_days_label="Wann?",
+    filter_days={"7": "in den nächsten 7 Tagen", "30": "in den nächsten 4 Wochen", "60": "in den nächsten 2 Monaten",
+                 "180": "im nächsten halben Jahr"},
+    filter_partial="Auch Einsätze, die nur teilweise zu meinen Zeiten passen",
+    filter_submit="Anzeigen",
+    filter_reset="Alles zeigen",
+    filtered_empty="Mit dieser Auswahl gibt es gerade nichts.",
+    more_dates="und {count} weitere Termine",
+    more_dates_one="und 1 weiterer Termin",
+    more_dates_label="{title}: {more}",
 )
