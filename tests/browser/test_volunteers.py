@@ -409,6 +409,9 @@ def test_requests_for_help_show_their_day_and_whole_time(phone: BrowserContext, 
     sign_in(page, base_url, *ERIKA, next_path="/volunteering/help")
     tablet = page.locator("#my-requests-title + ul .card", has_text="Technik · Prenzlau")
     expect(tablet).to_contain_text(re.compile(WHOLE_WINDOW.format(day=(date.today() + timedelta(days=3)).day)))
+    # Near her only her own request, which is not hers to help with: the list says there is nothing.
+    expect(page.locator("#near-title + ul")).to_have_count(0)
+    expect(page.get_by_text("Gerade sucht niemand in deiner Nähe Hilfe.")).to_be_visible()
     audit(page, "v52-help-mine-window")
 
     helper_context = browser.new_context(viewport=PHONE, locale="de-DE")
