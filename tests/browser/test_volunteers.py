@@ -60,11 +60,21 @@ def test_a_volunteer_finds_a_shift_near_her_and_signs_up(phone: BrowserContext, 
     expect(page.locator(".lead")).to_contain_text("zusammen 0 Stunden")
     audit(page, "v02-mine")
 
+    # No link yet: nothing to make invalid.
+    revoke = page.get_by_role("button", name="Link ungültig machen")
+    expect(revoke).to_have_count(0)
     page.get_by_role("button", name="Kalender-Link erstellen").click()
     expect(page.locator("#calendar-url")).to_contain_text("/api/volunteers/calendar/")
-    feed = page.request.get(page.locator("#calendar-url").inner_text().strip())
+    feed_url = page.locator("#calendar-url").inner_text().strip()
+    feed = page.request.get(feed_url)
     assert feed.ok and "BEGIN:VCALENDAR" in feed.text() and "Besuchsdienst im Seniorenheim" in feed.text()
     audit(page, "v03-calendar")
+    page.goto(f"{base_url}/volunteering/my-shifts")
+    expect(revoke).to_have_count(1)  # the link is there (not shown again: it is secret)
+    revoke.click()
+    expect(page.get_by_role("status")).to_contain_text("Der Kalender-Link gilt nicht mehr.")
+    expect(revoke).to_have_count(0)
+    assert page.request.get(feed_url).status == 404
 
 
 def test_a_coordinator_of_a_newly_verified_club_publishes_a_shift(
@@ -372,6 +382,31 @@ def test_a_resident_sees_in_plain_german_why_a_sign_up_is_refused(phone: Browser
     audit(page, "v40-not-eligible")
 
 
+def test_an_opportunity_says_what_it_needs_and_how_to_sign_up_without_a_profile(phone: BrowserContext,
+                                                                                 base_url: str) -> None:
+    """Hans has no volunteer profile yet. Before any sign-up the pick-up rounds say what they need (a
+    licence, so 18), and instead of sign-up buttons the shifts say to create the profile first."""
+    page = phone.new_page()
+    sign_in(page, base_url, *FOUNDER, next_path=f"/volunteering/opportunities/{demo_id('opportunity:fahrdienst')}")
+    needs = page.get_by_role("region", name="Was du mitbringen solltest")
+    expect(needs).to_contain_text("Führerschein der Klasse B")
+    expect(needs).to_contain_text("Mindestalter: 18 Jahre")
+    assert not re.search(r"licence:|own_car|lang:", page.content())
+    shifts = page.get_by_role("region", name="Passende Einsätze")
+    expect(shifts.locator(".card").first).to_be_visible()
+    expect(shifts.get_by_role("button")).to_have_count(0)
+    expect(shifts).to_contain_text("lege zuerst dein Helferprofil an")
+    audit(page, "v42-needs-no-profile")
+    page.goto(f"{base_url}/volunteering/opportunities/{demo_id('opportunity:telefon')}")
+    expect(page.get_by_role("region", name="Was du mitbringen solltest")).to_contain_text(
+        "Deutsch mindestens auf Stufe B2")
+    page.goto(f"{base_url}/volunteering/opportunities/{demo_id('opportunity:ausgabe')}")
+    expect(page.get_by_role("region", name="Was du mitbringen solltest")).to_contain_text(
+        "Keine besonderen Voraussetzungen")
+    page.get_by_role("link", name="Profil anlegen").click()
+    expect(page.locator("h1")).to_have_text("Mein Helferprofil")
+
+
 def test_an_address_cut_short_is_the_german_not_found_page(phone: BrowserContext, base_url: str) -> None:
     """A link cut short in a message or typed wrongly: the id is no id at all. The page says so in German
     (with the menu to go on), never the API's English problem JSON."""
@@ -471,6 +506,68 @@ def test_the_services_refusals_reach_the_forms_in_plain_german(phone: BrowserCon
     erika_context.close()
 
 
+WHOLE_WINDOW = r"(Mo|Di|Mi|Do|Fr|Sa|So)\., {day}\. \S+, 10:00–14:00 Uhr"
+
+
+def test_requests_for_help_show_their_day_and_whole_time(phone: BrowserContext, browser: Browser,
+                                                          base_url: str) -> None:
+    """The demo's requests are wanted from 10 to 14 o'clock: the one asking and the helpers read the weekday,
+    the date and both times, not only when it begins."""
+    page = phone.new_page()
+    sign_in(page, base_url, *ERIKA, next_path="/volunteering/help")
+    tablet = page.locator("#my-requests-title + ul .card", has_text="Technik · Prenzlau")
+    expect(tablet).to_contain_text(re.compile(WHOLE_WINDOW.format(day=(date.today() + timedelta(days=3)).day)))
+    # Near her only her own request, which is not hers to help with: the list says there is nothing.
+    expect(page.locator("#near-title + ul")).to_have_count(0)
+    expect(page.get_by_text("Gerade sucht niemand in deiner Nähe Hilfe.")).to_be_visible()
+    audit(page, "v52-help-mine-window")
+
+    helper_context = browser.new_context(viewport=PHONE, locale="de-DE")
+    helper = helper_context.new_page()
+    sign_in(helper, base_url, *VOLUNTEER, next_path="/volunteering/help")
+    shopping = helper.locator("#near-title + ul .card", has_text="Einkauf")
+    expect(shopping).to_contain_text(re.compile(WHOLE_WINDOW.format(day=(date.today() + timedelta(days=2)).day)))
+    audit(helper, "v53-help-near-window")
+    helper_context.close()
+
+
+def test_a_volunteer_is_told_when_two_of_her_shifts_are_back_to_back_far_apart(
+    phone: BrowserContext, browser: Browser, base_url: str
+) -> None:
+    """Anna helps at the food bank in Prenzlau from 14:00 (the demo's shift in 9 days); the church adds a
+    visit in Angermünde until 13:30 that day, 34 km away. The sign-up goes through, and she is told to plan
+    the way."""
+    day = date.today() + timedelta(days=9)
+    church = browser.new_context(viewport=PHONE, locale="de-DE")
+    karl = church.new_page()
+    sign_in(karl, base_url, *COORDINATOR, next_path="/volunteering/organisations")
+    visit = demo_id("opportunity:besuch")
+    created = _form(karl, base_url, f"/volunteering/opportunities/{visit}/shifts", {
+        "organisation_id": demo_id("organisation:kirche"), "capacity": "2", "day": day.isoformat(),
+        "from_time": "12:30", "until": "13:30"})
+    assert created.status == 303
+    church.close()
+
+    page = phone.new_page()
+    sign_in(page, base_url, *VOLUNTEER, next_path="/volunteering")
+    food_bank = next(s["id"] for s in page.request.get(
+        f"{base_url}/api/volunteers/opportunities/{demo_id('opportunity:ausgabe')}/shifts").json()
+        if s["local_date"] == day.strftime("%d.%m.%Y"))
+    assert _form(page, base_url, f"/volunteering/shifts/{food_bank}/sign-up", {}).status == 303
+    page.goto(f"{base_url}/volunteering/opportunities/{visit}")
+    when = f"{day:%d.%m.%Y}"
+    page.locator(".card", has_text=when).filter(has_text="12:30").get_by_role(
+        "button", name=f"Für Besuchsdienst im Seniorenheim am {when} anmelden").click()  # not the series' visit
+    expect(page).to_have_url(re.compile(r"/volunteering/my-shifts"))
+    expect(page.get_by_role("status").first).to_contain_text("Du bist angemeldet")
+    warning = page.locator(".notice--waiting")
+    expect(warning).to_contain_text(f"„Lebensmittelausgabe“ am {when} (14:00 – 17:00 Uhr)")
+    expect(warning).to_contain_text("Plane genug Zeit für den Weg ein.")
+    audit(page, "v54-signed-up-with-warning")
+    page.goto(f"{base_url}/volunteering/my-shifts")  # said once, after the sign-up
+    expect(page.locator(".notice--waiting")).to_have_count(0)
+
+
 def test_the_desk_enters_a_request_for_help_as_the_senior_who_phoned(phone: BrowserContext, base_url: str) -> None:
     """Gertrud has neither e-mail nor smartphone: the desk enters her request with a token for her (`act` = the
     staff member), so it is hers; a number the desk may not act for is refused next to the field."""
@@ -498,6 +595,43 @@ def test_the_desk_enters_a_request_for_help_as_the_senior_who_phoned(phone: Brow
     expect(entered).to_have_count(before + 1)
     expect(page.locator("#entered-title + ul")).to_contain_text("Besuch · Gramzow")
     audit(page, "v51-desk-entered")
+
+
+def test_a_volunteer_narrows_what_she_finds_and_a_weekly_visit_is_one_card(phone: BrowserContext,
+                                                                            base_url: str) -> None:
+    """The filters go into the address and stay chosen; the church's weekly visits are one card."""
+    page = phone.new_page()
+    sign_in(page, base_url, *VOLUNTEER, next_path="/volunteering")
+    visits = page.locator("#matches-title + ul .card", has_text="Besuchsdienst im Seniorenheim")
+    expect(visits).to_have_count(1)
+    expect(visits).to_contain_text(re.compile(r"und \d+ weitere Termine"))
+    page.get_by_text("Auswahl eingrenzen").click()
+    page.get_by_label("Bereich", exact=True).select_option(label="Seniorinnen und Senioren")
+    page.get_by_role("button", name="Anzeigen").click()
+    expect(page).to_have_url(re.compile(r"category=seniors"))
+    expect(page.get_by_label("Bereich", exact=True)).to_have_value("seniors")
+    expect(page.locator(".card", has_text="Besuchsdienst im Seniorenheim")).to_have_count(1)
+    expect(page.locator(".card", has_text="Telefonpatenschaft")).to_have_count(1)
+    expect(page.locator(".card", has_text="Aufbau Sommerfest")).to_have_count(0)  # the fire brigade's
+    expect(page.locator(".card", has_text="Winterjacken")).to_have_count(0)  # social
+    expect(page.get_by_text("Mit dieser Auswahl gibt es gerade nichts.")).to_be_visible()  # no seniors' donations
+    audit(page, "v32-find-filtered")
+    assert horizontal_overflow(page) == 0
+
+    page.get_by_label("Art der Hilfe").select_option(label="Sachspenden")
+    page.get_by_label("Bereich", exact=True).select_option(label="Alle Bereiche")
+    page.get_by_role("button", name="Anzeigen").click()
+    expect(page.get_by_label("Art der Hilfe")).to_have_value("material")
+    expect(page.locator("#matches-title")).to_have_count(0)
+    expect(page.locator(".card", has_text="Winterjacken für die Kleiderkammer")).to_be_visible()
+    expect(page.locator(".card", has_text="Lesepatenschaft")).to_have_count(0)  # ongoing, not a donation
+    page.get_by_role("link", name="Alles zeigen").click()
+    expect(page.locator(".card", has_text="Lesepatenschaft")).to_be_visible()
+    # Only the coming week: the fire brigade's festival in 12 days is not in it.
+    expect(page.locator(".card", has_text="Aufbau Sommerfest")).to_have_count(1)
+    page.goto(f"{base_url}/volunteering?days=7")
+    expect(page.get_by_label("Wann?")).to_have_value("7")
+    expect(page.locator(".card", has_text="Aufbau Sommerfest")).to_have_count(0)
 
 
 def test_a_volunteer_ticks_the_times_she_has_and_her_matches_follow(phone: BrowserContext, base_url: str) -> None:

@@ -17,7 +17,7 @@ pytest.importorskip("gateway.browser", reason="gateway/src/gateway/browser.py is
 
 from web import STATIC_DIR, create_web_router  # noqa: E402
 from web.problems import form_errors  # noqa: E402
-from web.templating import ENVIRONMENT, TEMPLATES_DIR, decimal  # noqa: E402
+from web.templating import ENVIRONMENT, TEMPLATES_DIR, decimal, local_window  # noqa: E402
 from web.texts import DE, TEXTS_BY_LANG  # noqa: E402
 
 JINJA = re.compile(r"{#.*?#}|{%.*?%}|{{.*?}}", re.DOTALL)
@@ -85,6 +85,16 @@ def test_numbers_are_written_the_german_way() -> None:
     assert [decimal(v) for v in (21.44, 0.0, 3, 1.25, 12.96, None)] == ["21,4", "0", "3", "1,2", "13", ""]
     page = ENVIRONMENT.from_string("{{ t.volunteers.distance.format(km=d | decimal) }}, {{ (m / 60) | decimal }} h")
     assert page.render(t=DE, d=21.4, m=90) == "21,4 km entfernt, 1,5 h"
+
+
+def test_a_time_window_is_written_with_its_day_and_both_times() -> None:
+    """A request for help from 10 to 12 o'clock local time (UTC in the service's answer); across midnight
+    both days; in summer time too."""
+    assert local_window("2026-12-03T09:00:00+00:00", "2026-12-03T11:00:00+00:00") == "Do., 3. Dez., 10:00–12:00 Uhr"
+    assert local_window("2026-07-04T20:00:00Z", "2026-07-05T04:00:00Z") == (
+        "Sa., 4. Juli, 22:00 Uhr – So., 5. Juli, 06:00 Uhr")
+    assert local_window("2026-03-02T07:30:00+00:00", None) == "Mo., 2. März, 08:30 Uhr"
+    assert local_window(None, None) == ""
 
 
 def test_validation_problems_become_our_words_next_to_the_field() -> None:

@@ -38,6 +38,24 @@ def local_time(value: datetime | str | None, texts: Texts = DE) -> str:
     return moment.astimezone(LOCAL_TIME).strftime(texts.date_format)
 
 
+def local_window(start: datetime | str | None, end: datetime | str | None, texts: Texts = DE) -> str:
+    """A time window as residents read it, in local time: "Do., 3. Dez., 10:00–12:00 Uhr", and with the second
+    day where it ends on another ("Do., 3. Dez., 22:00 Uhr – Fr., 4. Dez., 06:00 Uhr")."""
+    if not start:
+        return ""
+    begins = (datetime.fromisoformat(start) if isinstance(start, str) else start).astimezone(LOCAL_TIME)
+
+    def day(moment: datetime) -> str:
+        return f"{texts.weekdays_short[moment.weekday()]}, {moment.day}. {texts.months_short[moment.month - 1]}"
+
+    if not end:
+        return f"{day(begins)}, {begins:%H:%M} {texts.o_clock}"
+    ends = (datetime.fromisoformat(end) if isinstance(end, str) else end).astimezone(LOCAL_TIME)
+    if ends.date() == begins.date():
+        return f"{day(begins)}, {begins:%H:%M}–{ends:%H:%M} {texts.o_clock}"
+    return f"{day(begins)}, {begins:%H:%M} {texts.o_clock} – {day(ends)}, {ends:%H:%M} {texts.o_clock}"
+
+
 def decimal(value: float | int | None) -> str:
     """A number as German readers write it: one decimal with a comma ("21,4"), none when it is whole ("0",
     "3") — never Python's "21.4" or "0.0"."""
@@ -60,6 +78,7 @@ def _environment() -> jinja2.Environment:
     environment.globals["static_url"] = static_url
     environment.filters["local_time"] = local_time
     environment.filters["decimal"] = decimal
+    environment.filters["local_window"] = local_window
     return environment
 
 

@@ -318,6 +318,10 @@ class Texts:
     yes: str
     no: str
     date_format: str
+    # a time window's days and its "Uhr" (templating.local_window: "Do., 3. Dez., 10:00–12:00 Uhr")
+    weekdays_short: tuple[str, ...]
+    months_short: tuple[str, ...]
+    o_clock: str
 
     # --- the service areas, each in its own module (web/<area>/texts.py) ----------------------------
     marketplace: MarketplaceTexts
@@ -710,6 +714,9 @@ DE = Texts(
     yes="ja",
     no="nein",
     date_format="%d.%m.%Y, %H:%M Uhr",
+    weekdays_short=("Mo.", "Di.", "Mi.", "Do.", "Fr.", "Sa.", "So."),
+    months_short=("Jan.", "Feb.", "März", "Apr.", "Mai", "Juni", "Juli", "Aug.", "Sept.", "Okt.", "Nov.", "Dez."),
+    o_clock="Uhr",
     marketplace=MARKETPLACE_DE,
     mobility=MOBILITY_DE,
     volunteers=VOLUNTEERS_DE,

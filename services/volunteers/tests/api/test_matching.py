@@ -40,6 +40,22 @@ async def test_matches_near_me_with_reasons_in_a_stable_order(vol: Volunteers) -
     assert outside["id"] not in [m["shift"]["id"] for m in partial]  # 20:00-22:00 does not touch 13-18
 
 
+async def test_matches_of_one_category(vol: Volunteers) -> None:
+    """A resident who wants to help seniors: only their shifts, still ranked; an unknown category is refused."""
+    seniors = await vol.world(village_id=PRENZLAU, category="seniors", title="Besuchsdienst")
+    social = await vol.world(village_id=PRENZLAU, category="social")
+    visit = await vol.shift(seniors, start=soon(5))
+    other = await vol.shift(social, start=soon(5))
+    helper = await vol.profile(availability=ALL_DAY)
+    everything = (await vol.http.get("/me/matches", headers=helper.headers)).json()
+    assert {m["shift"]["id"] for m in everything} == {visit["id"], other["id"]}
+    only = (await vol.http.get("/me/matches?category=seniors", headers=helper.headers)).json()
+    assert [m["shift"]["id"] for m in only] == [visit["id"]]
+    assert (await vol.http.get("/me/matches?category=culture", headers=helper.headers)).json() == []
+    refused = await vol.http.get("/me/matches?category=golf", headers=helper.headers)
+    assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "query.category"
+
+
 async def test_the_distance_mode_is_the_districts_choice(vol: Volunteers) -> None:
     gramzow = await vol.world(village_id=GRAMZOW)
     shift = await vol.shift(gramzow, start=soon(5))

@@ -8,8 +8,9 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form
+from fastapi import APIRouter, Form, Query
 from fastapi.responses import HTMLResponse, Response
 
 from gateway.browser import CsrfFormDep
@@ -27,6 +28,7 @@ from web.volunteers.common import (
     is_staff,
     villages,
 )
+from web.volunteers.texts import VolunteersTexts
 
 router = APIRouter(route_class=WebRoute)
 
@@ -38,22 +40,60 @@ RESPONSE_FIELDS = {"body.quantity": "quantity", "body.note": "note"}
 ACTIVE_COMMITMENT = ("requested", "confirmed")
 
 
-async def _find(page: SignedInPageDep, *, errors: FormErrors | None = None, status: int = 200) -> HTMLResponse:
+# The find page's filters: what kind of help (shifts, or the opportunities without shifts), and for shifts
+# how far ahead (the service's `days`); the choices are the texts' (t.volunteers.filter_kinds, filter_days).
+LISTED_KINDS = ("ongoing", "material")
+DEFAULT_DAYS = "60"
+
+
+def find_filters(t: VolunteersTexts, kind: str = "", category: str = "", days: str = "",
+                 partial: str = "") -> dict[str, str]:
+    """The filters as chosen (a value not offered — a URL typed or cut short — counts as not chosen)."""
+    return {"kind": kind if kind in t.filter_kinds else "",
+            "category": category if category in t.categories else "",
+            "days": days if days in t.filter_days else DEFAULT_DAYS,
+            "partial": "1" if partial else ""}
+
+
+def grouped(matches: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One card per opportunity (its best match), with how many more of its shifts match: a weekly series
+    would fill the page with the same visit."""
+    groups: dict[str, dict[str, Any]] = {}
+    for match in matches:
+        group = groups.setdefault(str(match["shift"]["opportunity_id"]), {"match": match, "others": 0})
+        if group["match"] is not match:
+            group["others"] += 1
+    return list(groups.values())
+
+
+async def _find(page: SignedInPageDep, filters: dict[str, str], *, errors: FormErrors | None = None,
+                status: int = 200) -> HTMLResponse:
     t = page.texts.volunteers
     profile = await fetch(page, "/me/profile", missing=None)
-    matches = await fetch(page, "/me/matches") if profile else []
+    kind, category = filters["kind"], filters["category"]
+    params = {"days": filters["days"], **({"partial": "true"} if filters["partial"] else {}),
+              **({"category": category} if category else {})}
+    matches = await fetch(page, "/me/matches", params=params) if profile and kind in ("", "shifts") else []
     # Ongoing commitments and material donations have no shifts to match; they are listed beside (near
     # me once there is a profile).
-    more = await fetch(page, "/me/opportunities") if profile else [
-        {"opportunity": o, "distance_km": None}
-        for kind in ("ongoing", "material") for o in await fetch(page, "/opportunities", params={"kind": kind})]
-    return page.render("volunteers/find.html", status=status, title=t.find_title, profile=profile, matches=matches,
-                       more=more, errors=errors, request_key=uuid.uuid4().hex, staff=is_staff(page))
+    kinds = [k for k in LISTED_KINDS if kind in ("", k)]
+    if profile:
+        more = [item for item in await fetch(page, "/me/opportunities") if item["opportunity"]["kind"] in kinds
+                and category in ("", item["opportunity"]["category"])]
+    else:
+        more = [{"opportunity": o, "distance_km": None} for k in kinds for o in await fetch(
+            page, "/opportunities", params={"kind": k, **({"category": category} if category else {})})]
+    return page.render("volunteers/find.html", status=status, title=t.find_title, profile=profile,
+                       matches=grouped(matches), more=more, filters=filters,
+                       categories={"": t.filter_categories_all, **t.categories},
+                       filtered=filters != find_filters(t), errors=errors, request_key=uuid.uuid4().hex,
+                       staff=is_staff(page))
 
 
 @router.get("/volunteering", response_class=HTMLResponse)
-async def find_page(page: SignedInPageDep) -> HTMLResponse:
-    return await _find(page)
+async def find_page(page: SignedInPageDep, kind: str = "", category: str = "", days: str = "",
+                    partial: str = "") -> HTMLResponse:
+    return await _find(page, find_filters(page.texts.volunteers, kind, category, days, partial))
 
 
 @router.post("/volunteering/shifts/{shift_id}/sign-up", response_class=HTMLResponse)
@@ -68,8 +108,57 @@ async def sign_up(page: SignedInPageDep, _csrf: CsrfFormDep, shift_id: uuid.UUID
         errors = form_problems(page, response)
         if opportunity_id is not None:
             return await _opportunity(page, opportunity_id, errors=errors, status=response.status_code)
-        return await _find(page, errors=errors, status=response.status_code)
-    return see_other("/volunteering/my-shifts?done=signed-up")
+        return await _find(page, find_filters(page.texts.volunteers), errors=errors, status=response.status_code)
+    # What the service let through but the person should know (`travel:<shift>`, `overlap:<shift>`) goes
+    # with the redirect; the page says it with the other shift's title and time.
+    warnings = [w.split(":", 1) for w in response.json().get("warnings", []) if w.count(":") == 1]
+    query = urlencode([("done", "signed-up"), *((kind, shift) for kind, shift in warnings if kind in WARNINGS)])
+    return see_other(f"/volunteering/my-shifts?{query}")
+
+
+# The sign-up warnings the service gives and my-shifts explains (texts.volunteers.signup_warnings).
+WARNINGS = ("travel", "overlap")
+
+
+def signup_warnings(t: VolunteersTexts, found: dict[str, list[str]], signups: list[dict[str, Any]]) -> list[str]:
+    """One sentence per warning, naming the other shift when it is one of the person's (else without it)."""
+    shifts = {str(s["shift_id"]): s for s in signups}
+    sentences = []
+    for kind in WARNINGS:
+        for shift_id in list(dict.fromkeys(found.get(kind, [])))[:5]:  # a handful at most (the URL is typed)
+            other = shifts.get(shift_id)
+            sentences.append(t.signup_warnings[kind].format(
+                other=t.signup_warning_other.format(title=other["title"], date=other["local_date"],
+                                                    time=other["local_time"]) if other else t.signup_warning_unknown))
+    return sentences
+
+
+# As the service's matching (domain.matching.min_age_for): driving for an organisation needs 18 whatever the
+# opportunity says.
+DRIVING_MIN_AGE = 18
+
+
+def needs_of(t: VolunteersTexts, opportunity: dict[str, Any]) -> list[str]:
+    """What an opportunity asks of a volunteer (its requirement codes and minimum age), one plain line each;
+    a code we have no words for is left out rather than shown as a code."""
+    codes = [str(code) for code in opportunity.get("requirements") or []]
+    age = int(opportunity.get("min_age") or 0)
+    if "own_car" in codes or any(code.startswith("licence:") for code in codes):
+        age = max(age, DRIVING_MIN_AGE)
+    lines = []
+    for code in codes:
+        kind, *parts = code.split(":")
+        text = t.needs.get(kind)
+        if text is None:
+            continue
+        if kind == "lang" and parts:
+            parts[0] = t.language_names.get(parts[0], parts[0])
+        if kind == "skill" and parts:
+            parts[0] = t.skill_names.get(parts[0], parts[0].replace("_", " "))
+        lines.append(text.format(*parts, *([""] * 2)))
+    if not lines:
+        return [t.needs_none.format(age=age)]
+    return [t.needs_min_age.format(age=age), *lines]
 
 
 async def _opportunity(page: SignedInPageDep, opportunity_id: uuid.UUID, *, values: dict[str, Any] | None = None,
@@ -84,6 +173,7 @@ async def _opportunity(page: SignedInPageDep, opportunity_id: uuid.UUID, *, valu
     labels = {"quantity": t.pledge_quantity.format(unit=opportunity.get("unit") or ""), "note": t.note_label}
     return page.render("volunteers/opportunity.html", status=status, title=opportunity["title"],
                        opportunity=opportunity, profile=profile, shifts=shifts, mine=mine, labels=labels,
+                       needs=needs_of(t, opportunity),
                        errors=errors, values=values or {"quantity": "1", "note": ""},
                        request_key=uuid.uuid4().hex)
 
@@ -199,7 +289,8 @@ def _number(text: str) -> float | None:
 
 
 async def _mine(page: SignedInPageDep, *, calendar_url: str | None = None, notice: str | None = None,
-                errors: FormErrors | None = None, status: int = 200) -> HTMLResponse:
+                warned: dict[str, list[str]] | None = None, errors: FormErrors | None = None,
+                status: int = 200) -> HTMLResponse:
     t = page.texts.volunteers
     signups = await fetch(page, "/me/signups", missing=[])
     hours = await fetch(page, "/me/hours")
@@ -207,17 +298,25 @@ async def _mine(page: SignedInPageDep, *, calendar_url: str | None = None, notic
     ahead = [s for s in signups if datetime.fromisoformat(s["end"]) > now]
     past = [s for s in signups if datetime.fromisoformat(s["end"]) <= now]
     commitments = await fetch(page, "/me/commitments", missing=[])
+    profile = await fetch(page, "/me/profile", missing=None)
+    # "Link ungültig machen" only where there is a link to revoke.
+    has_calendar_link = calendar_url is not None or bool(profile and profile.get("has_calendar_link"))
     return page.render("volunteers/mine.html", status=status, title=t.mine_title, ahead=ahead, past=past,
-                       hours=hours, calendar_url=calendar_url, notice=notice, errors=errors,
-                       commitments=commitments, active=ACTIVE_COMMITMENT)
+                       hours=hours, calendar_url=calendar_url, has_calendar_link=has_calendar_link, notice=notice,
+                       warnings=signup_warnings(t, warned or {}, signups), errors=errors, commitments=commitments,
+                       active=ACTIVE_COMMITMENT)
 
 
 @router.get("/volunteering/my-shifts", response_class=HTMLResponse)
-async def my_shifts(page: SignedInPageDep, done: str = "") -> HTMLResponse:
+async def my_shifts(page: SignedInPageDep, done: str = "",
+                   travel: Annotated[list[str] | None, Query()] = None,
+                   overlap: Annotated[list[str] | None, Query()] = None) -> HTMLResponse:
+    """`travel`, `overlap`: the shifts the service warned about on the sign-up just made (see sign_up)."""
     t = page.texts.volunteers
     notices = {"signed-up": t.mine_signed_up, "cancelled": t.mine_cancelled, "revoked": t.calendar_revoked,
                "responded": t.mine_responded, "pledged": t.mine_pledged, "withdrawn": t.mine_withdrawn}
-    return await _mine(page, notice=notices.get(done))
+    warned = {"travel": travel or [], "overlap": overlap or []} if done == "signed-up" else {}
+    return await _mine(page, notice=notices.get(done), warned=warned)
 
 
 @router.post("/volunteering/signups/{signup_id}/cancel", response_class=HTMLResponse)

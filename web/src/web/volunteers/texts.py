@@ -262,6 +262,34 @@ class VolunteersTexts:
     hours_was_there: str
     hours_saved: str
     error_hours: str
+    # resident pages (filters, warnings, requirements)
+    needs_title: str
+    needs_none: str
+    needs_min_age: str
+    # an opportunity's requirement codes (`licence:B`, `lang:de:B2`, `skill:garden`), by the part before the
+    # first ":"; `{0}`, `{1}` are the parts after it
+    needs: dict[str, str]
+    skill_names: dict[str, str]
+    shifts_need_profile: str
+    # after a sign-up the service let through: `travel` (back to back, villages far apart), `overlap` (within the
+    # tolerated minutes); `{other}` is signup_warning_other or, for a shift not in the list, signup_warning_unknown
+    signup_warnings: dict[str, str]
+    signup_warning_other: str
+    signup_warning_unknown: str
+    filter_title: str
+    filter_kind: str
+    filter_kinds: dict[str, str]
+    filter_category: str
+    filter_categories_all: str
+    filter_days: dict[str, str]
+    filter_days_label: str
+    filter_partial: str
+    filter_submit: str
+    filter_reset: str
+    filtered_empty: str
+    more_dates: str
+    more_dates_one: str
+    more_dates_label: str
 
 
 DE = VolunteersTexts(
@@ -651,4 +679,53 @@ DE = VolunteersTexts(
     hours_was_there="War doch da: Stunden eintragen",
     hours_saved="Die Stunden sind eingetragen.",
     error_hours="Bitte die Stunden als Zahl von 0 bis 24 angeben, zum Beispiel 1,5.",
+    # resident pages (filters, warnings, requirements)
+    needs_title="Was du mitbringen solltest",
+    needs_none="Keine besonderen Voraussetzungen – mitmachen können alle ab {age} Jahren.",
+    needs_min_age="Mindestalter: {age} Jahre",
+    needs={
+        "licence": "Führerschein der Klasse {0}",
+        "own_car": "ein eigenes Auto",
+        "first_aid": "ein Erste-Hilfe-Kurs",
+        "efz": (
+            "ein erweitertes Führungszeugnis: der Träger oder die Freiwilligenagentur schaut es sich an, "
+            "gespeichert wird nur, dass es in Ordnung war"
+        ),
+        "lang": "{0} mindestens auf Stufe {1}",
+        "skill": "hilfreich, aber kein Muss: {0}",
+    },
+    skill_names={"garden": "Gartenarbeit", "reading": "Vorlesen", "cooking": "Kochen", "technology": "Technik",
+                 "crafts": "Handwerk", "music": "Musik", "sports": "Sport", "care": "Pflege"},
+    shifts_need_profile=(
+        "Um dich für einen Termin anzumelden, lege zuerst dein Helferprofil an: mit deinem Ort und wann du Zeit "
+        "hast."
+    ),
+    signup_warnings={
+        "travel": (
+            "Bitte beachte: Kurz davor oder danach hast du {other}, und die Orte liegen weit auseinander. Plane "
+            "genug Zeit für den Weg ein."
+        ),
+        "overlap": (
+            "Bitte beachte: Dieser Einsatz überschneidet sich ein paar Minuten mit {other}. Sag den Trägern am "
+            "besten Bescheid, wann du kommst und gehst."
+        ),
+    },
+    signup_warning_other="„{title}“ am {date} ({time} Uhr)",
+    signup_warning_unknown="einem anderen Einsatz",
+    filter_title="Auswahl eingrenzen",
+    filter_kind="Art der Hilfe",
+    filter_kinds={"": "Alles", "shifts": "Einsätze mit Terminen", "ongoing": "Dauerhaft dabei sein",
+                  "material": "Sachspenden"},
+    filter_category="Bereich",
+    filter_categories_all="Alle Bereiche",
+    filter_days_label="Wann?",
+    filter_days={"7": "in den nächsten 7 Tagen", "30": "in den nächsten 4 Wochen", "60": "in den nächsten 2 Monaten",
+                 "180": "im nächsten halben Jahr"},
+    filter_partial="Auch Einsätze, die nur teilweise zu meinen Zeiten passen",
+    filter_submit="Anzeigen",
+    filter_reset="Alles zeigen",
+    filtered_empty="Mit dieser Auswahl gibt es gerade nichts.",
+    more_dates="und {count} weitere Termine",
+    more_dates_one="und 1 weiterer Termin",
+    more_dates_label="{title}: {more}",
 )

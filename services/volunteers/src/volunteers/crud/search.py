@@ -112,12 +112,13 @@ def villages_within(village_id: str | None, radius_km: float, mode: DistanceMode
 
 
 @lru_cache(maxsize=256)
-def _shifts_statement(dialect: str, windows: int, held: int, partial_time: bool) -> Any:
+def _shifts_statement(dialect: str, windows: int, held: int, partial_time: bool, by_category: bool = False) -> Any:
     """The search for shifts with `windows` availability windows and `held` languages and skills (each
     padded to a power of two, so there are a handful of shapes): built once per shape, the person's
     values are bound parameters (shifts_for). The SQL gates: public, in the time range, in a village in
     reach (or remote or district-wide), a place or a waitlist, in the person's times (domain.matching's
-    rule: within a window, or touching one if partial), not on the person's list yet. The order: the
+    rule: within a window, or touching one if partial), not on the person's list yet, of one category if
+    `by_category` (the `category` parameter). The order: the
     highest score each shift could get (`best_possible`) but for the availability bonus, which is the
     same for every shift the SQL lets through."""
     near_points = case(
@@ -158,13 +159,14 @@ def _shifts_statement(dialect: str, windows: int, held: int, partial_time: bool)
         .join(Organisation, col(Organisation.id) == col(Shift.organisation_id))
         .where(is_public(), col(Shift.start_at) > bindparam("now"), col(Shift.start_at) < bindparam("until"), place,
                or_(col(Shift.seats_taken) < col(Shift.capacity), col(Shift.waitlist_enabled).is_(True)),
-               in_time, col(Shift.id).not_in(mine))
+               in_time, col(Shift.id).not_in(mine),
+               col(Opportunity.category) == bindparam("category") if by_category else true())
         .order_by(best_possible.desc(), col(Shift.start_at), col(Shift.id))
     )
 
 
 async def shifts_for(session: AsyncSession, settings: VolunteersSettings, volunteer: Volunteer, *, now: datetime,
-                     days: int = 60, limit: int = 50, partial_time: bool = False
+                     days: int = 60, limit: int = 50, partial_time: bool = False, category: str | None = None
                      ) -> list[tuple[Fit, ShiftFacts, Any]]:
     """Public shifts near the volunteer that fit their qualifications and times, best first: the same
     list as scoring every public shift ahead, without scoring them all. SQL applies the gates it can and
@@ -183,8 +185,9 @@ async def shifts_for(session: AsyncSession, settings: VolunteersSettings, volunt
     windows = _padded([(int(w["weekday"]), _minutes(str(w["start"])), _minutes(str(w["end"])))
                        for w in volunteer.availability], (-1, 0, 0))
     dialect = (await session.connection()).dialect.name
-    statement = _shifts_statement(dialect, len(windows), len(held), partial_time)
+    statement = _shifts_statement(dialect, len(windows), len(held), partial_time, category is not None)
     parameters = {
+        **({"category": category} if category is not None else {}),
         "person_id": volunteer.person_id, "now": now, "until": now + timedelta(days=days), "near": near,
         "village_points": json.dumps(village_points),
         **{f"held_{i}": _like_escaped(code) for i, (code, _) in enumerate(held)},

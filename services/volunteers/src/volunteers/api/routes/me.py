@@ -20,7 +20,16 @@ from volunteers.domain.matching import EfzSource
 from volunteers.domain.signups import SignupState
 from volunteers.domain.timing import format_span, local
 from volunteers.models import Opportunity, Shift, Signup, Volunteer
-from volunteers.schemas import CalendarLinkOut, EfzIn, HoursOut, MatchOut, MySignupOut, ProfileIn, ProfileOut
+from volunteers.schemas import (
+    CalendarLinkOut,
+    Category,
+    EfzIn,
+    HoursOut,
+    MatchOut,
+    MySignupOut,
+    ProfileIn,
+    ProfileOut,
+)
 
 router = APIRouter(prefix="/me", tags=["me"])
 
@@ -68,10 +77,12 @@ async def declare_certificate(body: EfzIn, principal: PrincipalDep, person_id: P
 async def matches(person_id: PersonDep, session: ReadSessionDep, settings: SettingsDep,
                   days: Annotated[int, Query(ge=1, le=180)] = 60,
                   partial: Annotated[bool, Query(description="Also shifts only partly in my times")] = False,
+                  category: Annotated[Category | None, Query(description="Only of this category")] = None,
                   ) -> list[MatchOut]:
     """Shifts near me that fit my qualifications and times, best first, each with its reasons."""
     volunteer = await own_profile(session, person_id)
-    found = await search.shifts_for(session, settings, volunteer, now=utcnow(), days=days, partial_time=partial)
+    found = await search.shifts_for(session, settings, volunteer, now=utcnow(), days=days, partial_time=partial,
+                                    category=category)
     return [MatchOut(shift=shift_out(row, row, row.organisation_name), score=fit.score, reasons=list(fit.reasons),
                      distance_km=fit.distance_km) for fit, _, row in found]
 
