@@ -384,10 +384,12 @@ def test_a_resident_sees_in_plain_german_why_a_sign_up_is_refused(phone: Browser
 
 def test_an_opportunity_says_what_it_needs_and_how_to_sign_up_without_a_profile(phone: BrowserContext,
                                                                                  base_url: str) -> None:
-    """Hans has no volunteer profile yet. Before any sign-up the pick-up rounds say what they need (a
-    licence, so 18), and instead of sign-up buttons the shifts say to create the profile first."""
+    """Karl coordinates the church but has no volunteer profile himself. Before any sign-up the pick-up
+    rounds say what they need (a licence, so 18), and instead of sign-up buttons the shifts say to create
+    the profile first."""
     page = phone.new_page()
-    sign_in(page, base_url, *FOUNDER, next_path=f"/volunteering/opportunities/{demo_id('opportunity:fahrdienst')}")
+    sign_in(page, base_url, *COORDINATOR,
+            next_path=f"/volunteering/opportunities/{demo_id('opportunity:fahrdienst')}")
     needs = page.get_by_role("region", name="Was du mitbringen solltest")
     expect(needs).to_contain_text("Führerschein der Klasse B")
     expect(needs).to_contain_text("Mindestalter: 18 Jahre")
