@@ -195,8 +195,8 @@ def test_operator_creates_a_phone_only_account_and_finds_it_in_the_audit_log(
 
     # Found again by number.
     page.goto(f"{base_url}/admin/people")
-    page.fill("#person_id", person_id)
-    page.get_by_role("button", name="Anzeigen").click()
+    page.fill("#q", person_id)
+    page.get_by_role("button", name="Suchen").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Gerda Telefon")
 
 

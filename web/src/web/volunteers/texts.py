@@ -247,6 +247,10 @@ class VolunteersTexts:
     stats_help_done: str
     stats_villages_caption: str
     stats_none: str
+    # staff desk
+    desk_enter_help: str
+    desk_find_person: str
+    desk_for_person: str
 
 
 DE = VolunteersTexts(
@@ -615,4 +619,8 @@ DE = VolunteersTexts(
     stats_help_done="davon erledigt",
     stats_villages_caption="Nach Orten",
     stats_none="In diesem Zeitraum gibt es noch keine Zahlen.",
+    # staff desk
+    desk_enter_help="Hilfeanfrage eintragen",
+    desk_find_person="Person suchen (nach Name oder Telefonnummer)",
+    desk_for_person="Für {name}",
 )
