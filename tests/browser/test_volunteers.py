@@ -636,6 +636,38 @@ def test_a_volunteer_narrows_what_she_finds_and_a_weekly_visit_is_one_card(phone
     expect(page.locator(".card", has_text="Aufbau Sommerfest")).to_have_count(0)
 
 
+def test_the_desk_finds_the_senior_on_the_line_by_name_and_enters_her_request(
+    phone: BrowserContext, base_url: str
+) -> None:
+    """On the phone with Gertrud the desk knows her name, not her number: the people search finds her (by
+    name, or by the number she reads out), her page opens the help form filled in for her."""
+    from volunteers.seed import person
+
+    page = phone.new_page()
+    sign_in(page, base_url, *OPERATOR, next_path="/admin/people")
+    page.get_by_label("Name, Telefonnummer oder Personen-Nummer").fill("039862 4711")  # as she says it
+    page.get_by_role("button", name="Suchen").click()
+    expect(page.locator("#people-found")).to_contain_text("Gertrud Neumann")
+    page.get_by_label("Name, Telefonnummer oder Personen-Nummer").fill("neumann")
+    page.get_by_role("button", name="Suchen").click()
+    audit(page, "v52-desk-people-found")
+    page.locator("#people-found").get_by_role("link", name="Gertrud Neumann").click()
+    page.get_by_role("link", name="Hilfeanfrage eintragen").click()
+    expect(page).to_have_url(re.compile(r"/admin/volunteering\?person_id="))
+    expect(page.locator("#for-person")).to_contain_text("Für Gertrud Neumann")
+    expect(page.get_by_label("Kundennummer der Person")).to_have_value(str(person("gertrud")))
+    expect(page.get_by_label("Telefon der Person")).to_have_value("+49 39862 4711")
+    audit(page, "v53-desk-form-for-her")
+    entered = page.locator("#entered-title + ul li")
+    before = entered.count()
+    page.get_by_label("Wobei braucht die Person Hilfe?").select_option("shopping")
+    page.get_by_label("In welchem Ort?").select_option("ot-gramzow-gramzow")
+    page.get_by_label("An welchem Tag?").fill((date.today() + timedelta(days=4)).isoformat())
+    page.get_by_role("button", name="Anfrage eintragen").click()
+    expect(page.get_by_role("status")).to_contain_text("Die Anfrage ist eingetragen")
+    expect(entered).to_have_count(before + 1)
+
+
 def test_a_volunteer_ticks_the_times_she_has_and_her_matches_follow(phone: BrowserContext, base_url: str) -> None:
     """Last in this module: it changes Anna's times (mornings, then mornings and evenings)."""
     page = phone.new_page()

@@ -195,8 +195,8 @@ def test_operator_creates_a_phone_only_account_and_finds_it_in_the_audit_log(
 
     # Found again by number.
     page.goto(f"{base_url}/admin/people")
-    page.fill("#person_id", person_id)
-    page.get_by_role("button", name="Anzeigen").click()
+    page.fill("#q", person_id)
+    page.get_by_role("button", name="Suchen").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Gerda Telefon")
 
 
@@ -249,6 +249,36 @@ def test_forms_work_without_javascript(browser: Browser, base_url: str) -> None:
         expect(page.get_by_role("banner").get_by_role("link", name="Anmelden")).to_be_visible()
     finally:
         context.close()
+
+
+def test_an_address_no_page_has_is_the_german_not_found_page_and_the_api_stays_json(
+    phone: BrowserContext, base_url: str
+) -> None:
+    """A browser that opens an address no route has (typed wrongly, an old bookmark) gets the German page
+    with the menu, signed out and signed in; the API and clients that do not ask for HTML keep problem+json."""
+    page = phone.new_page()
+    for path in ("/marketplace/products/abc", "/gibt-es-nicht", "/shop/nirgends/weiter"):
+        answer = page.goto(base_url + path)
+        assert answer is not None and answer.status == 404, path
+        assert answer.headers["content-type"].startswith("text/html"), path
+        expect(page.locator("h1")).to_have_text("Nicht gefunden")
+        expect(page.get_by_role("banner").get_by_role("link", name="Anmelden")).to_be_visible()
+    audit(page, "a20-not-found")
+    sign_in(page, base_url, *OPERATOR, next_path="/admin")
+    answer = page.goto(base_url + "/admin/nirgends")
+    assert answer is not None and answer.status == 404
+    expect(page.locator("h1")).to_have_text("Nicht gefunden")
+    expect(page.get_by_role("link", name="Einkaufen", exact=True)).to_be_visible()  # the menu, to go on
+
+    html = {"accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
+    for path, headers in (("/api/me/nirgends", html), ("/api/volunteers/nirgends", html),
+                          ("/gibt-es-nicht", {"accept": "application/json"})):
+        problem = page.request.get(base_url + path, headers=headers)
+        assert problem.status == 404, path
+        assert problem.headers["content-type"].startswith("application/problem+json"), path
+        assert problem.json()["status"] == 404, path
+    posted = page.request.post(base_url + "/gibt-es-nicht", headers=html, form={"x": "1"})
+    assert posted.status in (403, 404) and not posted.headers["content-type"].startswith("text/html")
 
 
 def test_keyboard_alone_reaches_the_start_pages_main_action(phone: BrowserContext, base_url: str) -> None:

@@ -97,6 +97,17 @@ def test_a_time_window_is_written_with_its_day_and_both_times() -> None:
     assert local_window(None, None) == ""
 
 
+def test_every_distance_and_hours_in_a_template_goes_through_decimal() -> None:
+    """A `{km}` or `{hours}` filled with the service's float would show Python's "21.4 km" to residents."""
+    unformatted = []
+    for template in TEMPLATES_DIR.rglob("*.html"):
+        source = template.read_text(encoding="utf-8")
+        for argument in re.findall(r"\b(?:km|hours)=((?:[^,()]|\([^()]*\))*)", source):
+            if "| decimal" not in argument:
+                unformatted.append(f"{template.relative_to(TEMPLATES_DIR)}: {argument.strip()}")
+    assert not unformatted, unformatted
+
+
 def test_validation_problems_become_our_words_next_to_the_field() -> None:
     response = _problem(422, {"code": "VALIDATION_FAILED", "detail": "body.email: String should match pattern",
                               "errors": [{"field": "body.email", "code": "string_pattern_mismatch",

@@ -208,10 +208,14 @@ class WebRoute(APIRoute):
             except RequestValidationError as invalid:
                 if not all((error.get("loc") or ("",))[0] == "path" for error in invalid.errors()):
                     raise
-                page = PageContext(request=request, session=await browser_session(request),
-                                   calls=await service_calls(request))
-                missing = page.not_found()
-                return page.render("shared/error.html", status=missing.status, title=missing.title,
-                                   message=missing.message)
+                return await not_found_page(request)
 
         return page_handler
+
+
+async def not_found_page(request: Request) -> HTMLResponse:
+    """The German not-found page with the menu (for whoever is signed in): for an id that is no id, and,
+    through the gateway, for a page address no route has at all."""
+    page = PageContext(request=request, session=await browser_session(request), calls=await service_calls(request))
+    missing = page.not_found()
+    return page.render("shared/error.html", status=missing.status, title=missing.title, message=missing.message)

@@ -204,6 +204,10 @@ class Texts:
     people_find_hint: str
     people_find_submit: str
     people_find_bad_id: str
+    people_find_short: str
+    people_found_title: str
+    people_found_none: str
+    people_found_more: str
     people_new_title: str
     people_new_intro: str
     people_new_submit: str
@@ -558,10 +562,14 @@ DE = Texts(
     admin_nothing="Für Ihre Berechtigungen gibt es hier noch nichts zu tun.",
     people_title="Personen",
     people_find_title="Person finden",
-    people_find_label="Personen-Nummer",
-    people_find_hint="Die Nummer steht im Protokoll und auf der Seite der Person.",
-    people_find_submit="Anzeigen",
+    people_find_label="Name, Telefonnummer oder Personen-Nummer",
+    people_find_hint="Ein Teil genügt, zum Beispiel „Neumann“ oder „4711“. Gefunden werden Konten ohne E-Mail.",
+    people_find_submit="Suchen",
     people_find_bad_id="Das ist keine gültige Personen-Nummer.",
+    people_find_short="Bitte mindestens zwei Zeichen eingeben.",
+    people_found_title="Gefunden",
+    people_found_none="Niemand gefunden. Ist die Person neu? Dann legen Sie unten ein Konto an.",
+    people_found_more="Weitere anzeigen",
     people_new_title="Konto ohne E-Mail anlegen",
     people_new_intro="Für Menschen ohne E-Mail und ohne Smartphone. Sie handeln dann für diese Person.",
     people_new_submit="Konto anlegen",

@@ -146,6 +146,8 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> Fa
     registry = CollectorRegistry()
     app.state.metrics_registry = registry
     install_problem_handlers(app)
+    for key, handler in spec.exception_handlers.items():
+        app.add_exception_handler(key, handler)
     for router in spec.routers:
         app.include_router(router)
     if spec.personal_data is not None and spec.metadata is not None:

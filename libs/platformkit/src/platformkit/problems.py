@@ -123,7 +123,8 @@ async def _on_validation(request: Request, error: Exception) -> JSONResponse:
     return problem_response(422, "VALIDATION_FAILED", detail, instance=request.url.path, errors=errors)
 
 
-async def _on_http_exception(request: Request, error: Exception) -> JSONResponse:
+async def on_http_exception(request: Request, error: Exception) -> JSONResponse:
+    """The problem for an HTTPException (Starlette's 404 for a path no route matches, 405, ...)."""
     assert isinstance(error, StarletteHTTPException)
     code = CODES_BY_STATUS.get(error.status_code, HTTPStatus(error.status_code).name)
     detail = error.detail if isinstance(error.detail, str) else HTTPStatus(error.status_code).phrase
@@ -165,6 +166,6 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     app.add_exception_handler(ProblemError, _on_problem)
     app.add_exception_handler(RequestValidationError, _on_validation)
-    app.add_exception_handler(StarletteHTTPException, _on_http_exception)
+    app.add_exception_handler(StarletteHTTPException, on_http_exception)
     app.add_exception_handler(SQLAlchemyError, _on_database_error)
     app.add_exception_handler(Exception, _on_unexpected)

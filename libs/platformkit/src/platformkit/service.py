@@ -3,7 +3,7 @@ the launcher and the tests, so that every service is wired the same way."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -58,6 +58,10 @@ class ServiceSpec:
     # takes a token acting for a person; any other `act` is refused with 403 before a route runs. None: every
     # `act` is taken, and the routes check it themselves.
     acting_scopes: frozenset[str] | None = None
+    # Exception handlers of the service's own, by status or exception class, over the platform's problem
+    # handlers (e.g. the gateway answers a browser's unknown page address with the web app's page).
+    exception_handlers: Mapping[int | type[Exception], Callable[[Any, Any], Awaitable[Any]]] = field(
+        default_factory=dict)
     # Larger request bodies are refused with 413 before the service reads them.
     max_body_bytes: int = 1024 * 1024
     description: str = ""

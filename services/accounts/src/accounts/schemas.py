@@ -180,6 +180,20 @@ class Page(BaseModel):
     next_cursor: str | None = None
 
 
+class PersonFound(BaseModel):
+    """A phone-only person in the people desk's search: enough to tell the caller on the line apart."""
+
+    id: uuid.UUID
+    name: str
+    phone: str | None
+    home_place: str | None
+    created_at: datetime
+
+
+class PersonFoundPage(Page):
+    items: list[PersonFound]
+
+
 class AuditPage(Page):
     items: list[AuditEntryPublic]
 

@@ -42,6 +42,39 @@ async def test_phone_only_person_created_changed_and_erased_by_staff(accounts: A
     assert log["items"][1]["details"] == {"fields": ["phone"]}  # which fields, never their values
 
 
+async def test_the_desk_finds_phone_only_people_by_name_or_number(accounts: Accounts) -> None:
+    desk = await accounts.operator_token(scopes="people-desk")
+    for name, phone in (("Gertrud Neumann", "+49 39862 4711"), ("Hans Neumann", "039862 5522"),
+                        ("Erna Krause", "+49 3984 1234"), ("Gerd Mustermann", "+49 3984 9999")):
+        created = await accounts.http.post("/admin/people", headers=bearer(desk), json={"name": name, "phone": phone})
+        assert created.status_code == 201, created.text
+    await accounts.registered("neumann@prenzlau.example", name="Karla Neumann")  # has a login: not the desk's
+
+    async def names(q: str, **params: str) -> list[str]:
+        found = await accounts.http.get("/admin/people", params={"q": q, **params}, headers=bearer(desk))
+        assert found.status_code == 200, found.text
+        return [p["name"] for p in found.json()["items"]]
+
+    assert await names("neumann") == ["Gertrud Neumann", "Hans Neumann"]
+    assert await names("NEUM") == ["Gertrud Neumann", "Hans Neumann"]
+    assert await names("0398624711") == ["Gertrud Neumann"]  # said with the leading 0, stored with +49
+    assert await names("39862 55 22") == ["Hans Neumann"]
+    assert await names("%an") == []  # a wildcard is a character like any other
+    assert await names("Otto Meier") == []
+    first = (await accounts.http.get("/admin/people", params={"q": "mann", "limit": 1}, headers=bearer(desk))).json()
+    assert [p["name"] for p in first["items"]] == ["Gerd Mustermann"] and first["next_cursor"]
+    assert await names("mann", cursor=first["next_cursor"]) == ["Gertrud Neumann", "Hans Neumann"]
+
+    for q in ("", "  ", "x"):
+        too_short = await accounts.http.get("/admin/people", params={"q": q}, headers=bearer(desk))
+        assert too_short.status_code == 422 and too_short.json()["errors"][0]["field"] == "query.q", too_short.text
+
+    admin = await accounts.operator_token(scopes="admin")
+    log = (await accounts.http.get("/admin/audit-log", headers=bearer(admin))).json()["items"]
+    searched = [e for e in log if e["action"] == "people.searched"]
+    assert searched and "neumann" not in str(searched).lower()  # that staff searched, not for whom
+
+
 async def test_staff_scopes_are_checked(accounts: Accounts) -> None:
     await accounts.registered("erika@prenzlau.example")
     resident = (await accounts.tokens_for("erika@prenzlau.example"))["access_token"]
@@ -53,6 +86,9 @@ async def test_staff_scopes_are_checked(accounts: Accounts) -> None:
             )
         ).status_code == 403
         assert (await accounts.http.get("/admin/audit-log", headers=bearer(token))).status_code == 403
+        assert (
+            await accounts.http.get("/admin/people", params={"q": "Neumann"}, headers=bearer(token))
+        ).status_code == 403
 
 
 async def test_role_grant_reaches_the_next_token_and_is_audited(accounts: Accounts) -> None:

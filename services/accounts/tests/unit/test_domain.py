@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from accounts.domain import pages, passwords, roles, secrets, signing, throttle
+from accounts.domain import pages, passwords, roles, search, secrets, signing, throttle
 from accounts.domain.roles import Grant
 
 NOW = datetime(2026, 3, 29, 1, 30, tzinfo=UTC)  # the night the clocks go forward in Germany
@@ -164,3 +164,18 @@ def test_login_page_escapes_and_labels() -> None:
     assert "<script>" not in html and "&lt;b&gt;" in html
     assert '<label for="email">' in html and '<label for="password">' in html
     assert 'role="alert"' in html and 'lang="de"' in html
+
+
+@pytest.mark.parametrize(
+    ("typed", "digits"),
+    [
+        ("039862 4711", "398624711"),  # as the caller says it
+        ("+49 (39862) 47-11", "49398624711"),
+        ("4711", "4711"),
+        ("471", None),  # too few digits to mean anyone
+        ("Neumann", None),
+        ("Haus 12", None),  # letters: a name (or an address), not a number
+    ],
+)
+def test_desk_search_reads_phone_numbers_digit_by_digit(typed: str, digits: str | None) -> None:
+    assert search.phone_digits(typed) == digits

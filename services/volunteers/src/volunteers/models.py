@@ -169,8 +169,12 @@ class Shift(VolunteersModel, table=True):
     local_weekday: int = Field(default=0)
     local_start_minute: int = Field(default=0)
     local_end_minute: int = Field(default=0)
-    # Bumped by every change of time: reminders and calendar entries follow it.
+    # Bumped by a move people are told about (more than a few minutes): reminders and notices follow it.
     version: int = Field(default=1)
+    # Bumped by every change of what a calendar entry of the shift shows (start, end, cancelled), however
+    # small, with `changed_at`: the feed's SEQUENCE and LAST-MODIFIED (api.routes.public.calendar).
+    revision: int = Field(default=0)
+    changed_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
 
 

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from datetime import timedelta
+from datetime import UTC, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlmodel import col, select
 from volunteers_testkit import Person, Volunteers, soon
@@ -16,6 +17,24 @@ from platformkit.auth import Principal
 from platformkit.db import utcnow
 from volunteers.crud import signups
 from volunteers.models import Signup
+
+
+def calendar_entries(feed: str) -> dict[str, dict[str, str]]:
+    """The feed's VEVENTs by UID, each as its properties (unfolded lines are enough for these)."""
+    found: dict[str, dict[str, str]] = {}
+    event: dict[str, str] = {}
+    for line in feed.split("\r\n"):
+        key, _, value = line.partition(":")
+        if line == "BEGIN:VEVENT":
+            event = {}
+        elif line == "END:VEVENT":
+            found[event["UID"]] = event
+        else:
+            event[key] = value
+    return found
+
+
+BERLIN = ZoneInfo("Europe/Berlin")
 
 
 async def states(vol: Volunteers, shift_id: str) -> dict[uuid.UUID, str]:
@@ -117,13 +136,22 @@ async def test_moving_and_cancelling_a_shift_tells_only_the_people_on_it(vol: Vo
     assert link.startswith("/api/volunteers/calendar/")
     feed_path = link.removeprefix("/api/volunteers")
     before = (await vol.http.get(feed_path)).text
-    assert "SEQUENCE:0" in before
+    [uid] = calendar_entries(before)
+
+    def sequence_of(feed: str) -> int:
+        return int(calendar_entries(feed)[uid]["SEQUENCE"])
+
+    assert sequence_of(before) == 0
     headers = world.coordinator.headers
 
     nudged = await vol.http.patch(f"/shifts/{shift['id']}", headers=headers,
                                   json={"start": soon(4, hour=10).replace(minute=3).isoformat()})
     assert nudged.json()["version"] == 1
-    assert await vol.notifications("shift_changed") == []
+    assert await vol.notifications("shift_changed") == []  # too small a move to tell anyone ...
+    after_nudge = (await vol.http.get(feed_path)).text
+    assert sequence_of(after_nudge) == 1  # ... but the calendar shows the new time
+    nudged_start = soon(4, hour=10).replace(minute=3, tzinfo=BERLIN).astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+    assert calendar_entries(after_nudge)[uid]["DTSTART"] == nudged_start
 
     # The confirmed volunteer has another shift at 14:00: the move now collides, and they are told so.
     other = await vol.shift(await vol.world(), start=soon(4, hour=14), capacity=2)
@@ -136,19 +164,35 @@ async def test_moving_and_cancelling_a_shift_tells_only_the_people_on_it(vol: Vo
     assert "anderen Einsatz" in changed[0]["body"]
     assert (await states_of(vol, confirmed.id)) == ["confirmed", "confirmed"]  # nobody taken off
     after = (await vol.http.get(feed_path)).text
-    uid = next(line for line in before.split("\r\n") if line.startswith("UID:"))
-    assert uid in after and "SEQUENCE:1" in after
+    assert sequence_of(after) == 2
 
     assert (await vol.http.delete(f"/shifts/{shift['id']}", headers=headers)).status_code == 204
     told = await vol.notifications("shift_cancelled")
     assert sorted(n["person_id"] for n in told) == sorted([str(confirmed.id), str(waitlisted.id)])
     assert "Warteliste" in next(n for n in told if n["person_id"] == str(waitlisted.id))["body"]
     cancelled = (await vol.http.get(feed_path)).text
-    assert uid in cancelled and "STATUS:CANCELLED" in cancelled
+    assert calendar_entries(cancelled)[uid]["STATUS"] == "CANCELLED"
+    assert sequence_of(cancelled) > 2  # cancelled: a change calendar apps must not skip
 
     # The link can be revoked.
     assert (await vol.http.delete("/me/calendar-link", headers=confirmed.headers)).status_code == 204
     assert (await vol.http.get(feed_path)).status_code == 404
+
+
+async def test_a_volunteer_who_cancels_sees_the_entry_cancelled_with_a_higher_sequence(vol: Volunteers) -> None:
+    world = await vol.world()
+    shift = await vol.shift(world, start=soon(5, hour=9), capacity=2)
+    person = await vol.profile()
+    await vol.sign_up(shift["id"], person)
+    feed_path = (await vol.http.post("/me/calendar-link", headers=person.headers)).json()["path"].removeprefix(
+        "/api/volunteers")
+    [(uid, before)] = calendar_entries((await vol.http.get(feed_path)).text).items()
+    assert before["STATUS"] == "CONFIRMED" and before["LAST-MODIFIED"] <= before["DTSTAMP"]
+    cancelled = await vol.http.post(f"/signups/{await mine(vol, person)}/cancel", headers=person.headers)
+    assert cancelled.status_code == 200
+    after = calendar_entries((await vol.http.get(feed_path)).text)[uid]
+    assert after["STATUS"] == "CANCELLED" and int(after["SEQUENCE"]) > int(before["SEQUENCE"])
+    assert after["LAST-MODIFIED"] >= before["LAST-MODIFIED"]
 
 
 async def test_cancelling_a_shift_nobody_signed_up_for_tells_nobody(vol: Volunteers) -> None:

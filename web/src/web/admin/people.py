@@ -1,4 +1,5 @@
-"""People for district staff: find a person by number, create an account for someone without e-mail or
+"""People for district staff: find a phone-only person by name, phone number or person number (accounts
+`GET /admin/people?q=`), create an account for someone without e-mail or
 smartphone (accounts `POST /admin/people`, scope people-desk), view a person, grant and revoke roles
 (scope admin). Every one of these is audited by accounts with the staff member's id."""
 
@@ -6,14 +7,16 @@ from __future__ import annotations
 
 import uuid
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form
+from fastapi import APIRouter, Form, Query
 from fastapi.responses import HTMLResponse, Response
 
 from gateway.browser import CsrfFormDep
-from web.admin.dashboard import ADMIN, PEOPLE_DESK, admin_areas
+from web.admin.dashboard import ADMIN, PEOPLE_DESK, VERIFIER, admin_areas
 from web.pages import SignedInPageDep, WebRoute, see_other
 from web.problems import FormErrors, form_errors
+from web.volunteers import staff as volunteers_staff
 
 router = APIRouter(route_class=WebRoute)
 
@@ -23,31 +26,42 @@ GRANT_FIELDS = {"body.role": "role", "body.merchant_id": "merchant_id", "body.or
 NOTICES = ("created", "granted", "revoked")
 
 
-def _people_page(page: SignedInPageDep, *, find_value: str = "", values: dict[str, str] | None = None,
-                 find_errors: FormErrors | None = None, errors: FormErrors | None = None,
-                 status: int = 200) -> HTMLResponse:
+def _people_page(page: SignedInPageDep, *, find_value: str = "", found: dict[str, Any] | None = None,
+                 values: dict[str, str] | None = None, find_errors: FormErrors | None = None,
+                 errors: FormErrors | None = None, status: int = 200) -> HTMLResponse:
     t = page.texts
+    more = None
+    if found and found.get("next_cursor"):
+        more = f"/admin/people?{urlencode({'q': find_value, 'cursor': found['next_cursor']})}"
     return page.render(
         "admin/people.html", status=status, title=t.people_title, find_value=find_value,
+        found=found["items"] if found is not None else None, more=more,
         values=values or {"name": "", "phone": "", "home_place": ""}, find_errors=find_errors, errors=errors,
         labels={"name": t.people_new_name, "phone": t.field_phone, "home_place": t.people_new_village},
-        find_labels={"person_id": t.people_find_label},
+        find_labels={"q": t.people_find_label},
         areas=admin_areas(page.signed_in.scopes, t),
     )
 
 
 @router.get("/admin/people", response_class=HTMLResponse)
-async def people_page(page: SignedInPageDep, person_id: str = "") -> Response:
+async def people_page(page: SignedInPageDep, q: Annotated[str, Query(max_length=100)] = "",
+                      cursor: Annotated[str, Query(max_length=512)] = "") -> Response:
+    """The desk on the phone: the caller's name or number finds them; their person number opens their page."""
     page.require_staff_scope(PEOPLE_DESK)
-    if person_id:
-        try:
-            found = uuid.UUID(person_id.strip())
-        except ValueError:
-            errors = FormErrors()
-            errors.add("person_id", page.texts.people_find_bad_id)
-            return _people_page(page, find_value=person_id, find_errors=errors, status=422)
-        return see_other(f"/admin/people/{found}")
-    return _people_page(page)
+    query = q.strip()
+    if not query:
+        return _people_page(page)
+    try:
+        return see_other(f"/admin/people/{uuid.UUID(query)}")
+    except ValueError:
+        pass  # a name or a phone number
+    if len(query) < 2:
+        errors = FormErrors()
+        errors.add("q", page.texts.people_find_short)
+        return _people_page(page, find_value=q, find_errors=errors, status=422)
+    params = {"q": query, **({"cursor": cursor} if cursor else {})}
+    found = await page.read("accounts", "/admin/people", params=params)
+    return _people_page(page, find_value=query, found=found)
 
 
 @router.post("/admin/people", response_class=HTMLResponse)
@@ -86,6 +100,7 @@ def _person_page(page: SignedInPageDep, person: dict[str, Any], *, notice: str |
     session = page.signed_in
     return page.render(
         "admin/person.html", status=status, title=f"{t.person_title}: {person['name']}", person=person,
+        help_request_href=_help_request_href(session.scopes, person),
         notice=notice, can_manage_roles=ADMIN in session.scopes,
         values=values or {"role": "", "merchant_id": "", "organisation_id": "", "scopes": []}, errors=errors,
         labels={"role": t.person_grant_role, "merchant_id": t.person_grant_merchant,
@@ -93,6 +108,15 @@ def _person_page(page: SignedInPageDep, person: dict[str, Any], *, notice: str |
         grantable_roles=[role for role in t.role_names if role != "resident"],
         areas=admin_areas(session.scopes, t),
     )
+
+
+def _help_request_href(scopes: frozenset[str], person: dict[str, Any]) -> str | None:
+    """Where the desk enters a request for help as this person (the volunteers staff page with the person
+    filled in), for staff who may (scope `verifier` besides `people-desk`); staff are not acted for."""
+    if not ({VERIFIER, ADMIN} & scopes) or any(grant["role"] == "operator" for grant in person["roles"]):
+        return None
+    staff_page = volunteers_staff.router.url_path_for("staff_page")
+    return f"{staff_page}?{urlencode({'person_id': person['id']})}#enter-title"
 
 
 def _notice(page: SignedInPageDep, done: str) -> str | None:

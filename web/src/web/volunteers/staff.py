@@ -42,7 +42,7 @@ def _people_desk(page: PageContext) -> bool:
 
 async def _staff_page(page: PageContext, *, notice: str | None = None, values: dict[str, Any] | None = None,
                       errors: FormErrors | None = None, status: int = 200, first: str | None = None,
-                      last: str | None = None) -> HTMLResponse:
+                      last: str | None = None, for_person: dict[str, Any] | None = None) -> HTMLResponse:
     """The page with the help form's `values` and `errors`, and the numbers of the period `first`–`last`
     (the form's dates as typed; checked here, with their own errors). No period asked for: this year so
     far — all of history is a choice (both fields left empty), not what every visit waits for."""
@@ -55,15 +55,28 @@ async def _staff_page(page: PageContext, *, notice: str | None = None, values: d
     period_errors = FormErrors()
     period = _period(first, last, period_errors, t.stats_bad_date, t.stats_backwards)
     statistics: Any = None if period_errors else await fetch(page, "/admin/statistics", params=period)
+    values = values or {**EMPTY_HELP, "person_id": "", "contact_phone": ""}
+    if for_person is None and _people_desk(page):
+        for_person = await _person(page, values["person_id"])
     return page.render("volunteers/staff.html", status=422 if period_errors and status == 200 else status,
                        title=t.staff_title, queue=await fetch(page, "/admin/organisations"),
                        reports=await fetch(page, "/admin/reports"), entered=await fetch(page, "/admin/help-requests"),
                        statistics=statistics, notice=notice,
                        people_desk=_people_desk(page), villages=await villages(page) if _people_desk(page) else [],
-                       labels=labels, errors=errors,
-                       values=values or {**EMPTY_HELP, "person_id": "", "contact_phone": ""},
+                       labels=labels, errors=errors, values=values, for_person=for_person,
                        period={"from": first, "to": last}, period_errors=period_errors or None,
                        period_labels={"from": t.stats_from, "to": t.stats_to})
+
+
+async def _person(page: PageContext, person_id: str) -> dict[str, Any] | None:
+    """The person the form is for, to show the desk whom they are about to enter it for (accounts audits
+    the look-up); None for no or no such number."""
+    try:
+        found = uuid.UUID(person_id)
+    except ValueError:
+        return None
+    person: dict[str, Any] | None = await page.read("accounts", f"/admin/people/{found}", missing=None)
+    return person
 
 
 def _period(first: str, last: str, errors: FormErrors, bad_date: str, backwards: str) -> dict[str, str]:
@@ -83,9 +96,18 @@ def _period(first: str, last: str, errors: FormErrors, bad_date: str, backwards:
 @router.get("/admin/volunteering", response_class=HTMLResponse)
 async def staff_page(page: SignedInPageDep, done: str = "",
                      first: Annotated[str | None, Query(alias="from")] = None,
-                     last: Annotated[str | None, Query(alias="to")] = None) -> HTMLResponse:
+                     last: Annotated[str | None, Query(alias="to")] = None,
+                     person_id: Annotated[str, Query(max_length=64)] = "") -> HTMLResponse:
+    """`person_id`: the help form filled in for that person — the people admin's "Hilfeanfrage eintragen"
+    on the page of the person the desk found by name or number, with their phone as the contact."""
     page.require_staff_scope("verifier")
-    return await _staff_page(page, notice=page.texts.volunteers.staff_done.get(done), first=first, last=last)
+    values, person = None, None
+    if person_id.strip() and _people_desk(page):
+        person = await _person(page, person_id.strip())
+        values = {**EMPTY_HELP, "person_id": person_id.strip(),
+                  "contact_phone": (person or {}).get("phone") or ""}
+    return await _staff_page(page, notice=page.texts.volunteers.staff_done.get(done), first=first, last=last,
+                             values=values, for_person=person)
 
 
 @router.post("/admin/volunteering/organisations/{organisation_id}/{action}", response_class=HTMLResponse)

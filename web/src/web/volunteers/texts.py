@@ -290,6 +290,10 @@ class VolunteersTexts:
     more_dates: str
     more_dates_one: str
     more_dates_label: str
+    # staff desk
+    desk_enter_help: str
+    desk_find_person: str
+    desk_for_person: str
 
 
 DE = VolunteersTexts(
@@ -728,4 +732,8 @@ DE = VolunteersTexts(
     more_dates="und {count} weitere Termine",
     more_dates_one="und 1 weiterer Termin",
     more_dates_label="{title}: {more}",
+    # staff desk
+    desk_enter_help="Hilfeanfrage eintragen",
+    desk_find_person="Person suchen (nach Name oder Telefonnummer)",
+    desk_for_person="Für {name}",
 )

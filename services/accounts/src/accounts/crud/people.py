@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
-from sqlalchemy import delete, update
+from sqlalchemy import delete, func, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -20,6 +20,7 @@ from accounts.crud import channels, mail, merchants, roles, throttle, tokens
 from accounts.crud._sql import execute
 from accounts.domain import texts_de as texts
 from accounts.domain.roles import Grant
+from accounts.domain.search import phone_digits
 from accounts.domain.secrets import email_key, normalize_email
 from accounts.models import (
     AuthorizationCode,
@@ -32,6 +33,7 @@ from accounts.models import (
 from platformkit import audit, outbound
 from platformkit.db import utcnow
 from platformkit.events import notify
+from platformkit.pagination import PageParams, paginate
 
 VERIFY_TTL = timedelta(hours=48)
 RESET_TTL = timedelta(minutes=30)
@@ -48,6 +50,25 @@ async def by_email(*, session: AsyncSession, email: str) -> Person | None:
             select(Person).where(Person.email == normalize_email(email), Person.status == "active")
         )
     ).first()
+
+
+async def find_phone_only(
+    *, session: AsyncSession, query: str, params: PageParams
+) -> tuple[list[Person], str | None]:
+    """Active phone-only people whose name contains `query` (any case), or whose phone number contains
+    its digits (`domain.search.phone_digits`), by name. People with a login are not the desk's: they
+    are never found here."""
+    name = func.lower(col(Person.name)).contains(query.strip().lower(), autoescape=True)
+    digits = phone_digits(query)
+    if digits is not None:
+        number: Any = func.coalesce(col(Person.phone), "")
+        for sign in (" ", "-", "/", "(", ")", "+", "."):
+            number = func.replace(number, sign, "")
+        matches = or_(name, number.contains(digits, autoescape=True))
+    else:
+        matches = name
+    statement = select(Person).where(col(Person.email).is_(None), Person.status == "active", matches)
+    return await paginate(session, statement, order_by=[col(Person.name), col(Person.id)], params=params)
 
 
 def verify_link(settings: AccountsSettings, token: str) -> str:

@@ -28,6 +28,7 @@ EMAIL_VERIFIED = "Vielen Dank! Ihre E-Mail-Adresse ist bestätigt. Sie können s
 PASSWORD_CHANGED = "Ihr Passwort wurde geändert. Sie können sich jetzt mit dem neuen Passwort anmelden."
 TOO_MANY_ATTEMPTS = "Zu viele Versuche. Bitte warten Sie {minutes} und versuchen Sie es dann noch einmal."
 PERSON_NOT_FOUND = "Diese Person gibt es nicht."
+QUERY_TOO_SHORT = "Bitte mindestens zwei Zeichen eines Namens oder einer Telefonnummer eingeben."
 VERSION_MISMATCH = "Ihre Daten wurden inzwischen geändert. Bitte laden Sie sie neu."
 IF_MATCH_REQUIRED = "Bitte senden Sie die Version der Daten mit (If-Match), die Sie ändern."
 ROLE_UNKNOWN = "Diese Rolle gibt es nicht."

@@ -100,7 +100,8 @@ async def generate(session: AsyncSession, *, series: ShiftSeries, organisation_i
                 id=uuid.uuid4(), opportunity_id=series.opportunity_id, organisation_id=organisation_id,
                 series_id=series.id, occurrence_date=day, start_at=start, end_at=end, zone=series.zone,
                 capacity=series.capacity, seats_taken=0, waitlist_enabled=series.waitlist_enabled,
-                waitlist_count=0, waitlist_last_rank=0, state="scheduled", version=1, created_at=now,
+                waitlist_count=0, waitlist_last_rank=0, state="scheduled", version=1, revision=0,
+                created_at=now,
                 local_weekday=weekday, local_start_minute=start_minute, local_end_minute=end_minute,
             ).on_conflict_do_nothing(index_elements=["series_id", "occurrence_date"]).returning(col(Shift.id))
         )
@@ -138,6 +139,9 @@ async def change_shift(session: AsyncSession, *, settings: VolunteersSettings, s
                               "local_start_minute": start_minute, "local_end_minute": end_minute}
     if moved:
         values["version"] = col(Shift.version) + 1
+    if (new_start, new_end) != (shift.start_at, shift.end_at):  # the calendar shows even a small move
+        values["revision"] = col(Shift.revision) + 1
+        values["changed_at"] = now
     if capacity is not None:
         values["capacity"] = capacity
     await execute(session, update(Shift).where(col(Shift.id) == shift.id).values(**values))
@@ -169,8 +173,8 @@ async def cancel_shift(session: AsyncSession, *, shift: Shift, opportunity: Oppo
     shift in the past is only marked, nobody is told."""
     if shift.state != "scheduled":
         return
-    await execute(session, update(Shift).where(col(Shift.id) == shift.id).values(state="cancelled",
-                                                                                 seats_taken=0, waitlist_count=0))
+    await execute(session, update(Shift).where(col(Shift.id) == shift.id).values(
+        state="cancelled", seats_taken=0, waitlist_count=0, revision=col(Shift.revision) + 1, changed_at=now))
     audit.record(session, by=by, action="shift.cancelled", subject_kind="shift", subject_id=shift.id)
     if shift.end_at <= now:
         return

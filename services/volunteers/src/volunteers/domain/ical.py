@@ -1,5 +1,7 @@
 """A person's shifts as an iCalendar feed (RFC 5545), written by hand: one VEVENT per sign-up whose UID
-stays the same across changes, with SEQUENCE = the shift's version, times in UTC."""
+stays the same across changes, times in UTC. Its SEQUENCE grows with every change of what it shows
+(`sequence`), LAST-MODIFIED is when that was; calendar apps that see the same UID with the same
+SEQUENCE keep what they have, so a moved or cancelled shift would otherwise stay as it was."""
 
 from __future__ import annotations
 
@@ -17,7 +19,21 @@ class CalendarEntry:
     summary: str
     location: str
     description: str
+    last_modified: datetime
     cancelled: bool = False
+
+
+def sequence(shift_revision: int, *, cancelled: bool) -> int:
+    """A sign-up's entry shows its shift's time and whether it is still on: each change of the shift
+    (`Shift.revision`) counts, and the cancellation of the sign-up once (it is final: a new sign-up is a
+    new entry)."""
+    return shift_revision + (1 if cancelled else 0)
+
+
+def last_modified(signup_changed: datetime, shift_changed: datetime | None) -> datetime:
+    """The later of the sign-up's last change of state and the shift's last change (None: none since it
+    was created, which was before anyone signed up)."""
+    return signup_changed if shift_changed is None else max(signup_changed, shift_changed)
 
 
 def _escape(text: str) -> str:
@@ -62,7 +78,8 @@ def render(entries: Iterable[CalendarEntry], *, name: str, now: datetime) -> str
             "BEGIN:VEVENT",
             f"UID:{entry.uid}",
             f"SEQUENCE:{entry.sequence}",
-            f"DTSTAMP:{_stamp(now)}",
+            f"DTSTAMP:{_stamp(now)}",  # with METHOD: when this copy was made (RFC 5545 3.8.7.2)
+            f"LAST-MODIFIED:{_stamp(entry.last_modified)}",
             f"DTSTART:{_stamp(entry.start)}",
             f"DTEND:{_stamp(entry.end)}",
             f"SUMMARY:{_escape(entry.summary)}",

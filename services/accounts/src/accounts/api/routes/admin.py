@@ -30,6 +30,8 @@ from accounts.schemas import (
     OAuthClientCreated,
     OAuthClientPage,
     OAuthClientPublic,
+    PersonFound,
+    PersonFoundPage,
     PersonPublic,
     PersonUpdate,
     PhoneOnlyCreate,
@@ -73,6 +75,29 @@ async def create_phone_only_person(
     await session.commit()
     response.headers["ETag"] = etag(person)
     return person_public(person, [])
+
+
+@router.get("/people", response_model=PersonFoundPage)
+async def find_phone_only_people(
+    staff: PeopleDeskDep,
+    session: SessionDep,
+    page: PageDep,
+    q: Annotated[str, Query(min_length=2, max_length=100, description="Part of a name or phone number")],
+) -> PersonFoundPage:
+    """The desk finds the phone-only person on the line by name or number (see `crud.people`). Audited:
+    that staff searched, and how many they found — not the words (a name typed is personal data)."""
+    if len(q.strip()) < 2:  # "  " would find everyone
+        raise ProblemError(422, "QUERY_TOO_SHORT", texts.QUERY_TOO_SHORT, field="query.q")
+    found, cursor = await people.find_phone_only(session=session, query=q, params=page)
+    audit.record(session, actor=staff.sub, action="people.searched", details={"found": len(found)})
+    await session.commit()
+    return PersonFoundPage(
+        items=[
+            PersonFound(id=p.id, name=p.name, phone=p.phone, home_place=p.home_place, created_at=p.created_at)
+            for p in found
+        ],
+        next_cursor=cursor,
+    )
 
 
 @router.get("/people/{person_id}", response_model=PersonPublic)

@@ -11,7 +11,7 @@ from platformkit.deps import ReadSessionDep
 from platformkit.problems import ProblemError
 from volunteers.crud import profiles, search
 from volunteers.crud.villages import gazetteer, name
-from volunteers.domain.ical import CalendarEntry, render
+from volunteers.domain import ical
 from volunteers.domain.signups import CALENDAR_STATES, CANCELLED_STATES
 from volunteers.models import Opportunity, Organisation, Shift, Signup
 from volunteers.schemas import MapPoint, Village
@@ -53,11 +53,13 @@ async def calendar(token: str, session: ReadSessionDep) -> Response:
                or_(col(Signup.state).in_(sorted(CALENDAR_STATES)),
                    (col(Signup.state).in_(sorted(CANCELLED_STATES)) & (col(Shift.start_at) > utcnow()))))
         .order_by(col(Shift.start_at)))).all()
-    entries = [CalendarEntry(
-        uid=f"signup-{signup.id}@volunteers.dorfmarktplatz", sequence=shift.version - 1, start=shift.start_at,
+    entries = [ical.CalendarEntry(
+        uid=f"signup-{signup.id}@volunteers.dorfmarktplatz",
+        sequence=ical.sequence(shift.revision, cancelled=signup.state not in CALENDAR_STATES),
+        last_modified=ical.last_modified(signup.state_changed_at, shift.changed_at), start=shift.start_at,
         end=shift.end_at, summary=opportunity.title, location=name(opportunity.village_id),
         description=organisation_name, cancelled=signup.state not in CALENDAR_STATES) for signup, shift, opportunity,
         organisation_name in rows]
-    body = render(entries, name="Meine Einsätze", now=utcnow())
+    body = ical.render(entries, name="Meine Einsätze", now=utcnow())
     return Response(body, media_type="text/calendar; charset=utf-8",
                     headers={"Cache-Control": "private, max-age=300", "Referrer-Policy": "no-referrer"})
