@@ -102,10 +102,29 @@ def test_every_distance_and_hours_in_a_template_goes_through_decimal() -> None:
     unformatted = []
     for template in TEMPLATES_DIR.rglob("*.html"):
         source = template.read_text(encoding="utf-8")
-        for argument in re.findall(r"\b(?:km|hours)=((?:[^,()]|\([^()]*\))*)", source):
+        for found in re.finditer(r"\b(?:km|hours)=", source):
+            argument = _argument_at(source, found.end())
             if "| decimal" not in argument:
                 unformatted.append(f"{template.relative_to(TEMPLATES_DIR)}: {argument.strip()}")
     assert not unformatted, unformatted
+
+
+def _argument_at(source: str, start: int) -> str:
+    """A call's keyword argument from `start` to the comma or parenthesis that ends it (nested ones kept)."""
+    depth = 0
+    for end in range(start, len(source)):
+        if source[end] == "(":
+            depth += 1
+        elif source[end] in ",)" and depth == 0:
+            return source[start:end]
+        elif source[end] == ")":
+            depth -= 1
+    return source[start:]
+
+
+def test_the_template_check_reads_an_argument_with_nested_parentheses() -> None:
+    assert _argument_at("x(hours=((m or 0) / 60) | decimal, y=1)", 8) == "((m or 0) / 60) | decimal"
+    assert _argument_at("x(km=p.km)", 5) == "p.km"
 
 
 def test_validation_problems_become_our_words_next_to_the_field() -> None:
