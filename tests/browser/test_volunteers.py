@@ -245,6 +245,7 @@ def test_the_church_confirms_each_sign_up_itself(phone: BrowserContext, browser:
     sign_in(page, base_url, *VOLUNTEER, next_path=f"/volunteering/opportunities/{opportunity_id}")
     page.get_by_role("button", name=re.compile(f"Für {title} am .* anmelden")).click()
     expect(page).to_have_url(re.compile(r"/volunteering/my-shifts"))
+    expect(page.get_by_role("status")).to_contain_text("Er bestätigt sie selbst")  # not "Du bist angemeldet"
     expect(page.locator(".card", has_text=title)).to_contain_text("wartet auf Bestätigung")
 
     karl.goto(church_url)
@@ -263,6 +264,45 @@ def test_the_church_confirms_each_sign_up_itself(phone: BrowserContext, browser:
     mine = page.locator(".card", has_text=title)
     expect(mine).to_contain_text("bestätigt")
     expect(mine).not_to_contain_text("wartet auf Bestätigung")
+
+
+def test_whoever_comes_after_the_last_place_is_told_they_are_on_the_waitlist(phone: BrowserContext,
+                                                                             browser: Browser, base_url: str) -> None:
+    """A shift with one place: Erika takes it, and Anna, signing up next, reads that she is on the waitlist
+    — not "Du bist angemeldet"."""
+    title = f"Kirchenputz {uuid.uuid4().hex[:4]}"
+    church = browser.new_context(viewport=PHONE, locale="de-DE")
+    karl = church.new_page()
+    sign_in(karl, base_url, *COORDINATOR, next_path=f"/volunteering/organisations/{demo_id('organisation:kirche')}")
+    karl.fill("#title", title)
+    karl.select_option("#category", "church")
+    karl.get_by_role("button", name="Angebot anlegen").click()
+    karl.get_by_role("button", name=f"{title} veröffentlichen").click()
+    putz = karl.locator("article", has_text=title)
+    putz.get_by_text("Termin hinzufügen").click()
+    putz.locator("input[name=day]").fill((date.today() + timedelta(days=16)).isoformat())
+    putz.locator("input[name=from_time]").fill("09:00")
+    putz.locator("input[name=until]").fill("11:00")
+    putz.locator("input[name=capacity]").fill("1")
+    putz.get_by_role("button", name="Termin anlegen").click()
+    expect(putz).to_contain_text("veröffentlicht")
+    shift_form = putz.locator("form[action$='/shifts']").get_attribute("action")
+    assert shift_form is not None
+    opportunity = f"/volunteering/opportunities/{shift_form.split('/')[3]}"
+    church.close()
+
+    for who, notice in ((ERIKA, "Du bist angemeldet"), (VOLUNTEER, "Du stehst auf der Warteliste")):
+        context = browser.new_context(viewport=PHONE, locale="de-DE")
+        page = context.new_page()
+        sign_in(page, base_url, *who, next_path=opportunity)
+        page.get_by_role("button", name=re.compile(f"Für {title} am .* anmelden")).click()
+        expect(page).to_have_url(re.compile(r"/volunteering/my-shifts"))
+        expect(page.get_by_role("status").first).to_contain_text(notice)
+        expect(page.locator(".card", has_text=title)).to_contain_text(
+            "Warteliste" if who == VOLUNTEER else "bestätigt")
+        if who == VOLUNTEER:
+            audit(page, "v63-signed-up-waitlisted")
+        context.close()
 
 
 def test_after_a_visit_the_church_sets_the_hours_and_corrects_a_no_show(phone: BrowserContext, base_url: str) -> None:

@@ -111,9 +111,16 @@ async def sign_up(page: SignedInPageDep, _csrf: CsrfFormDep, shift_id: uuid.UUID
         return await _find(page, find_filters(page.texts.volunteers), errors=errors, status=response.status_code)
     # What the service let through but the person should know (`travel:<shift>`, `overlap:<shift>`) goes
     # with the redirect; the page says it with the other shift's title and time.
-    warnings = [w.split(":", 1) for w in response.json().get("warnings", []) if w.count(":") == 1]
-    query = urlencode([("done", "signed-up"), *((kind, shift) for kind, shift in warnings if kind in WARNINGS)])
+    signup = response.json()
+    warnings = [w.split(":", 1) for w in signup.get("warnings", []) if w.count(":") == 1]
+    # What the person got: a place, a place the organisation still confirms, or a waitlist rank.
+    done = SIGNED_UP_AS.get(signup.get("state", ""), "signed-up")
+    query = urlencode([("done", done), *((kind, shift) for kind, shift in warnings if kind in WARNINGS)])
     return see_other(f"/volunteering/my-shifts?{query}")
+
+
+# The sign-up's state → the notice on my shifts (texts.volunteers.mine_signed_up_as).
+SIGNED_UP_AS = {"confirmed": "signed-up", "requested": "requested", "waitlisted": "waitlisted"}
 
 
 # The sign-up warnings the service gives and my-shifts explains (texts.volunteers.signup_warnings).
@@ -313,9 +320,10 @@ async def my_shifts(page: SignedInPageDep, done: str = "",
                    overlap: Annotated[list[str] | None, Query()] = None) -> HTMLResponse:
     """`travel`, `overlap`: the shifts the service warned about on the sign-up just made (see sign_up)."""
     t = page.texts.volunteers
-    notices = {"signed-up": t.mine_signed_up, "cancelled": t.mine_cancelled, "revoked": t.calendar_revoked,
-               "responded": t.mine_responded, "pledged": t.mine_pledged, "withdrawn": t.mine_withdrawn}
-    warned = {"travel": travel or [], "overlap": overlap or []} if done == "signed-up" else {}
+    notices = {"signed-up": t.mine_signed_up, "requested": t.mine_requested, "waitlisted": t.mine_waitlisted,
+               "cancelled": t.mine_cancelled, "revoked": t.calendar_revoked, "responded": t.mine_responded,
+               "pledged": t.mine_pledged, "withdrawn": t.mine_withdrawn}
+    warned = {"travel": travel or [], "overlap": overlap or []} if done in SIGNED_UP_AS.values() else {}
     return await _mine(page, notice=notices.get(done), warned=warned)
 
 

@@ -69,6 +69,8 @@ class VolunteersTexts:
     # my shifts
     mine_title: str
     mine_signed_up: str
+    mine_requested: str
+    mine_waitlisted: str
     mine_cancelled: str
     hours_summary: str
     ahead_title: str
@@ -449,6 +451,12 @@ DE = VolunteersTexts(
     day_parts={"morning": "Vormittag", "afternoon": "Nachmittag", "evening": "Abend"},
     mine_title="Meine Einsätze",
     mine_signed_up="Du bist angemeldet. Danke!",
+    mine_requested=(
+        "Deine Anmeldung ist beim Träger. Er bestätigt sie selbst – wir sagen dir Bescheid, sobald er das tut."
+    ),
+    mine_waitlisted=(
+        "Dieser Termin ist schon voll: Du stehst auf der Warteliste. Wird ein Platz frei, sagen wir dir Bescheid."
+    ),
     mine_cancelled="Du hast abgesagt. Der Platz geht an die nächste Person.",
     hours_summary="Bisher {shifts} Einsätze, zusammen {hours} Stunden. Danke!",
     ahead_title="Demnächst",
