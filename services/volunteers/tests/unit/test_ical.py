@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from volunteers.domain.ical import CalendarEntry, last_modified, render, sequence
+from volunteers.domain.ical import CalendarEntry, last_modified, render, sequence, status
 
 
 def test_render_a_calendar() -> None:
@@ -26,13 +26,21 @@ def test_render_a_calendar() -> None:
 def test_each_change_of_what_an_entry_shows_raises_its_sequence() -> None:
     """Calendar apps keep an entry whose SEQUENCE did not grow: a shift moved (by any amount) or cancelled
     and a sign-up cancelled must each count."""
-    signed_up = sequence(0, cancelled=False)
-    moved = sequence(1, cancelled=False)
-    nudged_again = sequence(2, cancelled=False)
-    volunteer_cancelled = sequence(2, cancelled=True)
-    shift_cancelled_too = sequence(3, cancelled=True)  # the shift's cancellation cancels the sign-up with it
-    assert signed_up == 0
-    assert signed_up < moved < nudged_again < volunteer_cancelled < shift_cancelled_too
+    requested = sequence(0, "TENTATIVE")
+    confirmed = sequence(0, "CONFIRMED")
+    moved = sequence(1, "CONFIRMED")
+    nudged_again = sequence(2, "CONFIRMED")
+    volunteer_cancelled = sequence(2, "CANCELLED")
+    shift_cancelled_too = sequence(3, "CANCELLED")  # the shift's cancellation cancels the sign-up with it
+    assert requested == 0
+    assert requested < confirmed < moved < nudged_again < volunteer_cancelled < shift_cancelled_too
+
+
+def test_a_place_not_yet_confirmed_is_tentative() -> None:
+    assert status("requested", on_the_list=True) == "TENTATIVE"  # the organisation confirms it itself
+    assert status("offered", on_the_list=True) == "TENTATIVE"  # offered from the waitlist, not yet accepted
+    assert status("confirmed", on_the_list=True) == status("checked_in", on_the_list=True) == "CONFIRMED"
+    assert status("cancelled_by_org", on_the_list=False) == "CANCELLED"
 
 
 def test_last_modified_is_the_later_change() -> None:

@@ -1,7 +1,8 @@
 """A person's shifts as an iCalendar feed (RFC 5545), written by hand: one VEVENT per sign-up whose UID
-stays the same across changes, times in UTC. Its SEQUENCE grows with every change of what it shows
-(`sequence`), LAST-MODIFIED is when that was; calendar apps that see the same UID with the same
-SEQUENCE keep what they have, so a moved or cancelled shift would otherwise stay as it was."""
+stays the same across changes, times in UTC. STATUS is TENTATIVE until the place is confirmed. SEQUENCE
+grows with every change of what an entry shows (`sequence`), LAST-MODIFIED is when that was: calendar apps
+that see the same UID with the same SEQUENCE keep what they have, so a moved or cancelled shift would
+otherwise stay as it was."""
 
 from __future__ import annotations
 
@@ -20,14 +21,27 @@ class CalendarEntry:
     location: str
     description: str
     last_modified: datetime
-    cancelled: bool = False
+    status: str = "CONFIRMED"
 
 
-def sequence(shift_revision: int, *, cancelled: bool) -> int:
-    """A sign-up's entry shows its shift's time and whether it is still on: each change of the shift
-    (`Shift.revision`) counts, and the cancellation of the sign-up once (it is final: a new sign-up is a
-    new entry)."""
-    return shift_revision + (1 if cancelled else 0)
+# A sign-up's entry moves one way: tentative (the organisation still confirms a request, or the person
+# has yet to accept a place offered), confirmed, cancelled (final: a new sign-up is a new entry).
+STAGES = {"TENTATIVE": 0, "CONFIRMED": 1, "CANCELLED": 2}
+TENTATIVE_STATES = frozenset({"requested", "offered"})
+
+
+def status(signup_state: str, *, on_the_list: bool) -> str:
+    """The entry's STATUS for a sign-up's state; `on_the_list`: the state still holds a place (else the
+    entry is shown cancelled, so calendar apps remove it)."""
+    if not on_the_list:
+        return "CANCELLED"
+    return "TENTATIVE" if signup_state in TENTATIVE_STATES else "CONFIRMED"
+
+
+def sequence(shift_revision: int, entry_status: str) -> int:
+    """A sign-up's entry shows its shift's time and its status: each change of the shift
+    (`Shift.revision`) counts, and so does each step of the status (tentative → confirmed → cancelled)."""
+    return shift_revision + STAGES[entry_status]
 
 
 def last_modified(signup_changed: datetime, shift_changed: datetime | None) -> datetime:
@@ -85,7 +99,7 @@ def render(entries: Iterable[CalendarEntry], *, name: str, now: datetime) -> str
             f"SUMMARY:{_escape(entry.summary)}",
             f"LOCATION:{_escape(entry.location)}",
             f"DESCRIPTION:{_escape(entry.description)}",
-            f"STATUS:{'CANCELLED' if entry.cancelled else 'CONFIRMED'}",
+            f"STATUS:{entry.status}",
             "END:VEVENT",
         ]
     lines.append("END:VCALENDAR")

@@ -53,13 +53,14 @@ async def calendar(token: str, session: ReadSessionDep) -> Response:
                or_(col(Signup.state).in_(sorted(CALENDAR_STATES)),
                    (col(Signup.state).in_(sorted(CANCELLED_STATES)) & (col(Shift.start_at) > utcnow()))))
         .order_by(col(Shift.start_at)))).all()
-    entries = [ical.CalendarEntry(
-        uid=f"signup-{signup.id}@volunteers.dorfmarktplatz",
-        sequence=ical.sequence(shift.revision, cancelled=signup.state not in CALENDAR_STATES),
-        last_modified=ical.last_modified(signup.state_changed_at, shift.changed_at), start=shift.start_at,
-        end=shift.end_at, summary=opportunity.title, location=name(opportunity.village_id),
-        description=organisation_name, cancelled=signup.state not in CALENDAR_STATES) for signup, shift, opportunity,
-        organisation_name in rows]
+    entries = []
+    for signup, shift, opportunity, organisation_name in rows:
+        status = ical.status(signup.state, on_the_list=signup.state in CALENDAR_STATES)
+        entries.append(ical.CalendarEntry(
+            uid=f"signup-{signup.id}@volunteers.dorfmarktplatz", sequence=ical.sequence(shift.revision, status),
+            last_modified=ical.last_modified(signup.state_changed_at, shift.changed_at), start=shift.start_at,
+            end=shift.end_at, summary=opportunity.title, location=name(opportunity.village_id),
+            description=organisation_name, status=status))
     body = ical.render(entries, name="Meine Einsätze", now=utcnow())
     return Response(body, media_type="text/calendar; charset=utf-8",
                     headers={"Cache-Control": "private, max-age=300", "Referrer-Policy": "no-referrer"})
