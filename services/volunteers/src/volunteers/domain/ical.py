@@ -21,12 +21,12 @@ class CalendarEntry:
     location: str
     description: str
     last_modified: datetime
-    status: str = "CONFIRMED"
+    status: str = "confirmed"  # STATUS in lower case: tentative, confirmed or cancelled
 
 
 # A sign-up's entry moves one way: tentative (the organisation still confirms a request, or the person
 # has yet to accept a place offered), confirmed, cancelled (final: a new sign-up is a new entry).
-STAGES = {"TENTATIVE": 0, "CONFIRMED": 1, "CANCELLED": 2}
+STAGES = {"tentative": 0, "confirmed": 1, "cancelled": 2}
 TENTATIVE_STATES = frozenset({"requested", "offered"})
 
 
@@ -34,8 +34,8 @@ def status(signup_state: str, *, on_the_list: bool) -> str:
     """The entry's STATUS for a sign-up's state; `on_the_list`: the state still holds a place (else the
     entry is shown cancelled, so calendar apps remove it)."""
     if not on_the_list:
-        return "CANCELLED"
-    return "TENTATIVE" if signup_state in TENTATIVE_STATES else "CONFIRMED"
+        return "cancelled"
+    return "tentative" if signup_state in TENTATIVE_STATES else "confirmed"
 
 
 def sequence(shift_revision: int, entry_status: str) -> int:
@@ -99,7 +99,7 @@ def render(entries: Iterable[CalendarEntry], *, name: str, now: datetime) -> str
             f"SUMMARY:{_escape(entry.summary)}",
             f"LOCATION:{_escape(entry.location)}",
             f"DESCRIPTION:{_escape(entry.description)}",
-            f"STATUS:{entry.status}",
+            f"STATUS:{entry.status.upper()}",
             "END:VEVENT",
         ]
     lines.append("END:VCALENDAR")
