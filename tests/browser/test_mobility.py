@@ -113,7 +113,7 @@ def test_the_desk_books_for_a_caller_without_a_smartphone(phone: BrowserContext,
     page.get_by_role("button", name="Fahrten suchen").click()
     page.locator(".card", has_text="das Rufbus-Taxi (garantiert)").first.get_by_role(
         "button", name=re.compile("für den Anrufer buchen")).click()
-    expect(page.get_by_role("alert")).to_contain_text("Für diese Kundennummer können Sie hier nicht buchen.")
+    expect(page.get_by_role("alert")).to_contain_text("Für diese Personen-Nummer können Sie hier nicht buchen.")
     audit(page, "m13-desk-unknown-person")
 
 

@@ -622,7 +622,7 @@ def test_the_desk_enters_a_request_for_help_as_the_senior_who_phoned(phone: Brow
     day = (date.today() + timedelta(days=3)).isoformat()
 
     def enter(person_id: str) -> None:
-        page.get_by_label("Kundennummer der Person").fill(person_id)
+        page.get_by_label("Personen-Nummer", exact=True).fill(person_id)
         page.get_by_label("Wobei braucht die Person Hilfe?").select_option("visit")
         page.get_by_label("In welchem Ort?").select_option("ot-gramzow-gramzow")
         page.get_by_label("An welchem Tag?").fill(day)
@@ -630,7 +630,7 @@ def test_the_desk_enters_a_request_for_help_as_the_senior_who_phoned(phone: Brow
         page.get_by_role("button", name="Anfrage eintragen").click()
 
     enter(str(uuid.uuid4()))  # nobody: accounts gives no token
-    expect(page.locator("#person_id-error")).to_contain_text("Für diese Kundennummer können Sie hier nichts")
+    expect(page.locator("#person_id-error")).to_contain_text("Für diese Personen-Nummer können Sie hier nichts")
     audit(page, "v50-desk-refused")
     enter(str(person("gertrud")))
     expect(page.get_by_role("status")).to_contain_text("Die Anfrage ist eingetragen")
@@ -695,7 +695,7 @@ def test_the_desk_finds_the_senior_on_the_line_by_name_and_enters_her_request(
     page.get_by_role("link", name="Hilfeanfrage eintragen").click()
     expect(page).to_have_url(re.compile(r"/admin/volunteering\?person_id="))
     expect(page.locator("#for-person")).to_contain_text("Für Gertrud Neumann")
-    expect(page.get_by_label("Kundennummer der Person")).to_have_value(str(person("gertrud")))
+    expect(page.get_by_label("Personen-Nummer", exact=True)).to_have_value(str(person("gertrud")))
     expect(page.get_by_label("Telefon der Person")).to_have_value("+49 39862 4711")
     audit(page, "v53-desk-form-for-her")
     entered = page.locator("#entered-title + ul li")

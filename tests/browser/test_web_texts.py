@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from datetime import date
 from pathlib import Path
 
 import httpx
@@ -17,7 +18,7 @@ pytest.importorskip("gateway.browser", reason="gateway/src/gateway/browser.py is
 
 from web import STATIC_DIR, create_web_router  # noqa: E402
 from web.problems import form_errors  # noqa: E402
-from web.templating import ENVIRONMENT, TEMPLATES_DIR, decimal, local_window  # noqa: E402
+from web.templating import ENVIRONMENT, TEMPLATES_DIR, calendar_day, decimal, local_window  # noqa: E402
 from web.texts import DE, TEXTS_BY_LANG  # noqa: E402
 
 JINJA = re.compile(r"{#.*?#}|{%.*?%}|{{.*?}}", re.DOTALL)
@@ -188,3 +189,9 @@ def test_volunteers_problems_are_our_german_words_never_the_services_english() -
     assert reasons == ("Hierfür kannst du dich leider nicht anmelden. Mitmachen kann man erst ab 18 Jahren. "
                        "Dafür braucht es einen Führerschein der Klasse B. Dafür braucht es Deutsch mindestens auf "
                        "Stufe B2. " + t.not_eligible_reasons["efz_missing"])
+
+
+def test_a_day_is_written_the_german_way() -> None:
+    """The services answer days in ISO form ("2027-05-01"): a driver's check is valid until 01.05.2027."""
+    assert calendar_day("2027-05-01") == calendar_day(date(2027, 5, 1)) == "01.05.2027"
+    assert calendar_day(None) == calendar_day("") == ""

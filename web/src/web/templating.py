@@ -4,7 +4,7 @@ variable fails the test that renders it, instead of showing an empty spot), and 
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
+from datetime import date, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -56,6 +56,14 @@ def local_window(start: datetime | str | None, end: datetime | str | None, texts
     return f"{day(begins)}, {begins:%H:%M} {texts.o_clock} – {day(ends)}, {ends:%H:%M} {texts.o_clock}"
 
 
+def calendar_day(value: date | str | None) -> str:
+    """A day as German readers write it ("01.05.2027"), from a date or the services' ISO text ("2027-05-01")."""
+    if value is None or value == "":
+        return ""
+    day = date.fromisoformat(value) if isinstance(value, str) else value
+    return f"{day:%d.%m.%Y}"
+
+
 def decimal(value: float | int | None) -> str:
     """A number as German readers write it: one decimal with a comma ("21,4"), none when it is whole ("0",
     "3") — never Python's "21.4" or "0.0"."""
@@ -78,6 +86,7 @@ def _environment() -> jinja2.Environment:
     environment.globals["static_url"] = static_url
     environment.filters["local_time"] = local_time
     environment.filters["decimal"] = decimal
+    environment.filters["calendar_day"] = calendar_day
     environment.filters["local_window"] = local_window
     return environment
 

@@ -213,9 +213,9 @@ DE = MobilityTexts(
         "VALIDATION_FAILED": "Bitte prüfen Sie die Kennung: nur Kleinbuchstaben, Ziffern und Bindestriche.",
     },
     desk_intro="Fahrten für Anruferinnen und Anrufer buchen, Taxi-Aufträge bestätigen.",
-    desk_person="Kundennummer der Person",
+    desk_person="Personen-Nummer",
     desk_person_hint="Die Nummer aus der Personenverwaltung (auch für Menschen ohne E-Mail).",
-    desk_person_refused="Für diese Kundennummer können Sie hier nicht buchen. Bitte prüfen Sie die Nummer in der "
+    desk_person_refused="Für diese Personen-Nummer können Sie hier nicht buchen. Bitte prüfen Sie die Nummer in der "
                         "Personenverwaltung.",
     desk_book_title="Für einen Anrufer buchen",
     desk_book_label="Fahrt um {time} für den Anrufer buchen",

@@ -642,10 +642,10 @@ DE = VolunteersTexts(
     ),
     entered_category="Wobei braucht die Person Hilfe?",
     entered_address_hint="Nur wer hilft, sieht sie – und erst, wenn die Hilfe vereinbart ist.",
-    entered_person="Kundennummer der Person",
+    entered_person="Personen-Nummer",
     entered_person_hint="Die Nummer aus der Personenverwaltung (auch für Menschen ohne E-Mail).",
     entered_person_unknown=(
-        "Für diese Kundennummer können Sie hier nichts eintragen. Bitte prüfen Sie die Nummer in der "
+        "Für diese Personen-Nummer können Sie hier nichts eintragen. Bitte prüfen Sie die Nummer in der "
         "Personenverwaltung."
     ),
     entered_phone="Telefon der Person",
