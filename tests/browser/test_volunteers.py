@@ -63,8 +63,11 @@ def test_a_volunteer_finds_a_shift_near_her_and_signs_up(phone: BrowserContext, 
     # No link yet: nothing to make invalid.
     revoke = page.get_by_role("button", name="Link ungültig machen")
     expect(revoke).to_have_count(0)
-    page.get_by_role("button", name="Kalender-Link erstellen").click()
+    page.get_by_role("button", name="Kalender-Link erstellen", exact=True).click()
     expect(page.locator("#calendar-url")).to_contain_text("/api/volunteers/calendar/")
+    # With a link, making one more says that it replaces it.
+    expect(page.get_by_role("button", name="Neuen Kalender-Link erstellen (der alte gilt dann nicht mehr)")
+           ).to_have_count(1)
     feed_url = page.locator("#calendar-url").inner_text().strip()
     feed = page.request.get(feed_url)
     assert feed.ok and "BEGIN:VCALENDAR" in feed.text() and "Besuchsdienst im Seniorenheim" in feed.text()
@@ -316,6 +319,7 @@ def test_after_a_visit_the_church_sets_the_hours_and_corrects_a_no_show(phone: B
     yesterday = (datetime.now(ZoneInfo("UTC")).date() - timedelta(days=1)).strftime("%d.%m.%Y")  # as seeded
     visit.locator("li", has_text=yesterday).get_by_role("link", name="Anmeldungen").click()
     expect(page.locator("h1")).to_have_text("Anmeldungen")
+    expect(page.locator(".facts").first).to_contain_text("Der Termin ist vorbei.")  # not "2 von 2 frei"
     jana, hans = page.locator(".card", has_text="Jana K."), page.locator(".card", has_text="Hans M.")
     expect(jana).to_contain_text("erledigt · 1,5 Stunden angerechnet")
     expect(hans).to_contain_text("nicht erschienen")
@@ -341,8 +345,9 @@ def test_after_a_visit_the_church_sets_the_hours_and_corrects_a_no_show(phone: B
 
     with page.expect_download() as download:
         page.get_by_role("link", name=re.compile("Liste herunterladen")).click()
-    table = Path(download.value.path()).read_text(encoding="utf-8")
-    assert "Jana K.;completed" in table and ";150" in table and "Hans M.;completed" in table
+    table = Path(download.value.path()).read_text(encoding="utf-8-sig")  # with the mark Excel needs
+    assert table.startswith("Name;Stand;") and "Stunden" in table.splitlines()[0]
+    assert "Jana K.;erledigt" in table and ";2,5" in table and "Hans M.;erledigt" in table
 
     # Checking Jana in a day after the visit: the service says no, in our words, in her card.
     roster_url, jana_form = page.url.split("?")[0], jana.locator("form").get_attribute("action")

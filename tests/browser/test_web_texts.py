@@ -195,3 +195,15 @@ def test_a_day_is_written_the_german_way() -> None:
     """The services answer days in ISO form ("2027-05-01"): a driver's check is valid until 01.05.2027."""
     assert calendar_day("2027-05-01") == calendar_day(date(2027, 5, 1)) == "01.05.2027"
     assert calendar_day(None) == calendar_day("") == ""
+
+
+def test_the_sign_ups_spreadsheet_is_in_german() -> None:
+    from web.volunteers.coordinator import german_roster
+
+    service_csv = ("display_name;state;waitlist_rank;contact_email;contact_phone;minutes_credited\r\n"
+                   "Jürgen W.;completed;;j@example.org;;90\r\n"
+                   "'=HYPERLINK(1);waitlisted;2;;;\r\n")
+    table = german_roster(service_csv, DE.volunteers)
+    assert table.startswith("\ufeffName;Stand;Platz auf der Warteliste;E-Mail;Telefon;Stunden\r\n")
+    assert "Jürgen W.;erledigt;;j@example.org;;1,5\r\n" in table
+    assert "'=HYPERLINK(1);Warteliste;2;;;\r\n" in table  # the service's guard against formulas stays

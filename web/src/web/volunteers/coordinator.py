@@ -6,9 +6,11 @@ an ongoing commitment or pledged a donation."""
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 import uuid
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form
@@ -17,7 +19,9 @@ from fastapi.responses import HTMLResponse, Response
 from gateway.browser import CsrfFormDep
 from web.pages import SignedInPageDep, WebRoute, see_other
 from web.problems import FormErrors
+from web.templating import decimal
 from web.volunteers.common import SERVICE, fetch, form_problems, villages
+from web.volunteers.texts import VolunteersTexts
 
 router = APIRouter(route_class=WebRoute)
 
@@ -195,7 +199,10 @@ async def _roster(page: SignedInPageDep, shift_id: uuid.UUID, *, notice: str | N
     # The way back to the organisation's page, where the coordinator came from.
     opportunity = await fetch(page, f"/opportunities/{shift['opportunity_id']}")
     name = next((e["display_name"] for e in entries if str(e["signup_id"]) == signup), "")
+    # After the end its free places mean nothing ("2 von 2 frei" on yesterday's visit).
+    ended = datetime.fromisoformat(shift["end"]) <= datetime.now(UTC)
     return page.render("volunteers/roster.html", status=status, title=t.roster_title, shift=shift, entries=entries,
+                       ended=ended,
                        opportunity=opportunity, notice=notice, errors=errors, form=signup, values=values or {},
                        labels={"hours": t.hours_label.format(name=name)})
 
@@ -211,8 +218,32 @@ async def roster_csv(page: SignedInPageDep, shift_id: uuid.UUID) -> Response:
     response = await page.call("GET", SERVICE, f"/shifts/{shift_id}/signups.csv")
     if not response.is_success:
         raise page.failed(response)
-    return Response(response.content, media_type="text/csv; charset=utf-8", headers={
-        "Content-Disposition": f'attachment; filename="anmeldungen-{shift_id}.csv"', "Cache-Control": "no-store"})
+    return Response(german_roster(response.text, page.texts.volunteers), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="anmeldungen-{shift_id}.csv"',
+                             "Cache-Control": "no-store"})
+
+
+def german_roster(service_csv: str, t: VolunteersTexts) -> str:
+    """The service's list (English column names, state codes, minutes) as a coordinator's spreadsheet reads
+    it: German headings and states, hours as "1,5". The byte order mark makes Excel read it as UTF-8 (else
+    "Jürgen" comes out garbled). Cells stay as the service wrote them otherwise (it already keeps a
+    name that starts like a formula as text)."""
+    rows = list(csv.reader(io.StringIO(service_csv), delimiter=";"))
+    if not rows:
+        return ""
+    header, body = rows[0], rows[1:]
+    state_at = header.index("state") if "state" in header else None
+    minutes_at = header.index("minutes_credited") if "minutes_credited" in header else None
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer.writerow([t.roster_csv_columns.get(name, name) for name in header])
+    for row in body:
+        if state_at is not None:
+            row[state_at] = t.states.get(row[state_at], row[state_at])
+        if minutes_at is not None and row[minutes_at].isdigit():
+            row[minutes_at] = decimal(int(row[minutes_at]) / 60)
+        writer.writerow(row)
+    return "\ufeff" + out.getvalue()
 
 
 def _minutes(hours: str) -> int | None:

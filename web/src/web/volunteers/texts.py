@@ -15,6 +15,9 @@ class VolunteersTexts:
     where: str
     places: str
     places_left: str
+    shift_over: str
+    # The sign-ups list as a spreadsheet: the service's column names → ours.
+    roster_csv_columns: dict[str, str]
     waitlist_count: str
     remote: str
     state: str
@@ -81,6 +84,7 @@ class VolunteersTexts:
     calendar_title: str
     calendar_text: str
     calendar_new: str
+    calendar_renew: str
     calendar_revoke: str
     calendar_revoked: str
     # ongoing commitments and material donations
@@ -306,6 +310,9 @@ DE = VolunteersTexts(
     where="Wo",
     places="Plätze",
     places_left="{left} von {capacity} frei",
+    shift_over="Der Termin ist vorbei.",
+    roster_csv_columns={"display_name": "Name", "state": "Stand", "waitlist_rank": "Platz auf der Warteliste",
+                        "contact_email": "E-Mail", "contact_phone": "Telefon", "minutes_credited": "Stunden"},
     waitlist_count="{count} auf der Warteliste",
     remote="von zu Hause aus",
     state="Stand",
@@ -470,6 +477,7 @@ DE = VolunteersTexts(
         "ersetzt den alten."
     ),
     calendar_new="Kalender-Link erstellen",
+    calendar_renew="Neuen Kalender-Link erstellen (der alte gilt dann nicht mehr)",
     calendar_revoke="Link ungültig machen",
     calendar_revoked="Der Kalender-Link gilt nicht mehr.",
     kinds={"shifts": "Einsatz mit Terminen", "ongoing": "Dauerhaft dabei sein", "one_off": "Einmalige Hilfe",
