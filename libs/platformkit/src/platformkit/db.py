@@ -97,8 +97,10 @@ def configure_sqlite(engine: Any, *, read_only: bool = False) -> None:
         # Take transaction control away from the driver so that our BEGIN below is the one that counts.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
+        # The busy timeout first: switching to WAL may wait for a lock too, and should wait as long as any
+        # statement does (not the driver's 5 s).
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         # FULL: a commit that fed the outbox survives power loss, not only a crash of the process.
         cursor.execute("PRAGMA synchronous=FULL")
