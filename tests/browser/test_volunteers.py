@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from browserkit import OPERATOR, PHONE, RunningPlatform, audit, horizontal_overflow, sign_in
-from playwright.sync_api import APIResponse, Browser, BrowserContext, Page, expect
+from playwright.sync_api import APIResponse, Browser, BrowserContext, Locator, Page, expect
 
 pytestmark = pytest.mark.slow
 
@@ -215,6 +215,20 @@ def test_a_resident_pledges_and_offers_to_read_and_the_church_confirms(
     expect(reading).to_contain_text("Pfarrerin Krause ruft dich an")
 
 
+def _add_shift(opportunity: Locator, *, days: int, start: str, end: str, capacity: int) -> str:
+    """A coordinator adds a shift `days` from today to a published opportunity's card; its id."""
+    opportunity.get_by_text("Termin hinzufügen").click()
+    opportunity.locator("input[name=day]").fill((date.today() + timedelta(days=days)).isoformat())
+    opportunity.locator("input[name=from_time]").fill(start)
+    opportunity.locator("input[name=until]").fill(end)
+    opportunity.locator("input[name=capacity]").fill(str(capacity))
+    opportunity.get_by_role("button", name="Termin anlegen").click()
+    expect(opportunity).to_contain_text("veröffentlicht")
+    shift_form = opportunity.locator("form[action$='/shifts']").get_attribute("action")
+    assert shift_form is not None
+    return shift_form.split("/")[3]  # /volunteering/opportunities/{id}/shifts
+
+
 def test_the_church_confirms_each_sign_up_itself(phone: BrowserContext, browser: Browser, base_url: str) -> None:
     """An opportunity where the organisation confirms every sign-up: Anna's sign-up waits ("requested"), Karl
     confirms it on the shift's list, and Anna then sees it confirmed."""
@@ -233,16 +247,7 @@ def test_the_church_confirms_each_sign_up_itself(phone: BrowserContext, browser:
     basar = karl.locator("article", has_text=title)
     expect(basar).to_contain_text("Ihr bestätigt jede Anmeldung selbst.")
     karl.get_by_role("button", name=f"{title} veröffentlichen").click()
-    basar.get_by_text("Termin hinzufügen").click()
-    basar.locator("input[name=day]").fill((date.today() + timedelta(days=15)).isoformat())
-    basar.locator("input[name=from_time]").fill("14:00")
-    basar.locator("input[name=until]").fill("16:00")
-    basar.locator("input[name=capacity]").fill("3")
-    basar.get_by_role("button", name="Termin anlegen").click()
-    expect(basar).to_contain_text("veröffentlicht")
-    shift_form = basar.locator("form[action$='/shifts']").get_attribute("action")
-    assert shift_form is not None
-    opportunity_id = shift_form.split("/")[3]  # /volunteering/opportunities/{id}/shifts
+    opportunity_id = _add_shift(basar, days=15, start="14:00", end="16:00", capacity=3)
 
     page = phone.new_page()
     sign_in(page, base_url, *VOLUNTEER, next_path=f"/volunteering/opportunities/{opportunity_id}")
@@ -282,16 +287,7 @@ def test_whoever_comes_after_the_last_place_is_told_they_are_on_the_waitlist(pho
     karl.get_by_role("button", name="Angebot anlegen").click()
     karl.get_by_role("button", name=f"{title} veröffentlichen").click()
     putz = karl.locator("article", has_text=title)
-    putz.get_by_text("Termin hinzufügen").click()
-    putz.locator("input[name=day]").fill((date.today() + timedelta(days=16)).isoformat())
-    putz.locator("input[name=from_time]").fill("09:00")
-    putz.locator("input[name=until]").fill("11:00")
-    putz.locator("input[name=capacity]").fill("1")
-    putz.get_by_role("button", name="Termin anlegen").click()
-    expect(putz).to_contain_text("veröffentlicht")
-    shift_form = putz.locator("form[action$='/shifts']").get_attribute("action")
-    assert shift_form is not None
-    opportunity = f"/volunteering/opportunities/{shift_form.split('/')[3]}"
+    opportunity = f"/volunteering/opportunities/{_add_shift(putz, days=16, start='09:00', end='11:00', capacity=1)}"
     church.close()
 
     for who, notice in ((ERIKA, "Du bist angemeldet"), (VOLUNTEER, "Du stehst auf der Warteliste")):
