@@ -80,6 +80,35 @@ def test_a_volunteer_finds_a_shift_near_her_and_signs_up(phone: BrowserContext, 
     assert page.request.get(feed_url).status == 404
 
 
+def test_the_find_page_maps_where_help_is_needed_and_lists_it_by_village(phone: BrowserContext,
+                                                                         base_url: str) -> None:
+    """The district's villages with open shifts as a picture (no scripts, no tiles) and as a plain list,
+    her own village ringed."""
+    page = phone.new_page()
+    sign_in(page, base_url, *VOLUNTEER, next_path="/volunteering")
+    section = page.locator("section.help-map")
+    expect(section.get_by_role("heading", name="Wo Hilfe gebraucht wird")).to_be_visible()
+    picture = section.get_by_role("img", name="Karte des Landkreises mit den Orten, an denen Termine offen sind")
+    expect(picture).to_be_visible()
+    expect(picture.locator("desc")).to_contain_text("Der Ring zeigt deinen Ort, Angermünde.")
+    expect(picture.locator(".help-map__home")).to_have_count(1)
+    spot = picture.locator('.help-map__spot[data-village="Angermünde"] text')
+    expect(spot).to_have_text(re.compile(r"^\d+$"))
+    # The list says the same in words: Angermünde with as many open shifts as its circle shows.
+    listed = section.locator("#help-map-list div", has_text="Angermünde")
+    expect(listed.locator("dt")).to_have_text("Angermünde (dein Ort)")
+    expect(listed.locator("dd")).to_have_text((spot.text_content() or "").strip())
+    assert section.locator("#help-map-list div").count() == picture.locator(".help-map__spot").count() >= 2
+    expect(section.get_by_text("Dein Ort: Angermünde")).to_be_visible()
+    # Nothing to follow: the find page has no filter by village.
+    expect(section.locator("#help-map-list a")).to_have_count(0)
+    audit(page, "v04-find-map")
+    assert horizontal_overflow(page) == 0
+    # Donations only: no shifts asked for, no map of them.
+    page.goto(f"{base_url}/volunteering?kind=material")
+    expect(page.locator("section.help-map")).to_have_count(0)
+
+
 def test_a_coordinator_of_a_newly_verified_club_publishes_a_shift(
     phone: BrowserContext, browser: Browser, base_url: str
 ) -> None:

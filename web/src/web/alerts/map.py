@@ -1,22 +1,12 @@
-"""A small map without tiles or scripts: the district's villages and the warning areas as one SVG,
-projected onto the district's bounding box (equirectangular, corrected for latitude)."""
+"""The warnings' map: the district's villages and the warning areas as one SVG (web.maps projects them)."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-WIDTH = 320.0
-MARGIN = 0.05  # degrees around the villages
-
-
-@dataclass(frozen=True)
-class Dot:
-    x: float
-    y: float
-    name: str
+from web.maps import Dot, district_projection
 
 
 @dataclass(frozen=True)
@@ -37,29 +27,17 @@ class DistrictMap:
 
 
 def district_map(places: Sequence[dict[str, Any]], warnings: Sequence[dict[str, Any]]) -> DistrictMap | None:
-    if not places:
+    box = district_projection(places)
+    if box is None:
         return None
-    lats = [float(p["lat"]) for p in places]
-    lons = [float(p["lon"]) for p in places]
-    south, north = min(lats) - MARGIN, max(lats) + MARGIN
-    west, east = min(lons) - MARGIN, max(lons) + MARGIN
-    squeeze = math.cos(math.radians((south + north) / 2))
-    scale = WIDTH / ((east - west) * squeeze)
-    height = (north - south) * scale
-
-    def xy(lat: float, lon: float) -> tuple[float, float]:
-        return round((lon - west) * squeeze * scale, 1), round((north - lat) * scale, 1)
-
     shapes: list[Shape] = []
     for warning in warnings:
         area = warning.get("area") or {}
         for rings in area.get("polygons") or []:
             outer = rings[0] if rings else []
-            points = " ".join("{},{}".format(*xy(float(lat), float(lon))) for lat, lon in outer)
+            points = " ".join("{},{}".format(*box.xy(float(lat), float(lon))) for lat, lon in outer)
             shapes.append(Shape(warning.get("severity", "Unknown"), points=points))
         for lat, lon, km in area.get("circles") or []:
-            cx, cy = xy(float(lat), float(lon))
-            shapes.append(Shape(warning.get("severity", "Unknown"), cx=cx, cy=cy,
-                                r=round(float(km) / 111.2 * scale, 1)))
-    dots = [Dot(*xy(float(p["lat"]), float(p["lon"])), name=str(p["name"])) for p in places]
-    return DistrictMap(width=WIDTH, height=round(height, 1), dots=dots, shapes=shapes)
+            cx, cy = box.xy(float(lat), float(lon))
+            shapes.append(Shape(warning.get("severity", "Unknown"), cx=cx, cy=cy, r=box.length(float(km))))
+    return DistrictMap(width=box.width, height=box.height, dots=[box.dot(p) for p in places], shapes=shapes)

@@ -28,6 +28,7 @@ from web.volunteers.common import (
     is_staff,
     villages,
 )
+from web.volunteers.map import help_map
 from web.volunteers.texts import VolunteersTexts
 
 router = APIRouter(route_class=WebRoute)
@@ -83,8 +84,12 @@ async def _find(page: SignedInPageDep, filters: dict[str, str], *, errors: FormE
     else:
         more = [{"opportunity": o, "distance_km": None} for k in kinds for o in await fetch(
             page, "/opportunities", params={"kind": k, **({"category": category} if category else {})})]
+    # Where shifts are open in the whole district (not only within the radius), while shifts are asked for.
+    spots = help_map(await villages(page), await fetch(page, "/map", missing=[]),
+                     str(profile["home_village_id"]) if profile and profile.get("home_village_id") else None) \
+        if kind in ("", "shifts") else None
     return page.render("volunteers/find.html", status=status, title=t.find_title, profile=profile,
-                       matches=grouped(matches), more=more, filters=filters,
+                       matches=grouped(matches), more=more, filters=filters, help_map=spots,
                        categories={"": t.filter_categories_all, **t.categories},
                        filtered=filters != find_filters(t), errors=errors, request_key=uuid.uuid4().hex,
                        staff=is_staff(page))

@@ -49,6 +49,16 @@ class VolunteersTexts:
     sign_up: str
     join_waitlist: str
     sign_up_label: str
+    # find page map
+    map_title: str
+    map_intro: str
+    map_label: str
+    map_description: str
+    map_home_description: str
+    map_home: str
+    map_list_title: str
+    map_list_home: str
+    map_empty: str
     # profile
     profile_title: str
     profile_intro: str
@@ -434,6 +444,16 @@ DE = VolunteersTexts(
     sign_up="Anmelden",
     join_waitlist="Auf die Warteliste",
     sign_up_label="Für {title} am {date} anmelden",
+    # find page map
+    map_title="Wo Hilfe gebraucht wird",
+    map_intro="Offene Termine im ganzen Landkreis, auch außerhalb deines Umkreises.",
+    map_label="Karte des Landkreises mit den Orten, an denen Termine offen sind",
+    map_description="Jeder Kreis ist ein Ort mit offenen Terminen, die Zahl darin sagt, wie viele.",
+    map_home_description="Der Ring zeigt deinen Ort, {village}.",
+    map_home="Dein Ort: {village}",
+    map_list_title="Offene Termine nach Ort",
+    map_list_home="dein Ort",
+    map_empty="Gerade sind im Landkreis keine Termine offen.",
     profile_title="Mein Helferprofil",
     profile_intro="Nur bestätigte Träger sehen deine Kontaktdaten, und nur für Einsätze, zu denen du zugesagt hast.",
     profile_name="Wie sollen wir dich nennen?",
