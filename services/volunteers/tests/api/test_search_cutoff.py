@@ -9,8 +9,9 @@ language she speaks, in her own village) exclude her by its level, which only Py
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlmodel import col, select
 from volunteers_testkit import PRENZLAU, Volunteers, World
@@ -22,6 +23,7 @@ from volunteers.crud.villages import gazetteer, point
 from volunteers.domain.matching import DistanceMode, distance_km, evaluate, ranked
 from volunteers.models import Opportunity, Shift, Volunteer
 
+BERLIN = ZoneInfo("Europe/Berlin")
 ALL_WEEK = [{"weekday": d, "start": "06:00", "end": "22:00"} for d in range(7)]
 SHOWN = 50
 
@@ -37,14 +39,18 @@ def villages_near(radius_km: float) -> list[str]:
 
 async def add_shifts(vol: Volunteers, world: World, count: int, *, first_day: int, capacity: int,
                      taken: int) -> None:
-    """`count` shifts of 2 h on consecutive quarter hours from `first_day` on (written directly: hundreds)."""
-    now = utcnow().replace(minute=0, second=0, microsecond=0)
+    """`count` shifts of 2 h on consecutive quarter hours from 08:00 local time, `first_day` days from today
+    on (written directly: hundreds). Local wall times, so that all fall within the helper's hours whenever
+    the test runs (times counted from "now" ended after 22:00 in a run late in the morning)."""
+    today = datetime.now(BERLIN).date()
     opportunity_id = uuid.UUID(world.opportunity_id)
     async with vol.db.transaction() as session:
         opportunity = await session.get(Opportunity, opportunity_id)
         assert opportunity is not None
         for i in range(count):
-            start = now + timedelta(days=first_day + i // 24, hours=8 + (i % 24) // 4, minutes=15 * (i % 4))
+            day = today + timedelta(days=first_day + i // 24)
+            start = (datetime.combine(day, time(8), tzinfo=BERLIN)
+                     + timedelta(hours=(i % 24) // 4, minutes=15 * (i % 4))).astimezone(UTC)
             session.add(Shift(opportunity_id=opportunity_id, organisation_id=opportunity.organisation_id,
                               start_at=start, end_at=start + timedelta(hours=2), capacity=capacity,
                               seats_taken=taken))
