@@ -26,6 +26,8 @@ CHROMIUM_ARGS = [
 PHONE = {"width": 390, "height": 844}
 SHOTS = Path(tempfile.gettempdir()) / "dorf-browser-shots"
 START_TIMEOUT = 120.0
+START_ATTEMPTS = 3
+PORT_TAKEN = "is already in use by another process"  # dorf up's words when an explicit port is taken
 OPERATOR = ("leitstelle@uckermark.example", "Leitstelle-Demo-2026")
 MERCHANT = ("jana.krueger@hofladen-gramzow.example", "Dorfleben-Demo-2026")
 _AXE = Axe()
@@ -47,13 +49,20 @@ class RunningPlatform:
         self.output_path = var.parent / "dorf-up.out"
         env = {key: value for key, value in os.environ.items() if key not in ("DORF_SERVICES", "OIDC_ISSUER")}
         env.update(extra_env or {})
-        with self.output_path.open("wb") as output:
-            self.process = subprocess.Popen(
-                [str(DORF), "up", "--demo", "--only", services, "--var", str(var),
-                 "--port", str(free_port()), "--nats-port", str(free_port()), "--service-port", str(free_port())],
-                env=env, stdout=output, stderr=subprocess.STDOUT, cwd=REPO,
-            )
-        self.url = self._wait_for_url()
+        for attempt in range(START_ATTEMPTS):
+            with self.output_path.open("wb") as output:
+                self.process = subprocess.Popen(
+                    [str(DORF), "up", "--demo", "--only", services, "--var", str(var), "--port", str(free_port()),
+                     "--nats-port", str(free_port()), "--service-port", str(free_port())],
+                    env=env, stdout=output, stderr=subprocess.STDOUT, cwd=REPO,
+                )
+            try:
+                self.url = self._wait_for_url()
+                break
+            except AssertionError:
+                # A server of the other test worker took one of our free ports before dorf claimed it.
+                if attempt + 1 == START_ATTEMPTS or PORT_TAKEN not in self.output:
+                    raise
 
     @property
     def output(self) -> str:

@@ -22,6 +22,8 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
 DORF = Path(sys.executable).parent / "dorf"
 START_TIMEOUT = 180.0
+START_ATTEMPTS = 3
+PORT_TAKEN = "is already in use by another process"  # dorf up's words when an explicit port is taken
 
 # Settings for this run: short-lived access tokens (the gateway refreshes 5 s after each login), a quick
 # upstream timeout, a fast feed heartbeat, and address limits a test can exceed on purpose.
@@ -41,19 +43,26 @@ MERCHANT = ("jana.krueger@hofladen-gramzow.example", DEMO_PASSWORD)
 class Platform:
     def __init__(self, var: Path) -> None:
         self.var = var
-        self.port = free_port()
         self.output_path = var.parent / "dorf-up.out"
         env = {**os.environ, **PLATFORM_ENV, "DORF_SERVICES": "standin_marketplace:service",
                "PYTHONPATH": os.pathsep.join([str(HERE), os.environ.get("PYTHONPATH", "")])}
         for name in ("OIDC_ISSUER", "JWKS_URL", "PUBLIC_URL"):
             env.pop(name, None)
-        with self.output_path.open("wb") as output:
-            self.process = subprocess.Popen(
-                [str(DORF), "up", "--demo", "--only", "accounts,gateway,marketplace", "--var", str(var),
-                 "--port", str(self.port), "--nats-port", str(free_port()), "--service-port", str(free_port())],
-                env=env, stdout=output, stderr=subprocess.STDOUT, cwd=REPO,
-            )
-        self.state = self._wait_ready()
+        for attempt in range(START_ATTEMPTS):
+            self.port = free_port()
+            with self.output_path.open("wb") as output:
+                self.process = subprocess.Popen(
+                    [str(DORF), "up", "--demo", "--only", "accounts,gateway,marketplace", "--var", str(var),
+                     "--port", str(self.port), "--nats-port", str(free_port()), "--service-port", str(free_port())],
+                    env=env, stdout=output, stderr=subprocess.STDOUT, cwd=REPO,
+                )
+            try:
+                self.state = self._wait_ready()
+                break
+            except AssertionError:
+                # A server of the other test worker took one of our free ports before dorf claimed it.
+                if attempt + 1 == START_ATTEMPTS or PORT_TAKEN not in self.output_path.read_text():
+                    raise
         self.url = f"http://127.0.0.1:{self.port}"
 
     def _wait_ready(self) -> dict[str, Any]:
