@@ -108,6 +108,8 @@ class OpportunityOut(BaseModel):
     category: str
     requirements: list[str]
     min_age: int
+    # The age sign-ups are checked against: `min_age`, or 18 where the opportunity means driving.
+    age_needed: int
     approval_mode: str
     village_id: str | None
     village: str

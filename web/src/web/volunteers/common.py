@@ -3,6 +3,7 @@ choose from, and turning a service problem into a form's messages."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -29,6 +30,13 @@ async def fetch(page: PageContext, path: str, *, params: dict[str, str] | None =
                 missing: Any = NOT_FOUND_PAGE) -> Any:
     """GET from the volunteers service (`PageContext.read`: a 404 is `missing` if given, else the not-found page)."""
     return await page.read(SERVICE, path, params=params, missing=missing)
+
+
+def typed_number(text: str) -> float | None:
+    """A number as people type it ("15", "12,5", "1.5") or as the service gives it back ("25.0"); None for
+    anything else (a sign, an exponent, "inf")."""
+    text = text.strip()
+    return float(text.replace(",", ".")) if re.fullmatch(r"\d+([.,]\d+)?", text) else None
 
 
 async def villages(page: PageContext) -> list[dict[str, Any]]:

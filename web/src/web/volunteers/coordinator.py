@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 import uuid
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any
@@ -20,7 +19,7 @@ from gateway.browser import CsrfFormDep
 from web.pages import SignedInPageDep, WebRoute, see_other
 from web.problems import FormErrors
 from web.templating import decimal
-from web.volunteers.common import SERVICE, fetch, form_problems, villages
+from web.volunteers.common import SERVICE, fetch, form_problems, typed_number, villages
 from web.volunteers.texts import VolunteersTexts
 
 router = APIRouter(route_class=WebRoute)
@@ -248,10 +247,10 @@ def german_roster(service_csv: str, t: VolunteersTexts) -> str:
 
 def _minutes(hours: str) -> int | None:
     """ "1,5" or "1.5" hours as minutes (0 to 24 hours, at most two decimals); None if it is no such number."""
-    if not re.fullmatch(r"\d{1,2}([.,]\d{1,2})?", hours):
+    value = typed_number(hours)
+    if value is None or value > 24 or round(value, 2) != value:
         return None
-    minutes = round(float(hours.replace(",", ".")) * 60)
-    return minutes if minutes <= 24 * 60 else None
+    return round(value * 60)
 
 
 # Registered before the decisions' `{action}`, which would take "hours" for an action it does not know.

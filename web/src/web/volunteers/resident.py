@@ -26,6 +26,7 @@ from web.volunteers.common import (
     help_labels,
     help_request,
     is_staff,
+    typed_number,
     villages,
 )
 from web.volunteers.map import help_map
@@ -145,18 +146,11 @@ def signup_warnings(t: VolunteersTexts, found: dict[str, list[str]], signups: li
     return sentences
 
 
-# As the service's matching (domain.matching.min_age_for): driving for an organisation needs 18 whatever the
-# opportunity says.
-DRIVING_MIN_AGE = 18
-
-
 def needs_of(t: VolunteersTexts, opportunity: dict[str, Any]) -> list[str]:
     """What an opportunity asks of a volunteer (its requirement codes and minimum age), one plain line each;
     a code we have no words for is left out rather than shown as a code."""
     codes = [str(code) for code in opportunity.get("requirements") or []]
-    age = int(opportunity.get("min_age") or 0)
-    if "own_car" in codes or any(code.startswith("licence:") for code in codes):
-        age = max(age, DRIVING_MIN_AGE)
+    age = int(opportunity["age_needed"])
     lines = []
     for code in codes:
         kind, *parts = code.split(":")
@@ -274,7 +268,7 @@ async def save_profile(
         errors.add("display_name", t.error_required)
     if not values["birth_year"].isdigit():
         errors.add("birth_year", t.volunteers.error_year)
-    radius = _number(values["radius_km"])
+    radius = typed_number(values["radius_km"])
     if radius is None:
         errors.add("radius_km", t.volunteers.error_number)
     if errors:
@@ -289,15 +283,6 @@ async def save_profile(
         return _profile_page(page, await villages(page), values, windows, status=response.status_code,
                              errors=form_problems(page, response, PROFILE_FIELDS))
     return see_other("/volunteering")
-
-
-def _number(text: str) -> float | None:
-    """A distance as people type it ("15", "12,5") or as the service gives it back ("25.0")."""
-    try:
-        value = float(text.replace(",", "."))
-    except ValueError:
-        return None
-    return value if value >= 0 else None
 
 
 async def _mine(page: SignedInPageDep, *, calendar_url: str | None = None, notice: str | None = None,

@@ -42,10 +42,11 @@ def _people_desk(page: PageContext) -> bool:
 
 async def _staff_page(page: PageContext, *, notice: str | None = None, values: dict[str, Any] | None = None,
                       errors: FormErrors | None = None, status: int = 200, first: str | None = None,
-                      last: str | None = None, for_person: dict[str, Any] | None = None) -> HTMLResponse:
+                      last: str | None = None, fill_contact: bool = False) -> HTMLResponse:
     """The page with the help form's `values` and `errors`, and the numbers of the period `first`–`last`
     (the form's dates as typed; checked here, with their own errors). No period asked for: this year so
-    far — all of history is a choice (both fields left empty), not what every visit waits for."""
+    far — all of history is a choice (both fields left empty), not what every visit waits for.
+    `fill_contact`: the form is new for the person in `values`, their phone becomes its contact."""
     t = page.texts.volunteers
     if first is None and last is None:
         first, last = date(datetime.now(BERLIN).year, 1, 1).isoformat(), ""
@@ -56,8 +57,9 @@ async def _staff_page(page: PageContext, *, notice: str | None = None, values: d
     period = _period(first, last, period_errors, t.stats_bad_date, t.stats_backwards)
     statistics: Any = None if period_errors else await fetch(page, "/admin/statistics", params=period)
     values = values or {**EMPTY_HELP, "person_id": "", "contact_phone": ""}
-    if for_person is None and _people_desk(page):
-        for_person = await _person(page, values["person_id"])
+    for_person = await _person(page, values["person_id"]) if _people_desk(page) else None
+    if fill_contact and for_person is not None:
+        values["contact_phone"] = for_person.get("phone") or ""
     return page.render("volunteers/staff.html", status=422 if period_errors and status == 200 else status,
                        title=t.staff_title, queue=await fetch(page, "/admin/organisations"),
                        reports=await fetch(page, "/admin/reports"), entered=await fetch(page, "/admin/help-requests"),
@@ -101,13 +103,9 @@ async def staff_page(page: SignedInPageDep, done: str = "",
     """`person_id`: the help form filled in for that person — the people admin's "Hilfeanfrage eintragen"
     on the page of the person the desk found by name or number, with their phone as the contact."""
     page.require_staff_scope("verifier")
-    values, person = None, None
-    if person_id.strip() and _people_desk(page):
-        person = await _person(page, person_id.strip())
-        values = {**EMPTY_HELP, "person_id": person_id.strip(),
-                  "contact_phone": (person or {}).get("phone") or ""}
+    values = {**EMPTY_HELP, "person_id": person_id.strip(), "contact_phone": ""} if person_id.strip() else None
     return await _staff_page(page, notice=page.texts.volunteers.staff_done.get(done), first=first, last=last,
-                             values=values, for_person=person)
+                             values=values, fill_contact=True)
 
 
 @router.post("/admin/volunteering/organisations/{organisation_id}/{action}", response_class=HTMLResponse)

@@ -336,11 +336,8 @@ class ConsumerWorker:
                     self.consumer.batch_size, timeout=self.options.fetch_timeout_seconds
                 )
             except TimeoutError:
-                # Nothing to do (nats-py's TimeoutError is an asyncio.TimeoutError) — unless this task is being
-                # cancelled: a fetch cancelled at its deadline can end as a timeout, and looping on would leave
-                # stop() waiting for ever (a test's teardown hung 300 s in the idle event loop).
-                if (task := asyncio.current_task()) is not None and task.cancelling():
-                    raise asyncio.CancelledError from None
+                # Nothing to do (nats-py's TimeoutError is an asyncio.TimeoutError). A cancellation lost in
+                # such a fetch is cancelled again by stop() (platformkit.tasks).
                 continue
             except asyncio.CancelledError:
                 raise

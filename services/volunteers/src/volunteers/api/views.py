@@ -8,6 +8,7 @@ from typing import Protocol
 from volunteers.crud.notices import Timed
 from volunteers.crud.villages import name
 from volunteers.domain.commitments import still_open
+from volunteers.domain.matching import age_needed
 from volunteers.domain.timing import format_span, local
 from volunteers.models import Commitment, HelpRequest, Opportunity, Organisation, Signup, Volunteer
 from volunteers.schemas import CommitmentOut, HelpRequestOut, OpportunityOut, OrganisationOut, ShiftOut, SignupOut
@@ -28,6 +29,7 @@ def opportunity_out(opportunity: Opportunity, organisation: Organisation, *, sho
         id=opportunity.id, organisation_id=organisation.id, organisation=organisation.name, kind=opportunity.kind,
         title=opportunity.title, description=opportunity.description, category=opportunity.category,
         requirements=list(opportunity.requirements), min_age=opportunity.min_age,
+        age_needed=age_needed(opportunity.min_age, opportunity.requirements),
         approval_mode=opportunity.approval_mode, village_id=opportunity.village_id,
         village=name(opportunity.village_id),
         address=opportunity.address if (opportunity.address_public or show_address) else None,

@@ -170,9 +170,15 @@ class Gate:
 
 
 def min_age_for(shift: ShiftFacts) -> int:
-    if "own_car" in shift.requirements or any(r.startswith("licence:") for r in shift.requirements):
-        return max(shift.min_age, DRIVING_MIN_AGE)
-    return shift.min_age
+    return age_needed(shift.min_age, shift.requirements)
+
+
+def age_needed(min_age: int, requirements: Iterable[str]) -> int:
+    """The age an opportunity asks for, or 18 when it means driving (whatever it says)."""
+    codes = list(requirements)
+    if "own_car" in codes or any(code.startswith("licence:") for code in codes):
+        return max(min_age, DRIVING_MIN_AGE)
+    return min_age
 
 
 def nearby_points(km: float, limit_km: float) -> int:
